@@ -1,0 +1,41 @@
+"""One exception family for everything a user can cause.
+
+Every message names the file (or field, or object) and the reason, in one line, so the CLI can
+print it as-is and the GUI can show it in a dialog. Builtins are mixed in (as PyAV does) so that
+callers catching ``ValueError``/``OSError`` keep working.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "RotokitError",
+    "MediaError",
+    "ProjectError",
+    "ExportError",
+    "Cancelled",
+]
+
+
+class RotokitError(Exception):
+    """Base of every error rotokit reports to a user."""
+
+
+class MediaError(RotokitError, ValueError):
+    """A video file cannot be read or written; the message names the file and why."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class ProjectError(RotokitError, ValueError):
+    """A project file or mask store is invalid; the message names the file/field and why."""
+
+
+class ExportError(RotokitError):
+    """A render or dataset export could not be completed."""
+
+
+class Cancelled(RotokitError):
+    """The user stopped a long operation; nothing partial was left behind."""

@@ -1,0 +1,1 @@
+"""PySide6 editor. The only package allowed to import Qt."""
