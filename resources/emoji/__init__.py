@@ -1,0 +1,1 @@
+"""Bundled emoji PNGs (OpenMoji, CC BY-SA 4.0); see ATTRIBUTION.md and index.json."""
