@@ -13,6 +13,7 @@ __all__ = [
     "ProjectError",
     "ExportError",
     "Cancelled",
+    "user_errors",
 ]
 
 
@@ -39,3 +40,21 @@ class ExportError(RotokitError):
 
 class Cancelled(RotokitError):
     """The user stopped a long operation; nothing partial was left behind."""
+
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    """Every exception type whose message is meant for the user (CLI one-liner, GUI dialog)."""
+    types: list[type[BaseException]] = [RotokitError]
+    try:
+        from model.errors import ModelError
+
+        types.append(ModelError)
+    except ImportError:  # model package not importable (e.g. torch missing): core still works
+        pass
+    try:
+        from effects.errors import EffectError
+
+        types.append(EffectError)
+    except ImportError:
+        pass
+    return tuple(types)

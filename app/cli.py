@@ -1,0 +1,318 @@
+"""The `rotokit` command (also `python -m app`), exactly as DESIGN.md section 3.
+
+Every long command shows a progress bar on a terminal (`-q` silences it), stops cleanly on
+Ctrl-C without leaving partial output, exits 0 on success, 1 with a one-line error for anything
+the user can fix, 2 for usage errors and 130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from app.errors import Cancelled, user_errors
+
+__all__ = ["main", "build_parser"]
+
+EPILOG = """\
+examples:
+  rotokit clip.mp4                               open the editor on a video
+  rotokit info clip.mp4 --json                   facts about a video
+  rotokit track clip.rotokit --model edgetam     track every object's prompts
+  rotokit render clip.rotokit -o edited.mp4      apply effects, keep audio
+  rotokit anonymize street.mp4 -o safe.mp4       blur every face, offline
+  rotokit export clip.rotokit --format coco -o dataset/
+  rotokit models list
+  rotokit demo -o demo_out                       the whole pipeline on the bundled clip
+"""
+
+COMMANDS = ("info", "track", "render", "anonymize", "export", "models", "demo", "gui")
+
+
+class ProgressBar:
+    """Adapts the core's `on_progress(done, total)` callback to a tqdm bar (or nothing with -q)."""
+
+    def __init__(self, label: str, quiet: bool) -> None:
+        self._label = label
+        self._quiet = quiet
+        self._bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._quiet:
+            return
+        if self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, desc=self._label, unit="frame", file=sys.stderr,
+                             dynamic_ncols=True, disable=None)
+        if self._bar.total != total:
+            self._bar.total = total
+        self._bar.n = done
+        self._bar.refresh()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _say(args: argparse.Namespace, message: str) -> None:
+    if not getattr(args, "quiet", False):
+        print(message, file=sys.stderr)
+
+
+def _parse_range(text: str | None) -> tuple[int, int] | None:
+    """`START:END` (END exclusive, either side may be empty) → (start, end or -1)."""
+    if text is None:
+        return None
+    start_text, sep, end_text = text.partition(":")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"--range {text!r}: expected START:END, e.g. 0:120")
+    try:
+        start = int(start_text) if start_text else 0
+        end = int(end_text) if end_text else -1
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--range {text!r}: START and END must be integers")
+    if start < 0 or (end != -1 and end <= start):
+        raise argparse.ArgumentTypeError(f"--range {text!r}: need 0 <= START < END")
+    return start, end
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from app.media import format_info, probe
+
+    info = probe(args.video)
+    if args.json:
+        print(json.dumps(info.to_dict(), indent=2))
+    else:
+        print(format_info(info))
+    return 0
+
+
+def cmd_track(args: argparse.Namespace) -> int:
+    from app.project import load_project
+    from app.tracking_job import track_project
+
+    project = load_project(args.project)
+    with ProgressBar("tracking", args.quiet) as bar:
+        result = track_project(
+            project,
+            model=args.model,
+            weights=args.weights,
+            device=args.device,
+            direction=args.direction,
+            frame_range=args.range,
+            offline=args.offline,
+            on_progress=bar,
+            log=lambda m: _say(args, m),
+        )
+    _say(args, result.summary())
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from app.project import load_project
+    from app.render import render
+
+    project = load_project(args.project)
+    with ProgressBar("rendering", args.quiet) as bar:
+        result = render(
+            project,
+            args.output,
+            codec=args.codec,
+            crf=args.crf,
+            preset=args.preset,
+            model=args.model,
+            offline=args.offline,
+            on_progress=bar,
+            log=lambda m: _say(args, m),
+        )
+    _say(args, result.summary())
+    return 0
+
+
+def cmd_anonymize(args: argparse.Namespace) -> int:
+    from app.anonymize import anonymize
+
+    with ProgressBar("anonymizing", args.quiet) as bar:
+        result = anonymize(
+            args.video,
+            args.output,
+            effect=args.effect,
+            threshold=args.threshold,
+            keep_audio=args.keep_audio,
+            project_path=args.project,
+            on_progress=bar,
+        )
+    _say(args, result.summary())
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from app.export import export_dataset
+    from app.project import load_project, open_mask_store
+
+    project = load_project(args.project)
+    with open_mask_store(project) as store, ProgressBar(f"export {args.format}", args.quiet) as bar:
+        out = export_dataset(project, store, args.format, args.output,
+                             frame_range=args.range, on_progress=bar)
+    _say(args, f"wrote {args.format} dataset to {out}")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from model import registry
+
+    if args.action == "list":
+        print(registry.format_model_table())
+    elif args.action == "download":
+        path = registry.download_model(args.name, progress=not args.quiet)
+        print(path)
+    elif args.action == "path":
+        print(registry.model_path(args.name))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from app.demo import run_demo
+
+    run_demo(Path(args.output), model=args.model, quiet=args.quiet,
+             log=lambda m: _say(args, m))
+    return 0
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from app.gui import run
+
+    return run(args.path)
+
+
+# --- parser -----------------------------------------------------------------------------
+
+
+def _add_model_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default="auto",
+                   help="tracking model name (see `rotokit models list`); default: auto "
+                        "(edgetam on CPU, sam2.1-base-plus on CUDA)")
+    p.add_argument("--offline", action="store_true",
+                   help="never touch the network; use cached or local weights only")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rotokit",
+        description="Segmentation-driven video editor: click objects, SAM 2 tracks them, "
+                    "effects follow them, audio is kept. Without a command, opens the editor.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    from app import __version__
+
+    parser.add_argument("--version", action="version", version=f"rotokit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str,
+            ) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_, epilog=EPILOG,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.set_defaults(func=func)
+        p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or messages")
+        return p
+
+    p = add("info", cmd_info, "print width, height, fps, frame count, duration, rotation, "
+                              "codecs and audio of a video")
+    p.add_argument("video")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = add("track", cmd_track, "propagate every object's prompts through the clip and store "
+                                "the masks beside the project")
+    p.add_argument("project")
+    _add_model_args(p)
+    p.add_argument("--weights", help="local folder in Hugging Face format "
+                                     "(config.json + model.safetensors)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    p.add_argument("--direction", default="both", choices=["forward", "backward", "both"])
+    p.add_argument("--range", type=_parse_range, metavar="START:END",
+                   help="frames to track (END exclusive)")
+
+    p = add("render", cmd_render, "apply every object's and the background's effects, "
+                                  "re-encode, keep audio (tracks first if masks are missing)")
+    p.add_argument("project")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--codec", default="h264", choices=["h264", "hevc", "vp9", "prores", "ffv1"])
+    p.add_argument("--crf", type=int, help="quality (lower is better); codec default if omitted")
+    p.add_argument("--preset", help="encoder speed preset, e.g. veryfast, medium, slow")
+    _add_model_args(p)
+
+    p = add("anonymize", cmd_anonymize, "find every face offline, track it and hide it; also "
+                                        "writes a project to keep chosen people unblurred")
+    p.add_argument("video")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--effect", default="blur", choices=["blur", "pixelate", "solid", "emoji"])
+    p.add_argument("--threshold", type=float, default=None,
+                   help="face detector score threshold (default 0.4)")
+    p.add_argument("--keep-audio", dest="keep_audio", action="store_true", default=True,
+                   help="copy the audio (default)")
+    p.add_argument("--no-audio", dest="keep_audio", action="store_false",
+                   help="drop the audio")
+    p.add_argument("--project", help="where to write the project (default: OUTPUT.rotokit)")
+
+    p = add("export", cmd_export, "export masks as a dataset")
+    p.add_argument("project")
+    p.add_argument("--format", required=True,
+                   choices=["coco", "yolo", "davis", "mots", "png", "alpha"])
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--range", type=_parse_range, metavar="START:END")
+
+    p = add("models", cmd_models, "list, download or locate tracking models")
+    msub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    msub.add_parser("list", help="known models, sizes, licences and what is cached")
+    for action, help_ in (("download", "download a model's weights"),
+                          ("path", "print where a model's weights are")):
+        mp = msub.add_parser(action, help=help_)
+        mp.add_argument("name")
+
+    p = add("demo", cmd_demo, "track and render the bundled sample clip with two objects "
+                              "and different effects")
+    p.add_argument("-o", "--output", default="demo_out")
+    p.add_argument("--model", default=None,
+                   help="tracking model (default: the CPU default when its weights are cached, "
+                        "else the random test model, said loudly)")
+
+    p = add("gui", cmd_gui, "open the editor")
+    p.add_argument("path", nargs="?")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # `rotokit [VIDEO|PROJECT]` opens the editor: route bare paths to the gui command.
+    if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+        argv = ["gui", *argv]
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("rotokit: interrupted; no partial output was kept", file=sys.stderr)
+        return 130
+    except Cancelled as exc:
+        print(f"rotokit: {exc}", file=sys.stderr)
+        return 130
+    except user_errors() as exc:
+        message = str(exc).replace("\n", " ")
+        print(f"rotokit: error: {message}", file=sys.stderr)
+        return 1
+
