@@ -1,0 +1,8 @@
+"""Media I/O on PyAV: probe a file, read exact frames, write videos atomically (no Qt)."""
+
+from __future__ import annotations
+
+from app.media.probe import AudioInfo, VideoInfo, format_info, probe
+from app.media.source import Frame, FrameSource
+
+__all__ = ["probe", "VideoInfo", "AudioInfo", "format_info", "FrameSource", "Frame"]

@@ -1,0 +1,301 @@
+"""Exact frames by display index, for scrubbing (random access) and rendering (sequential).
+
+Random access seeks to the keyframe the frame depends on and decodes forward until the decoded
+pts equals the indexed pts of frame ``idx`` — timestamps are the truth, never ``idx / fps``, so
+VFR clips stay exact. Decoded RGB frames are kept in a byte-bounded LRU cache because one seek
+costs a whole GOP of decoding; moving forward within a GOP continues the running decoder
+instead of seeking again.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import TracebackType
+
+import av
+import av.error
+import cv2
+import numpy as np
+
+from app.errors import MediaError
+from app.media.probe import VideoInfo, _Index, inspect
+
+__all__ = ["Frame", "FrameSource", "DEFAULT_CACHE_BYTES"]
+
+DEFAULT_CACHE_BYTES = 512 * 1024 * 1024
+
+# cv2.rotate codes turning the stored picture counter-clockwise by the display rotation.
+_ROTATE = {90: cv2.ROTATE_90_COUNTERCLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_CLOCKWISE}
+_AVCOL_SPC_UNSPECIFIED = 2
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """One decoded frame: display index, pts (in ``info.time_base``), seconds from the first
+    frame, and the read-only ``H×W×3 uint8`` RGB picture in display orientation."""
+
+    index: int
+    pts: int
+    time: float
+    rgb: np.ndarray
+
+
+def to_rgb(frame: av.VideoFrame, rotation: int) -> np.ndarray:
+    """Decoded frame → C-contiguous ``H×W×3 uint8`` RGB, display orientation.
+
+    Any bit depth (10-bit sources become 8-bit) and odd sizes go through swscale. An untagged
+    HD frame is read as BT.709, as players do; untagged SD keeps swscale's BT.601.
+    """
+    kwargs: dict[str, object] = {}
+    if frame.colorspace == _AVCOL_SPC_UNSPECIFIED and frame.height >= 720:
+        kwargs["src_colorspace"] = "ITU709"
+    if frame.color_range:
+        kwargs["src_color_range"] = frame.color_range
+    rgb = frame.to_ndarray(format="rgb24", **kwargs)
+    if rotation:
+        rgb = cv2.rotate(rgb, _ROTATE[rotation])
+    return np.ascontiguousarray(rgb)
+
+
+class FrameSource:
+    """Frames of one video by 0-based display index.
+
+    Satisfies the tracker's ``FrameProvider`` protocol (``len()``, ``frame(idx)``). One
+    FrameSource per thread: it owns a demuxer and a decoder.
+
+    Parameters
+    ----------
+    path
+        The video file; probed first, so every bad input raises :class:`MediaError`.
+    cache_bytes
+        Upper bound of decoded RGB frames kept for random access (0 disables the cache).
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, cache_bytes: int = DEFAULT_CACHE_BYTES
+    ) -> None:
+        self.info: VideoInfo
+        self._index: _Index
+        self.info, self._index = inspect(path)
+        self.path = self.info.path
+        self.cache_bytes = int(cache_bytes)
+        self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._cache_used = 0
+        self._pts_to_idx = {int(p): i for i, p in enumerate(self._index.pts)}
+        self._container: av.container.InputContainer | None = None
+        self._stream: av.video.stream.VideoStream | None = None
+        self._decoder: Iterator[av.VideoFrame] | None = None
+        self._last_idx = -1  # display index of the frame the running decoder produced last
+        self._open()
+
+    # -- FrameProvider ---------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._index.pts)
+
+    def frame(self, idx: int) -> np.ndarray:
+        """Frame ``idx`` as read-only ``H×W×3 uint8`` RGB (display orientation).
+
+        Raises ``IndexError`` outside ``0 <= idx < len(self)`` and :class:`MediaError` when the
+        file is corrupt at that frame.
+        """
+        idx = self._check_idx(idx)
+        cached = self._cache.get(idx)
+        if cached is not None:
+            self._cache.move_to_end(idx)
+            return cached
+        rgb = to_rgb(self._decode_exact(idx), self.info.rotation)
+        rgb.flags.writeable = False  # shared with the cache: callers must copy to modify
+        self._remember(idx, rgb)
+        return rgb
+
+    # -- timing ------------------------------------------------------------------------------
+
+    def pts(self, idx: int) -> int:
+        """Presentation timestamp of frame ``idx`` in ``info.time_base``."""
+        return int(self._index.pts[self._check_idx(idx)])
+
+    def time(self, idx: int) -> float:
+        """Seconds from the first frame to frame ``idx`` (from timestamps, exact for VFR)."""
+        i = self._check_idx(idx)
+        return float((int(self._index.pts[i]) - int(self._index.pts[0])) * self.info.time_base)
+
+    def index_at(self, seconds: float) -> int:
+        """Display index of the frame shown at ``seconds`` from the first frame."""
+        target = self._index.pts[0] + seconds / self.info.time_base
+        i = int(np.searchsorted(self._index.pts, target, side="right")) - 1
+        return min(max(i, 0), len(self) - 1)
+
+    # -- sequential --------------------------------------------------------------------------
+
+    def iter_frames(self, start: int = 0, stop: int | None = None) -> Iterator[Frame]:
+        """Decode frames ``start .. stop-1`` in order, for rendering.
+
+        Uses its own demuxer/decoder (the random-access position is untouched) and does not
+        fill the cache, so a render does not evict the frames a user is scrubbing; frames
+        already cached are reused without conversion.
+        """
+        n = len(self)
+        stop = n if stop is None else stop
+        if not 0 <= start <= stop <= n:
+            raise IndexError(f"frame range {start}:{stop} outside 0:{n}")
+        if start == stop:
+            return
+        expected = start
+        with av.open(self.path, metadata_errors="ignore") as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            container.seek(int(self._index.seek_pts[start]), stream=stream, backward=True)
+            for vf in _decode(container, stream):
+                idx = self._pts_to_idx.get(vf.pts) if vf.pts is not None else None
+                if idx is None or idx < expected:
+                    continue
+                if idx > expected:
+                    raise MediaError(self.path, f"corrupt: frame {expected} of {n} cannot be decoded")
+                rgb = self._cache.get(idx)
+                if rgb is None:
+                    rgb = to_rgb(vf, self.info.rotation)
+                    rgb.flags.writeable = False
+                yield Frame(idx, int(self._index.pts[idx]), self.time(idx), rgb)
+                expected += 1
+                if expected >= stop:
+                    return
+        raise MediaError(
+            self.path, f"truncated or corrupt: decoding stopped at frame {expected} of {n}"
+        )
+
+    # -- cache -------------------------------------------------------------------------------
+
+    @property
+    def cache_used(self) -> int:
+        """Bytes of decoded frames currently cached."""
+        return self._cache_used
+
+    def cached_indices(self) -> list[int]:
+        """Cached frame indices, least recently used first."""
+        return list(self._cache)
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
+        self._cache_used = 0
+
+    def _remember(self, idx: int, rgb: np.ndarray) -> None:
+        if rgb.nbytes > self.cache_bytes:
+            return
+        self._cache[idx] = rgb
+        self._cache_used += rgb.nbytes
+        while self._cache_used > self.cache_bytes:
+            _, old = self._cache.popitem(last=False)
+            self._cache_used -= old.nbytes
+
+    # -- decoding ----------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        try:
+            self._container = av.open(self.path, metadata_errors="ignore")
+        except av.error.FFmpegError as e:
+            raise MediaError(self.path, f"cannot be opened: {e.strerror or e}") from None
+        self._stream = self._container.streams.video[0]
+        self._stream.thread_type = "AUTO"  # frame + slice threads: ~2x decode on 2 cores
+        self._decoder = None
+        self._last_idx = -1
+
+    def _check_idx(self, idx: int) -> int:
+        n = len(self._index.pts)
+        i = int(idx)
+        if not 0 <= i < n:
+            raise IndexError(f"frame {idx} outside 0..{n - 1} of {self.path}")
+        return i
+
+    def _decode_exact(self, idx: int) -> av.VideoFrame:
+        """The decoded frame whose pts is frame ``idx``'s.
+
+        Continues the running decoder when ``idx`` lies ahead in the same GOP; otherwise seeks
+        to the keyframe it depends on. If a demuxer lands after the target (an index keyed
+        differently than ours), it retries from an earlier keyframe, then from the start.
+        """
+        key = int(self._index.key_idx[idx])
+        if not (self._decoder is not None and self._last_idx < idx and key <= self._last_idx + 1):
+            self._seek(int(self._index.seek_pts[idx]))
+        found = self._advance_to(idx)
+        if found is not None:
+            return found
+        for retry_key in (key - 1, 0):  # overshoot or missed pts: go further back
+            if retry_key < 0:
+                continue
+            self._seek(int(self._index.seek_pts[max(retry_key, 0)]) if retry_key else None)
+            found = self._advance_to(idx)
+            if found is not None:
+                return found
+        raise MediaError(self.path, f"corrupt: frame {idx} of {len(self)} cannot be decoded")
+
+    def _seek(self, ts: int | None) -> None:
+        assert self._container is not None and self._stream is not None
+        if ts is None:  # from the very start: reopen, the most robust "seek"
+            self._container.close()
+            self._open()
+        else:
+            self._container.seek(ts, stream=self._stream, backward=True, any_frame=False)
+        self._decoder = _decode(self._container, self._stream)
+        self._last_idx = -1
+
+    def _advance_to(self, idx: int) -> av.VideoFrame | None:
+        """Decode forward to frame ``idx``; None if the decoder passed it or ran out."""
+        assert self._decoder is not None
+        target = int(self._index.pts[idx])
+        for vf in self._decoder:
+            if vf.pts is None:
+                continue
+            i = self._pts_to_idx.get(vf.pts)
+            if i is not None:
+                self._last_idx = i
+            if vf.pts == target:
+                return vf
+            if vf.pts > target:
+                self._decoder = None
+                return None
+        self._decoder = None
+        return None
+
+    # -- lifetime ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the demuxer/decoder and the cache."""
+        self._decoder = None
+        if self._container is not None:
+            self._container.close()
+            self._container = None
+        self.clear_cache()
+
+    def __enter__(self) -> FrameSource:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        i = self.info
+        return f"FrameSource({self.path!r}, {len(self)} frames, {i.width}x{i.height})"
+
+
+def _decode(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream
+) -> Iterator[av.VideoFrame]:
+    """Decoded frames from the current position; a corrupt packet is skipped, not fatal, so
+    the frames around it stay reachable (the caller notices the missing pts)."""
+    try:
+        for packet in container.demux(stream):
+            try:
+                yield from packet.decode()
+            except av.error.InvalidDataError:
+                continue
+    except av.error.FFmpegError:
+        return
