@@ -1,0 +1,14 @@
+"""Offline face detection (CenterFace, vendored) and per-person face tracks for anonymization."""
+
+from __future__ import annotations
+
+from model.faces.detector import FaceDetection, FaceDetector, default_model_path
+from model.faces.tracks import FaceTrack, track_faces
+
+__all__ = [
+    "FaceDetection",
+    "FaceDetector",
+    "FaceTrack",
+    "default_model_path",
+    "track_faces",
+]
