@@ -1,0 +1,249 @@
+"""Composition of effect stacks: the background stack, then each object's stack in z-order.
+
+Overlap rules (also in docs/ARCHITECTURE.md):
+- The background is every pixel covered by no *visible* object's mask (raw masks, before any
+  effect's grow/feather). Hidden layers neither run their effects nor mask the background.
+- Stacks run in order: background first, then objects from first (bottom) to last (top); each
+  effect reads the frame as composed so far. Where two objects overlap, the upper object's
+  effects are applied on top of the lower one's result, so the upper object wins.
+- Effects inside one stack also chain in list order (e.g. desaturate, then outline).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from effects import masks as mk
+from effects import ops
+from effects.emoji import load_image_rgb
+from effects.errors import EffectError
+from effects.overlay import OverlayTrack, draw_sprite, measure, oval, ring
+from effects.params import colour_rgb
+from effects.spec import Effect, parse_effect
+
+BACKGROUND = "background"
+
+
+@dataclass
+class ObjectLayer:
+    """One object's effect stack; ``effects`` may be Effect objects or plain dicts."""
+
+    obj_id: int
+    effects: list[Effect] = field(default_factory=list)
+    visible: bool = True
+
+    def __post_init__(self) -> None:
+        self.effects = [parse_effect(e) for e in self.effects]
+
+
+class Compositor:
+    """Renders frames through a fixed set of effect stacks and keeps the temporal state
+    (overlay smoothing, mask history); feed frames in order for smoothing to apply — any jump
+    in ``frame_idx`` restarts it.
+
+    Parameters
+    ----------
+    background
+        Effects (or dicts) applied to the pixels covered by no visible object.
+    objects
+        Object layers in z-order, first = bottom.
+    """
+
+    def __init__(self, background: Iterable[Effect | Mapping[str, Any]] = (),
+                 objects: Iterable[ObjectLayer] = ()):
+        self.background = [parse_effect(e) for e in background]
+        self.objects = list(objects)
+        for e in self.background:
+            if not e.spec.on_background:
+                raise EffectError(f'effect "{e.type}" cannot be used on the background '
+                                  f"(only on objects)", effect=e.type, param="type")
+        seen: set[int] = set()
+        for layer in self.objects:
+            if layer.obj_id in seen:
+                raise EffectError(f"object {layer.obj_id} has two layers")
+            seen.add(layer.obj_id)
+            for e in layer.effects:
+                if not e.spec.on_objects:
+                    raise EffectError(f'effect "{e.type}" on object {layer.obj_id}: only '
+                                      f"usable on the background", effect=e.type, param="type")
+        self.has_alpha = any(e.type == "cutout" for e in self._all_effects())
+        self.reset()
+
+    def _all_effects(self) -> Iterable[Effect]:
+        yield from self.background
+        for layer in self.objects:
+            yield from layer.effects
+
+    def reset(self) -> None:
+        """Forget all temporal state (call when seeking)."""
+        self._last_idx: int | None = None
+        self._history: dict[int | str, deque[np.ndarray]] = {}
+        self._tracks: dict[tuple[int, int], OverlayTrack] = {}
+
+    def _depth(self, key: int | str, effects: Sequence[Effect]) -> int:
+        return max((e["temporal"] for e in effects), default=0) + 1
+
+    def render(self, frame_idx: int, rgb: np.ndarray, masks: Mapping[int, np.ndarray]
+               ) -> np.ndarray:
+        """Apply every stack to one frame.
+
+        Parameters
+        ----------
+        frame_idx
+            0-based display index; consecutive calls drive the temporal smoothing.
+        rgb
+            H×W×3 uint8 RGB frame (not modified).
+        masks
+            ``obj_id`` → H×W mask (bool; or float 0..1, used as soft alpha when the effect has
+            no edge options). A missing or empty mask means the object is absent this frame.
+
+        Returns
+        -------
+        H×W×3 uint8 RGB, or H×W×4 RGBA (straight alpha) when a ``cutout`` effect is configured.
+        """
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+            raise ValueError(f"frame must be H×W×3 uint8 RGB, got {rgb.shape} {rgb.dtype}")
+        shape = rgb.shape[:2]
+        for obj_id, m in masks.items():
+            if m.shape[:2] != shape:
+                raise ValueError(f"mask of object {obj_id} is {m.shape[:2]}, frame is {shape}")
+        if self._last_idx is None or frame_idx != self._last_idx + 1:
+            self.reset()
+        self._last_idx = frame_idx
+
+        out = rgb.copy()
+        alpha = np.full(shape, 255, np.uint8) if self.has_alpha else None
+        layers = [(l, masks.get(l.obj_id)) for l in self.objects if l.visible]
+        binaries = {l.obj_id: mk.binary(m) for l, m in layers if m is not None}
+
+        if self.background:
+            cover = np.zeros(shape, np.uint8)
+            for b in binaries.values():
+                np.bitwise_or(cover, b, out=cover)
+            bg = (1 - cover).view(np.uint8)
+            hist = self._remember(BACKGROUND, bg, self.background)
+            for e in self.background:
+                self._apply(e, out, alpha, hist, None, key=None)
+
+        for i, (layer, m) in enumerate(layers):
+            b = binaries.get(layer.obj_id)
+            if b is None:
+                b = np.zeros(shape, np.uint8)
+            hist = self._remember(layer.obj_id, b, layer.effects)
+            soft = m if m is not None and np.issubdtype(m.dtype, np.floating) else None
+            for j, e in enumerate(layer.effects):
+                self._apply(e, out, alpha, hist, soft, key=(layer.obj_id, j))
+
+        if alpha is None:
+            return out
+        return np.dstack([out, alpha])
+
+    def _remember(self, key: int | str, b: np.ndarray, effects: Sequence[Effect]
+                  ) -> list[np.ndarray]:
+        depth = self._depth(key, effects)
+        h = self._history.get(key)
+        if h is None or h.maxlen != depth:
+            h = self._history[key] = deque(maxlen=depth)
+        h.append(b)
+        return list(h)
+
+    def _apply(self, e: Effect, out: np.ndarray, alpha: np.ndarray | None,
+               hist: list[np.ndarray], soft: np.ndarray | None,
+               key: tuple[int, int] | None) -> None:
+        n = e["temporal"]
+        m01 = mk.majority(hist[-(n + 1):]) if n else hist[-1]
+        grow, feather, opacity = e["grow"], e["feather"], e["opacity"]
+        if soft is not None and n:
+            soft = None  # the vote replaces the soft mask
+        region = e.spec.region
+        if opacity <= 0:
+            return
+
+        if region == "overlay":
+            assert key is not None
+            track = self._tracks.get(key)
+            if track is None or track.smoothing != e["smoothing"]:
+                track = self._tracks[key] = OverlayTrack(e["smoothing"])
+            if grow:
+                m01, _ = mk.edge_alpha(m01, grow, 0.0)
+            place = track.update(measure(m01, e["anchor"], e["scale"]))
+            if place is not None:
+                draw_sprite(out, e["emoji"], place, e["rotation"], opacity)
+            return
+        if region == "band":
+            t = ring(m01, width=e["width"], glow=e["glow"], grow=grow, feather=feather,
+                     opacity=opacity)
+            if t is not None:
+                mk.blend(out, t, ops.fill(out, t.ys, t.xs, colour_rgb(e["colour"])))
+            return
+        if region == "oval":
+            res = oval(m01, scale=e["scale"], grow=grow, feather=feather, opacity=opacity)
+            if res is None:
+                return
+            t, diameter = res
+            if e["mode"] == "blur":
+                eff = ops.blur(out, t.ys, t.xs, max(0.5, e["strength"] * diameter))
+            else:
+                eff = ops.pixelate(out, t.ys, t.xs, max(2, round(diameter / e["cells"])))
+            mk.blend(out, t, eff)
+            return
+
+        # object layers' "inverse" effects act outside the object; on the background layer
+        # the target already is "outside every object".
+        invert = region == "inverse" and key is not None
+        t = mk.prepare(m01, grow=grow, feather=feather, opacity=opacity, soft=soft,
+                       invert=invert)
+        if t is None:
+            return
+        if e.type == "cutout":
+            assert alpha is not None
+            keep = 1.0 - (t.alpha.astype(np.float32) if not t.hard else t.alpha)
+            a = alpha[t.ys, t.xs]
+            alpha[t.ys, t.xs] = np.rint(a * keep).astype(np.uint8)
+            return
+        mk.blend(out, t, self._effected(e, out, t, m01))
+
+    def _effected(self, e: Effect, out: np.ndarray, t: mk.Target, m01: np.ndarray
+                  ) -> np.ndarray:
+        ys, xs = t.ys, t.xs
+        kind = e.type
+        if kind == "pixelate":
+            return ops.pixelate(out, ys, xs, e["block"])
+        if kind == "blur":
+            return ops.blur(out, ys, xs, e["strength"])
+        if kind == "fill":
+            return ops.fill(out, ys, xs, colour_rgb(e["colour"]))
+        if kind == "erase":
+            return ops.erase(out, ys, xs, m01, e["smooth"])
+        if kind in ("desaturate", "colour_pop"):
+            return ops.grey(out, ys, xs, e["amount"])
+        if kind == "spotlight":
+            return ops.dim(out, ys, xs, e["dim"])
+        if kind == "replace":
+            mode = e["mode"]
+            if mode == "colour":
+                return ops.fill(out, ys, xs, colour_rgb(e["colour"]))
+            if mode == "blur":
+                return ops.blur(out, ys, xs, e["strength"])
+            img = load_image_rgb(e["image"], effect=kind, param="image")
+            return ops.cover_image(img, out.shape[:2])[ys, xs]
+        raise AssertionError(kind)
+
+
+def compose(frame: np.ndarray, masks: Mapping[int, np.ndarray],
+            stacks: Mapping[int, Sequence[Effect | Mapping[str, Any]]] | Sequence[ObjectLayer],
+            background: Sequence[Effect | Mapping[str, Any]] = ()) -> np.ndarray:
+    """Stateless one-frame composition (no temporal smoothing).
+
+    ``stacks`` maps ``obj_id`` → effects in z-order (dict order, first = bottom), or is a list
+    of ObjectLayer.
+    """
+    if isinstance(stacks, Mapping):
+        layers = [ObjectLayer(obj_id, list(effs)) for obj_id, effs in stacks.items()]
+    else:
+        layers = list(stacks)
+    return Compositor(background, layers).render(0, frame, masks)

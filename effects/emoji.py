@@ -1,0 +1,106 @@
+"""The bundled emoji set (OpenMoji, CC BY-SA 4.0) and user PNG overlays, loaded as RGBA arrays."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from effects.errors import EffectError
+
+EMOJI_DIR = Path(__file__).resolve().parents[1] / "resources" / "emoji"
+_VS16 = "\ufe0f"  # emoji presentation selector: "❤️" and "❤" are the same emoji
+
+
+@dataclass(frozen=True)
+class EmojiInfo:
+    """One bundled emoji: its character, short name and PNG file."""
+
+    char: str
+    name: str
+    path: Path
+    annotation: str
+
+
+@lru_cache(maxsize=1)
+def list_emoji() -> list[EmojiInfo]:
+    """Every bundled emoji, in the curated order of ``resources/emoji/index.json``."""
+    index = json.loads((EMOJI_DIR / "index.json").read_text(encoding="utf-8"))
+    return [EmojiInfo(e["emoji"], e["name"], EMOJI_DIR / e["file"], e["annotation"])
+            for e in index["emoji"]]
+
+
+@lru_cache(maxsize=1)
+def _lookup() -> dict[str, EmojiInfo]:
+    table: dict[str, EmojiInfo] = {}
+    for e in list_emoji():
+        table[e.char.replace(_VS16, "")] = e
+        table[e.name.lower()] = e
+    return table
+
+
+def resolve_emoji(key: str) -> Path | None:
+    """PNG path for an emoji character, a bundled name, or an existing image file; else None."""
+    e = _lookup().get(key.replace(_VS16, "").strip().lower())
+    if e is not None:
+        return e.path
+    p = Path(key).expanduser()
+    if p.suffix.lower() in (".png", ".webp", ".jpg", ".jpeg") and p.is_file():
+        return p
+    return None
+
+
+def load_emoji(key: str) -> np.ndarray:
+    """The emoji (character or name) or image file (PNG with alpha) as H×W×4 uint8 RGBA.
+
+    Cached: the same key returns the same read-only array.
+
+    Raises
+    ------
+    EffectError
+        The key is neither a bundled emoji nor a readable image file.
+    """
+    path = resolve_emoji(key)
+    if path is None:
+        raise EffectError(f'emoji "{key}": not a bundled emoji and not an existing image file',
+                          effect="emoji", param="emoji")
+    return _load_rgba(str(path.resolve()))
+
+
+@lru_cache(maxsize=64)
+def _load_rgba(path: str) -> np.ndarray:
+    img = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    if img is None:
+        raise EffectError(f"{path}: cannot read this image", effect="emoji", param="emoji")
+    if img.ndim == 2:
+        img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGRA)
+    elif img.shape[2] == 3:
+        img = cv2.cvtColor(img, cv2.COLOR_BGR2BGRA)
+    if img.dtype != np.uint8:  # 16-bit PNGs
+        img = (img / 257).astype(np.uint8)
+    rgba = cv2.cvtColor(img, cv2.COLOR_BGRA2RGBA)
+    rgba.setflags(write=False)
+    return rgba
+
+
+def load_image_rgb(path: str, *, effect: str, param: str) -> np.ndarray:
+    """An image file as H×W×3 uint8 RGB (for background replacement), cached."""
+    try:
+        return _load_rgb(str(Path(path).expanduser().resolve()))
+    except EffectError as exc:
+        raise EffectError(f'effect "{effect}": parameter "{param}": {exc}', effect=effect,
+                          param=param) from None
+
+
+@lru_cache(maxsize=8)
+def _load_rgb(path: str) -> np.ndarray:
+    img = cv2.imread(path, cv2.IMREAD_COLOR)
+    if img is None:
+        raise EffectError(f"{path}: missing or not an image")
+    rgb = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    rgb.setflags(write=False)
+    return rgb

@@ -1,0 +1,120 @@
+"""Pixel operations: each returns the region ``frame[ys, xs]`` with the effect applied to every
+pixel; the compositor then blends it in through the target's alpha. RGB uint8 in and out."""
+
+from __future__ import annotations
+
+import math
+import cv2
+import numpy as np
+
+
+def _grow_slices(ys: slice, xs: slice, pad: int, shape: tuple[int, ...]
+                 ) -> tuple[slice, slice]:
+    return (slice(max(0, ys.start - pad), min(shape[0], ys.stop + pad)),
+            slice(max(0, xs.start - pad), min(shape[1], xs.stop + pad)))
+
+
+def pixelate(frame: np.ndarray, ys: slice, xs: slice, block: int) -> np.ndarray:
+    """Mosaic of ``block``-px squares aligned to the frame grid, so blocks do not crawl as a
+    moving object's bounding box shifts."""
+    h, w = frame.shape[:2]
+    gy0, gx0 = (ys.start // block) * block, (xs.start // block) * block
+    gy1, gx1 = min(h, -(-ys.stop // block) * block), min(w, -(-xs.stop // block) * block)
+    region = frame[gy0:gy1, gx0:gx1]
+    rh, rw = region.shape[:2]
+    ny, nx = -(-rh // block), -(-rw // block)
+    if ny * block != rh or nx * block != rw:  # partial blocks at the frame's right/bottom edge
+        region = cv2.copyMakeBorder(region, 0, ny * block - rh, 0, nx * block - rw,
+                                    cv2.BORDER_REPLICATE)
+    small = cv2.resize(region, (nx, ny), interpolation=cv2.INTER_AREA)
+    big = cv2.resize(small, (nx * block, ny * block), interpolation=cv2.INTER_NEAREST)
+    return big[ys.start - gy0: ys.stop - gy0, xs.start - gx0: xs.stop - gx0]
+
+
+def gaussian(img: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian blur that costs the same for any sigma: large sigmas blur a downscaled copy
+    (the result is smooth anyway, so nothing visible is lost) and scale it back up."""
+    if sigma <= 3.0:
+        return cv2.GaussianBlur(img, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
+    f = sigma / 2.0
+    h, w = img.shape[:2]
+    sw, sh = max(1, round(w / f)), max(1, round(h / f))
+    small = cv2.resize(img, (sw, sh), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), sigma / f, borderType=cv2.BORDER_REFLECT)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def blur(frame: np.ndarray, ys: slice, xs: slice, sigma: float) -> np.ndarray:
+    """Blur with real surrounding pixels as context (the ROI is padded by 3 sigma)."""
+    pys, pxs = _grow_slices(ys, xs, int(math.ceil(3 * sigma)), frame.shape)
+    out = gaussian(frame[pys, pxs], sigma)
+    return out[ys.start - pys.start: ys.stop - pys.start, xs.start - pxs.start:
+               xs.stop - pxs.start]
+
+
+def fill(frame: np.ndarray, ys: slice, xs: slice, rgb: tuple[int, int, int]) -> np.ndarray:
+    return np.full((ys.stop - ys.start, xs.stop - xs.start, 3), rgb, np.uint8)
+
+
+def grey(frame: np.ndarray, ys: slice, xs: slice, amount: float) -> np.ndarray:
+    roi = np.ascontiguousarray(frame[ys, xs])
+    g = cv2.cvtColor(cv2.cvtColor(roi, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+    if amount >= 1.0:
+        return g
+    return cv2.addWeighted(roi, 1.0 - amount, g, amount, 0.0)
+
+
+def dim(frame: np.ndarray, ys: slice, xs: slice, amount: float) -> np.ndarray:
+    return cv2.convertScaleAbs(frame[ys, xs], alpha=1.0 - amount)
+
+
+def erase(frame: np.ndarray, ys: slice, xs: slice, mask01: np.ndarray, smooth: float
+          ) -> np.ndarray:
+    """Fill the masked pixels from their surroundings (Telea inpainting on a copy scaled so its
+    longer side is ≤ 160 px: large holes inpaint in milliseconds and come out smooth anyway)."""
+    h, w = ys.stop - ys.start, xs.stop - xs.start
+    pad = max(8, int(0.15 * max(h, w)))
+    pys, pxs = _grow_slices(ys, xs, pad, frame.shape)
+    region = np.ascontiguousarray(frame[pys, pxs])
+    hole = np.ascontiguousarray(mask01[pys, pxs])
+    rh, rw = region.shape[:2]
+    f = max(1.0, max(rh, rw) / 160.0)
+    sw, sh = max(1, round(rw / f)), max(1, round(rh / f))
+    small = cv2.resize(region, (sw, sh), interpolation=cv2.INTER_AREA)
+    small_hole = cv2.resize(hole * 255, (sw, sh), interpolation=cv2.INTER_AREA)
+    small_hole = cv2.dilate((small_hole > 0).astype(np.uint8), np.ones((3, 3), np.uint8))
+    filled = cv2.inpaint(small, small_hole, 3, cv2.INPAINT_TELEA)
+    if smooth > 0:
+        filled = cv2.GaussianBlur(filled, (0, 0), max(0.5, smooth / f))
+    out = cv2.resize(filled, (rw, rh), interpolation=cv2.INTER_LINEAR)
+    return out[ys.start - pys.start: ys.stop - pys.start, xs.start - pxs.start:
+               xs.stop - pxs.start]
+
+
+_COVER_CACHE: dict[tuple[int, tuple[int, int]], tuple[np.ndarray, np.ndarray]] = {}
+
+
+def cover_image(img: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Scale and centre-crop ``img`` to cover a frame of ``shape`` (H, W), cached."""
+    key = (id(img), shape)
+    hit = _COVER_CACHE.get(key)
+    if hit is not None and hit[0] is img:
+        return hit[1]
+    if len(_COVER_CACHE) >= 4:
+        _COVER_CACHE.clear()
+    out = _cover(img, shape)
+    _COVER_CACHE[key] = (img, out)  # keep img alive so its id() stays unique
+    return out
+
+
+def _cover(img: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    h, w = shape
+    ih, iw = img.shape[:2]
+    s = max(w / iw, h / ih)
+    nw, nh = max(w, round(iw * s)), max(h, round(ih * s))
+    interp = cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC
+    big = cv2.resize(img, (nw, nh), interpolation=interp)
+    y0, x0 = (nh - h) // 2, (nw - w) // 2
+    out = np.ascontiguousarray(big[y0:y0 + h, x0:x0 + w])
+    out.setflags(write=False)
+    return out
