@@ -162,10 +162,11 @@ def cmd_anonymize(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from app.export import export_dataset
-    from app.project import load_project, open_mask_store
+    from app.project import MaskStore, load_project, masks_path_for
 
     project = load_project(args.project)
-    with open_mask_store(project) as store, ProgressBar(f"export {args.format}", args.quiet) as bar:
+    with MaskStore(masks_path_for(args.project), readonly=True) as store, \
+            ProgressBar(f"export {args.format}", args.quiet) as bar:
         out = export_dataset(project, store, args.format, args.output,
                              frame_range=args.range, on_progress=bar)
     _say(args, f"wrote {args.format} dataset to {out}")

@@ -1,0 +1,116 @@
+"""Render a project: decode → masks from the store → effects → encode, audio kept.
+
+Streaming frame by frame (memory flat in clip length), with progress, cancel and an atomic
+output: the writer renders into a temp file that is renamed only when every frame and the audio
+are in, so a cancelled or failed render never leaves a partial file at the output path.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from app.errors import Cancelled, ExportError
+from app.media import FrameSource, VideoWriter
+from app.project import MaskStore, Project, check_video, masks_path_for
+
+__all__ = ["RenderResult", "render", "build_compositor", "ALPHA_CODECS"]
+
+ProgressFn = Callable[[int, int], None]
+LogFn = Callable[[str], None]
+
+#: codecs whose output keeps the alpha channel a cut-out effect produces
+ALPHA_CODECS = frozenset({"prores", "ffv1"})
+
+
+@dataclass
+class RenderResult:
+    output: Path
+    frames: int
+    seconds: float
+    tracked: list[int]
+
+    def summary(self) -> str:
+        fps = self.frames / self.seconds if self.seconds > 0 else 0.0
+        tracked = (f"; tracked {len(self.tracked)} object(s) first" if self.tracked else "")
+        return (f"wrote {self.output} ({self.frames} frames in {self.seconds:.1f} s, "
+                f"{fps:.1f} frames/s{tracked})")
+
+
+def build_compositor(project: Project) -> object:
+    """The effects compositor for a project's current effect stacks (validated)."""
+    from effects import Compositor, ObjectLayer, parse_effect
+
+    background = [parse_effect(e) for e in project.background_effects]
+    layers = [
+        ObjectLayer(obj.id, [parse_effect(e) for e in obj.effects], visible=obj.visible)
+        for obj in project.objects
+    ]
+    return Compositor(background, layers)
+
+
+def _flatten_alpha(rgba: np.ndarray) -> np.ndarray:
+    """Composite an RGBA frame over black for codecs without alpha."""
+    alpha = rgba[..., 3:4].astype(np.uint16)
+    return ((rgba[..., :3].astype(np.uint16) * alpha + 127) // 255).astype(np.uint8)
+
+
+def render(
+    project: Project,
+    output: str | Path,
+    *,
+    codec: str = "h264",
+    crf: int | None = None,
+    preset: str | None = None,
+    model: str | None = "auto",
+    offline: bool = False,
+    keep_audio: bool = True,
+    on_progress: ProgressFn | None = None,
+    cancel: threading.Event | None = None,
+    log: LogFn | None = None,
+) -> RenderResult:
+    """Write the edited video to `output`; track first where masks are missing or stale."""
+    started = time.perf_counter()
+    output = Path(output)
+    if project.path is None:
+        raise ExportError("save the project before rendering (its masks live beside it)")
+    check_video(project)
+    compositor = build_compositor(project)  # validate effects before any slow work
+
+    tracked: list[int] = []
+    with MaskStore(masks_path_for(project.path)) as store:
+        stale = store.stale_objects(project)
+    if stale:
+        from app.tracking_job import track_project
+
+        names = ", ".join(project.object(i).name for i in stale)
+        if log:
+            log(f"masks missing or stale for {names}: tracking first")
+        track_project(project, model=model, offline=offline, only=stale, cancel=cancel,
+                      on_progress=on_progress, log=log)
+        tracked = stale
+
+    keep_alpha = codec in ALPHA_CODECS
+    with FrameSource(project.video_path) as frames, \
+            MaskStore(masks_path_for(project.path), readonly=True) as store:
+        total = len(frames)
+        audio_from = project.video_path if keep_audio else None
+        with VideoWriter(output, source=frames.info, codec=codec, crf=crf, preset=preset,
+                         audio_from=audio_from, alpha=keep_alpha) as writer:
+            for frame in frames.iter_frames():
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled(f"render of {output} stopped; no output was written")
+                masks = store.frame_masks(frame.index)
+                out = compositor.render(frame.index, frame.rgb, masks)
+                if out.shape[2] == 4 and not keep_alpha:
+                    out = _flatten_alpha(out)
+                writer.write(out, frame.pts)
+                if on_progress:
+                    on_progress(frame.index + 1, total)
+    return RenderResult(output=output, frames=total, seconds=time.perf_counter() - started,
+                        tracked=tracked)

@@ -1,0 +1,128 @@
+"""Track a project: every object's prompts → masks on every frame, written to the mask store.
+
+Shared by `rotokit track`, the render pipeline (when masks are missing or stale) and the demo.
+The GUI drives `TrackingSession` directly for click feedback, but uses the same prompt
+feeding (`feed_prompts`) so a project tracks the same way everywhere.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from app.errors import Cancelled, ProjectError
+from app.media import FrameSource
+from app.project import (
+    MaskStore,
+    Project,
+    TrackedObject,
+    check_video,
+    masks_path_for,
+    prompts_hash,
+)
+
+__all__ = ["TrackResult", "track_project", "feed_prompts", "DEFAULT_TEST_MODEL"]
+
+ProgressFn = Callable[[int, int], None]
+LogFn = Callable[[str], None]
+
+DEFAULT_TEST_MODEL = "test-random-micro"
+
+
+@dataclass
+class TrackResult:
+    model: str
+    frames: int
+    objects: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        if not self.objects:
+            return "nothing to track: no object has prompts"
+        fps = self.frames / self.seconds if self.seconds > 0 else 0.0
+        return (f"tracked {len(self.objects)} object(s) over {self.frames} frames with "
+                f"{self.model} in {self.seconds:.1f} s ({fps:.2f} frames/s)")
+
+
+def feed_prompts(session: object, objects: Iterable[TrackedObject]) -> list[int]:
+    """Add every prompt of every object to a TrackingSession; returns the ids that had prompts."""
+    prompted = []
+    for obj in objects:
+        if not obj.prompts:
+            continue
+        prompted.append(obj.id)
+        for prompt in obj.prompts:
+            if prompt.points:
+                session.add_points(prompt.frame, obj.id, prompt.points, prompt.labels)
+            if prompt.box is not None:
+                session.add_box(prompt.frame, obj.id, prompt.box)
+    return prompted
+
+
+def _frame_bounds(project: Project, n_frames: int,
+                  frame_range: tuple[int, int] | None) -> tuple[int, int]:
+    start, end = frame_range or project.frame_range or (0, n_frames)
+    if end == -1 or end > n_frames:
+        end = n_frames
+    if not 0 <= start < end:
+        raise ProjectError(f"{project.path}: frame range {start}:{end} is outside the clip "
+                           f"(0:{n_frames})")
+    return start, end
+
+
+def track_project(
+    project: Project,
+    *,
+    model: str | None = "auto",
+    weights: str | None = None,
+    device: str = "auto",
+    direction: str = "both",
+    frame_range: tuple[int, int] | None = None,
+    offline: bool = False,
+    only: Iterable[int] | None = None,
+    on_progress: ProgressFn | None = None,
+    cancel: threading.Event | None = None,
+    log: LogFn | None = None,
+) -> TrackResult:
+    """Propagate the prompts of `only` (default: every prompted object) and store the masks.
+
+    Masks are written to the project's sidecar store frame by frame as they come, so an
+    interrupted run keeps what was done; the objects' prompt hashes are recorded only after a
+    complete run, so the render knows to track again.
+    """
+    from model.tracking import Tracker, TrackingSession
+
+    if project.path is None:
+        raise ProjectError("the project must be saved before tracking (masks live beside it)")
+    check_video(project)
+    wanted = set(only) if only is not None else None
+    objects = [o for o in project.objects if o.prompts and (wanted is None or o.id in wanted)]
+    name = model or project.model or "auto"
+    if not objects:
+        return TrackResult(model=name, frames=0)
+    started = time.perf_counter()
+    tracker = Tracker.load(name, weights=weights, device=device, offline=offline)
+    if log:
+        log(f"model {tracker.name} on {tracker.device}")
+    with FrameSource(project.video_path) as frames, \
+            MaskStore(masks_path_for(project.path)) as store:
+        start, end = _frame_bounds(project, len(frames), frame_range)
+        session = TrackingSession(tracker, frames)
+        ids = feed_prompts(session, objects)
+        total = end - start
+        done = 0
+        for frame_idx, masks in session.propagate(start, end, direction=direction):
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("tracking stopped; masks computed so far are kept")
+            store.put_many(frame_idx, {oid: (m.mask, m.score) for oid, m in masks.items()
+                                       if oid in ids})
+            done += 1
+            if on_progress:
+                on_progress(min(done, total), total)
+        for obj in objects:
+            store.set_prompts_hash(obj.id, prompts_hash(obj), model=tracker.name)
+    return TrackResult(model=tracker.name, frames=total, objects=ids,
+                       seconds=time.perf_counter() - started)
+
