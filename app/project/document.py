@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.errors import ProjectError
+from effects import EffectError, parse_effect
 from app.project.events import EventEmitter, ProjectEvent
 from app.project.fingerprint import VideoFingerprint
 
@@ -201,7 +202,7 @@ class Project:
 
         obj = self.make_object(name, colour)
         self.apply(AddObject(obj))
-        return obj
+        return self.object(obj.id)  # the live object (the command inserted a copy)
 
     def remove_object(self, obj_id: int) -> Command:
         from app.project.commands import RemoveObject
@@ -365,21 +366,10 @@ def _check_effect(effect: Any, where: str) -> None:
         raise _fail(where, f"expected an effect object like {{\"type\": \"blur\"}}, got {_type_name(effect)}")
     if not isinstance(effect.get("type"), str) or not effect["type"]:
         raise _fail(f"{where}.type", f"expected an effect type name, got {effect.get('type')!r}")
-    parse_effect = _effect_parser()
-    if parse_effect is not None:
-        try:
-            parse_effect(effect)
-        except ValueError as exc:  # effects.EffectError is a ValueError
-            raise _fail(where, str(exc)) from None
-
-
-def _effect_parser() -> Any:
-    """`effects.parse_effect` when the effects engine provides it (it validates parameters)."""
     try:
-        from effects import parse_effect  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return parse_effect
+        parse_effect(effect)  # the effects engine knows each type's parameters
+    except EffectError as exc:
+        raise _fail(where, str(exc)) from None
 
 
 # --------------------------------------------------------------------------- parsing

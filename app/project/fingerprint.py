@@ -73,27 +73,20 @@ def _content_hash(path: Path, size: int) -> str:
 
 
 def fingerprint_video(path: str | os.PathLike[str]) -> VideoFingerprint:
-    """Fingerprint the video at `path`; `ProjectError` naming the file if it is missing or unreadable."""
-    import av  # imported here: loading a project file must not need the media stack
+    """Fingerprint the video at `path`; `ProjectError` naming the file if it is missing or unreadable.
+
+    Size and frame count come from `app.media.probe`, so they are the displayed size and the
+    exact frame count that frame indices (prompts, masks) refer to.
+    """
+    from app.errors import MediaError
+    from app.media import probe  # imported here: loading a project file must not need the media stack
 
     path = Path(path)
     if not path.is_file():
         raise ProjectError(f"{path}: video not found")
-    size = path.stat().st_size
     try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                raise ProjectError(f"{path}: has no video stream")
-            stream = container.streams.video[0]
-            # Exact count by demuxing (container frame counts can lie); no decoding needed.
-            frame_count = sum(1 for packet in container.demux(stream) if packet.size)
-            container.seek(0)
-            first = next(container.decode(stream), None)
-            if first is None:
-                raise ProjectError(f"{path}: no decodable video frame")
-            width, height = first.width, first.height
-            if int(getattr(first, "rotation", 0) or 0) % 180:
-                width, height = height, width
-    except av.FFmpegError as exc:
-        raise ProjectError(f"{path}: cannot read the video ({exc})") from None
-    return VideoFingerprint(width, height, frame_count, size, _content_hash(path, size))
+        info = probe(path)
+    except MediaError as exc:
+        raise ProjectError(str(exc)) from None
+    size = path.stat().st_size
+    return VideoFingerprint(info.width, info.height, info.frame_count, size, _content_hash(path, size))
