@@ -1,0 +1,193 @@
+"""Render benchmark: P3 (render vs plain decode→encode) and flat memory (60 s vs 6 s, 1080p).
+
+Usage: .venv/bin/python bench/render.py [--short 6] [--long 60]
+
+Inputs are generated in a temp dir: frames of ../shared/media/dog_ball.mp4 upscaled to
+1920×1080, looped to the wanted length at 29.97 fps, H.264 + the clip's AAC audio looped.
+Masks are written straight into the project's mask store (a moving ellipse for the "face" and
+the dog's box region) because this measures the render, not the tracker.
+
+P3 pipeline: background pixelate + one emoji + one blurred face, libx264 preset veryfast
+crf 20 — against a plain PyAV decode→encode loop with the same encoder settings, written inline
+here, in the same run. Memory: each render runs in its own process, which reports its peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+MEDIA = Path(os.environ.get("ROTOKIT_MEDIA", REPO.parent / "shared" / "media"))
+W, H = 1920, 1080
+ENCODER = {"codec": "h264", "crf": 20, "preset": "veryfast"}
+
+
+def make_clip(path: Path, seconds: float) -> None:
+    """1080p H.264 clip with AAC audio, looping the frames of a real clip."""
+    with av.open(str(MEDIA / "dog_ball.mp4")) as src:
+        frames = [cv2.resize(f.to_ndarray(format="rgb24"), (W, H), interpolation=cv2.INTER_CUBIC)
+                  for f in src.decode(video=0)]
+    rate = Fraction(30000, 1001)
+    n = int(round(seconds * rate))
+    with av.open(str(path), "w") as out:
+        vs = out.add_stream("libx264", rate=rate)
+        vs.width, vs.height, vs.pix_fmt = W, H, "yuv420p"
+        vs.options = {"preset": "ultrafast", "crf": "18"}
+        aus = out.add_stream("aac", rate=48000)
+        aus.layout = "stereo"
+        for i in range(n):
+            src_i = i % (2 * len(frames) - 2)  # ping-pong so motion stays continuous
+            src_i = src_i if src_i < len(frames) else 2 * len(frames) - 2 - src_i
+            frame = av.VideoFrame.from_ndarray(frames[src_i], format="rgb24")
+            frame.pts = i
+            frame.time_base = 1 / rate
+            for p in vs.encode(frame):
+                out.mux(p)
+        for p in vs.encode():
+            out.mux(p)
+        t = np.arange(int(seconds * 48000)) / 48000
+        tone = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+        for start in range(0, len(tone), 1024):
+            chunk = np.stack([tone[start:start + 1024]] * 2)
+            af = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
+            af.sample_rate = 48000
+            af.pts = start
+            for p in aus.encode(af):
+                out.mux(p)
+        for p in aus.encode():
+            out.mux(p)
+
+
+def make_project(folder: Path, clip: Path) -> Path:
+    from app.project import MaskStore, Project, Prompt, masks_path_for, prompts_hash, save_project
+
+    project = Project.new(clip, folder / f"{clip.stem}.rotokit")
+    face = project.add_object(name="face")
+    project.add_prompt(face.id, Prompt(frame=0, box=[560, 200, 760, 440]))
+    project.set_effects(face.id, [{"type": "face_blur"}])
+    dog = project.add_object(name="dog")
+    project.add_prompt(dog.id, Prompt(frame=0, box=[1320, 570, 1800, 840]))
+    project.set_effects(dog.id, [{"type": "emoji", "emoji": "🐶"}])
+    project.set_effects(None, [{"type": "pixelate", "block": 24}])
+    save_project(project)
+    with av.open(str(clip)) as c:
+        n = c.streams.video[0].frames
+    with MaskStore(masks_path_for(project.path)) as store:
+        for i in range(n):
+            face_mask = np.zeros((H, W), np.uint8)
+            cx = 660 + int(80 * np.sin(i / 20))
+            cv2.ellipse(face_mask, (cx, 320), (90, 120), 0, 0, 360, 1, -1)
+            dog_mask = np.zeros((H, W), np.uint8)
+            x0 = 1320 - int(300 * (0.5 + 0.5 * np.sin(i / 45)))
+            dog_mask[570:840, x0:x0 + 480] = 1
+            store.put_many(i, {face.id: (face_mask > 0, 0.9), dog.id: (dog_mask > 0, 0.9)})
+        for obj in project.objects:
+            store.set_prompts_hash(obj.id, prompts_hash(obj))
+    return project.path
+
+
+def child_render(project_path: str, out: str) -> None:
+    from app.project import load_project
+    from app.render import render
+
+    t0 = time.perf_counter()
+    result = render(load_project(project_path), out, **ENCODER)
+    dt = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": dt, "frames": result.frames, "peak_rss_mb": peak_mb}))
+
+
+def child_plain(clip: str, out: str) -> None:
+    """The baseline: a plain PyAV decode→encode loop, same encoder settings, audio copied."""
+    t0 = time.perf_counter()
+    with av.open(clip) as src, av.open(out, "w") as dst:
+        vin, ain = src.streams.video[0], src.streams.audio[0]
+        vin.thread_type = "AUTO"
+        vout = dst.add_stream("libx264", rate=vin.average_rate)
+        vout.width, vout.height, vout.pix_fmt = vin.width, vin.height, "yuv420p"
+        vout.time_base = vin.time_base
+        vout.options = {"crf": str(ENCODER["crf"]), "preset": ENCODER["preset"]}
+        aout = dst.add_stream_from_template(ain)
+        n = 0
+        for packet in src.demux(vin, ain):
+            if packet.stream is ain:
+                if packet.dts is not None:
+                    packet.stream = aout
+                    dst.mux(packet)
+                continue
+            for frame in packet.decode():
+                rgb = frame.to_ndarray(format="rgb24")
+                new = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+                new.pts, new.time_base = frame.pts, frame.time_base
+                for p in vout.encode(new):
+                    dst.mux(p)
+                n += 1
+        for p in vout.encode():
+            dst.mux(p)
+    dt = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": dt, "frames": n, "peak_rss_mb": peak_mb}))
+
+
+def run_child(*args: str) -> dict:
+    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
+                          check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--short", type=float, default=6.0)
+    parser.add_argument("--long", type=float, default=60.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        rows = {}
+        for label, seconds in (("short", args.short), ("long", args.long)):
+            clip = folder / f"{label}_1080p.mp4"
+            make_clip(clip, seconds)
+            project = make_project(folder, clip)
+            plain = run_child("--plain", str(clip), str(folder / f"{label}_plain.mp4"))
+            edited = run_child("--render", str(project), str(folder / f"{label}_render.mp4"))
+            rows[label] = (seconds, plain, edited)
+        print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+              f"encoder libx264 {ENCODER['preset']} crf {ENCODER['crf']}; 1920x1080")
+        print()
+        print("| clip | frames | plain decode→encode fps | rotokit render fps | time ratio (P3) "
+              "| peak RSS plain MB | peak RSS render MB |")
+        print("|---|---|---|---|---|---|---|")
+        for label, (seconds, plain, edited) in rows.items():
+            print(f"| {seconds:g} s | {edited['frames']} | "
+                  f"{plain['frames'] / plain['seconds']:.1f} | "
+                  f"{edited['frames'] / edited['seconds']:.1f} | "
+                  f"{edited['seconds'] / plain['seconds']:.2f}× | "
+                  f"{plain['peak_rss_mb']:.0f} | {edited['peak_rss_mb']:.0f} |")
+        ratio = rows["long"][2]["peak_rss_mb"] / rows["short"][2]["peak_rss_mb"]
+        print()
+        print(f"render peak RSS {args.long:g} s vs {args.short:g} s: {ratio:.2f}× "
+              f"(target ≤ 1.25×)")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--render":
+        child_render(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 4 and sys.argv[1] == "--plain":
+        child_plain(sys.argv[2], sys.argv[3])
+    else:
+        main()
