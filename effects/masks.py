@@ -96,7 +96,8 @@ def prepare(mask01: np.ndarray, *, grow: int = 0, feather: float = 0.0, opacity:
     frame) of the processed mask.
     """
     shape = mask01.shape[:2]
-    box = bbox(mask01)
+    use_soft = soft is not None and grow == 0 and feather <= 0
+    box = bbox((soft > 0).view(np.uint8) if use_soft else mask01)
     if invert:
         ys, xs = slice(0, shape[0]), slice(0, shape[1])
     else:
@@ -106,8 +107,9 @@ def prepare(mask01: np.ndarray, *, grow: int = 0, feather: float = 0.0, opacity:
     if box is None:  # inverse of an empty mask: everything
         alpha: np.ndarray = np.ones(shape, np.uint8)
         hard = True
-    elif soft is not None and grow == 0 and feather <= 0:
-        alpha, hard = np.clip(soft[ys, xs], 0, 1).astype(np.float32), False
+    elif use_soft:
+        a = np.clip(soft, 0, 1).astype(np.float32)
+        alpha, hard = ((1.0 - a) if invert else a[ys, xs]), False
     elif invert:
         # edge ops only need the object's neighbourhood: compute there, paste into a full frame
         oys, oxs = padded(box, margin(grow, feather), shape)
