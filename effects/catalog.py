@@ -101,11 +101,11 @@ EFFECT_TYPES: dict[str, EffectType] = {
                    "object's bounding box", "oval", (
             ParamSpec("mode", "choice", "blur", "blur or pixelate", choices=(
                 "blur", "pixelate")),
-            ParamSpec("strength", "float", 0.25, "blur sigma as a fraction of the oval's "
+            ParamSpec("strength", "float", 0.3, "blur sigma as a fraction of the oval's "
                       "smaller diameter", 0.02, 1),
-            ParamSpec("cells", "int", 6, "pixelate: blocks across the oval's smaller "
+            ParamSpec("cells", "int", 4, "pixelate: blocks across the oval's smaller "
                       "diameter", 2, 64),
-            ParamSpec("scale", "float", 1.1, "oval size relative to the bounding box",
+            ParamSpec("scale", "float", 1.2, "oval size relative to the bounding box",
                       0.3, 3),
         ), on_background=False),
     )
