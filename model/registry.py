@@ -1,0 +1,227 @@
+"""Which tracking models rotokit knows, and where their weights come from.
+
+Real models are Hugging Face-format repositories (config.json + model.safetensors) fetched with
+``huggingface_hub`` (resume, integrity check, progress bar, shared HF cache, ``ROTOKIT_CACHE``).
+A local folder in the same format works everywhere a name does. Loading goes through
+safetensors only, so a weights file can never run code.
+
+The ``test-random-*`` entries are randomly initialised from a fixed seed: the real (or a scaled
+down) architecture, so speed and plumbing are real, but the masks are meaningless. They exist for
+tests and benchmarks, are never a default and print a warning when loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+from model.errors import WeightsUnavailableError
+
+__all__ = [
+    "ModelSpec",
+    "MODELS",
+    "default_model",
+    "list_models",
+    "download_model",
+    "model_path",
+    "resolve_weights",
+    "is_random",
+    "cache_dir",
+]
+
+Kind = Literal["sam2", "edgetam"]
+WEIGHTS_FILE = "model.safetensors"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One entry of ``rotokit models list``; ``cached``/``path`` are filled in by ``list_models``."""
+
+    name: str
+    kind: Kind
+    hub_id: str | None  # None for the random test models
+    params_m: float  # millions of parameters
+    download_mb: float  # size of model.safetensors
+    licence: str
+    description: str
+    revision: str | None = None
+    note: str = ""
+    cached: bool = False
+    path: Path | None = field(default=None, compare=False)
+
+
+MODELS: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in [
+        ModelSpec(
+            "sam2.1-tiny", "sam2", "facebook/sam2.1-hiera-tiny", 38.9, 156, "Apache-2.0",
+            "SAM 2.1 Hiera-T: best quality per second on a GPU; ~6 s/frame on a 2-core CPU",
+        ),
+        ModelSpec(
+            "sam2.1-small", "sam2", "facebook/sam2.1-hiera-small", 46.0, 185, "Apache-2.0",
+            "SAM 2.1 Hiera-S",
+        ),
+        ModelSpec(
+            "sam2.1-base-plus", "sam2", "facebook/sam2.1-hiera-base-plus", 80.8, 324, "Apache-2.0",
+            "SAM 2.1 Hiera-B+: the GPU default",
+        ),
+        ModelSpec(
+            "sam2.1-large", "sam2", "facebook/sam2.1-hiera-large", 224.4, 898, "Apache-2.0",
+            "SAM 2.1 Hiera-L: highest quality, slowest",
+        ),
+        ModelSpec(
+            "edgetam", "edgetam", "yonigozlan/EdgeTAM-hf", 13.9, 56, "Apache-2.0",
+            "EdgeTAM (RepViT-M1 + 2D spatial perceiver): SAM 2 prompting and memory, ~6x faster "
+            "per frame on CPU; the CPU/MPS default",
+            note="facebook/EdgeTAM's main branch holds Meta's .pt checkpoint (not loadable without "
+            "a conversion script); the Hugging Face-format port used by transformers is "
+            "yonigozlan/EdgeTAM-hf (also offered as PR refs/pr/1 of facebook/EdgeTAM).",
+        ),
+        ModelSpec(
+            "test-random-tiny", "sam2", None, 38.9, 0, "n/a",
+            "TEST ONLY: random SAM 2.1-tiny architecture (fixed seed); masks are meaningless",
+        ),
+        ModelSpec(
+            "test-random-edgetam", "edgetam", None, 13.9, 0, "n/a",
+            "TEST ONLY: random EdgeTAM architecture (fixed seed); masks are meaningless",
+        ),
+        ModelSpec(
+            "test-random-micro", "sam2", None, 1.9, 0, "n/a",
+            "TEST ONLY: SAM 2 scaled down (256 px, narrow, shallow) so a clip tracks in seconds",
+        ),
+        ModelSpec(
+            "test-random-micro-edgetam", "edgetam", None, 6.4, 0, "n/a",
+            "TEST ONLY: EdgeTAM scaled down (256 px, RepViT-M0.9, narrow heads)",
+        ),
+    ]
+}
+
+
+def is_random(name: str) -> bool:
+    return name.startswith("test-random-")
+
+
+def default_model(device: str) -> str:
+    """EdgeTAM where compute is scarce (CPU, Apple MPS); SAM 2.1 base-plus on CUDA."""
+    return "sam2.1-base-plus" if str(device).startswith("cuda") else "edgetam"
+
+
+def cache_dir() -> Path | None:
+    """``ROTOKIT_CACHE`` if set; otherwise None, i.e. the shared Hugging Face cache."""
+    value = os.environ.get("ROTOKIT_CACHE")
+    return Path(value).expanduser() if value else None
+
+
+def _spec(name: str) -> ModelSpec:
+    try:
+        return MODELS[name]
+    except KeyError:
+        known = ", ".join(MODELS)
+        raise WeightsUnavailableError(name, f"unknown model (known: {known})") from None
+
+
+def is_hf_folder(path: Path) -> bool:
+    return (path / "config.json").is_file() and (path / WEIGHTS_FILE).is_file()
+
+
+def _snapshot(spec: ModelSpec, *, offline: bool, progress: bool) -> Path:
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.utils import disable_progress_bars, enable_progress_bars
+
+    if not progress:
+        disable_progress_bars()
+    try:
+        folder = snapshot_download(
+            spec.hub_id,
+            revision=spec.revision,
+            cache_dir=cache_dir(),
+            local_files_only=offline,
+            allow_patterns=["config.json", "*.safetensors", "*.json"],
+        )
+    finally:
+        if not progress:
+            enable_progress_bars()
+    return Path(folder)
+
+
+def model_path(name: str) -> Path:
+    """Folder of a model already on this machine (never touches the network)."""
+    spec = _spec(name)
+    if spec.hub_id is None:
+        raise WeightsUnavailableError(name, "is a random test model and has no weights on disk")
+    try:
+        folder = _snapshot(spec, offline=True, progress=False)
+    except Exception:  # huggingface_hub raises several types for "not in the cache"
+        raise WeightsUnavailableError(name, "weights are not in the local cache") from None
+    if not is_hf_folder(folder):
+        raise WeightsUnavailableError(name, f"cached folder {folder} lacks config.json/{WEIGHTS_FILE}")
+    return folder
+
+
+def download_model(name: str, progress: bool = True) -> Path:
+    """Fetch (or resume, or verify) a model's weights; returns its folder."""
+    spec = _spec(name)
+    if spec.hub_id is None:
+        raise WeightsUnavailableError(name, "is a random test model; there is nothing to download")
+    try:
+        folder = _snapshot(spec, offline=False, progress=progress)
+    except Exception as exc:
+        raise WeightsUnavailableError(
+            name, f"download of {spec.hub_id} failed ({type(exc).__name__}: {exc})"
+        ) from None
+    if not is_hf_folder(folder):
+        raise WeightsUnavailableError(
+            name, f"{spec.hub_id} has no {WEIGHTS_FILE} + config.json (not Hugging Face format)"
+        )
+    return folder
+
+
+def resolve_weights(name_or_path: str | os.PathLike, offline: bool = False, progress: bool = True) -> Path:
+    """A registry name or a local HF-format folder → a folder holding config.json + safetensors.
+
+    Offline, only the cache is consulted and a missing model raises WeightsUnavailableError.
+    """
+    text = str(name_or_path)
+    if text not in MODELS:
+        path = Path(text).expanduser()
+        if path.is_dir():
+            if not is_hf_folder(path):
+                raise WeightsUnavailableError(
+                    text, f"folder has no config.json + {WEIGHTS_FILE} (Hugging Face format expected)"
+                )
+            return path
+        if os.sep in text or path.suffix:
+            raise WeightsUnavailableError(text, "no such folder")
+    spec = _spec(text)
+    if spec.hub_id is None:
+        raise WeightsUnavailableError(text, "is a random test model; it is built, not loaded")
+    if offline:
+        return model_path(text)
+    return download_model(text, progress=progress)
+
+
+def read_kind(folder: Path) -> Kind:
+    """The model family of an HF-format folder, from its config.json ``model_type``."""
+    model_type = json.loads((folder / "config.json").read_text()).get("model_type", "")
+    if model_type.startswith("edgetam"):
+        return "edgetam"
+    if model_type.startswith("sam2"):
+        return "sam2"
+    raise WeightsUnavailableError(str(folder), f"config.json model_type {model_type!r} is not SAM 2 or EdgeTAM")
+
+
+def list_models() -> list[ModelSpec]:
+    """Every registry entry with ``cached``/``path`` telling whether its weights are on disk."""
+    out = []
+    for spec in MODELS.values():
+        path = None
+        if spec.hub_id is not None:
+            try:
+                path = model_path(spec.name)
+            except WeightsUnavailableError:
+                path = None
+        out.append(replace(spec, cached=path is not None or spec.hub_id is None, path=path))
+    return out

@@ -1,0 +1,175 @@
+"""Backend on the maintained transformers SAM 2 / EdgeTAM video models.
+
+Each object gets its own transformers inference session (objects are segmented one at a time by
+the library anyway), so a click on one object never re-runs the others and objects can be added,
+removed or prompted on different frames independently. All sessions share one frame feed and
+one image-feature cache, so a frame is encoded once however many objects it has.
+
+We call the model's own ``forward(inference_session, frame_idx=...)`` for every step — the same
+code path as ``propagate_in_video_iterator`` — and manage the state around it:
+  * ``processed_frames`` is our lazy ``FrameFeed`` (true clip length, nothing preloaded);
+  * per-frame outputs further than the memory window from the current frame and from every
+    conditioning frame are dropped (the library never evicts them);
+  * a correction on an already-tracked frame is kept as a conditioning frame, as in Meta's
+    predictor (transformers would store it as an ordinary tracked frame and lose it on the next
+    propagation).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from model.tracking.backend import StepResult
+from model.tracking.feed import FrameFeed
+from model.tracking.types import FramePrompt
+
+__all__ = ["HFBackend", "HFSession"]
+
+
+def _classes(model):
+    from transformers import EdgeTamVideoModel
+
+    if isinstance(model, EdgeTamVideoModel):
+        from transformers.models.edgetam_video.modeling_edgetam_video import (
+            EdgeTamVideoInferenceCache as Cache,
+            EdgeTamVideoInferenceSession as Session,
+        )
+    else:
+        from transformers.models.sam2_video.modeling_sam2_video import (
+            Sam2VideoInferenceCache as Cache,
+            Sam2VideoInferenceSession as Session,
+        )
+    return Session, Cache
+
+
+class HFBackend:
+    """A loaded ``Sam2VideoModel`` or ``EdgeTamVideoModel`` on one device."""
+
+    def __init__(self, model, name: str, device: torch.device) -> None:
+        self.model = model
+        self.name = name
+        self.device = device
+        size = model.config.image_size
+        self.image_size = int(size[0] if isinstance(size, (list, tuple)) else size)
+        self.autocast = device.type == "cuda"
+
+    def open(self, feed: FrameFeed) -> HFSession:
+        return HFSession(self, feed)
+
+
+class HFSession:
+    def __init__(self, backend: HFBackend, feed: FrameFeed) -> None:
+        self._backend = backend
+        self._model = backend.model
+        self._feed = feed
+        self._device = backend.device
+        self._session_cls, cache_cls = _classes(self._model)
+        self._cache = cache_cls(
+            inference_device=self._device,
+            inference_state_device=self._device,
+            max_vision_features_cache_size=1,
+        )
+        self._objects: dict[int, object] = {}
+        self._new_inputs: dict[int, set[int]] = {}
+        config = self._model.config
+        self._window = max(int(config.num_maskmem), int(config.max_object_pointers_in_encoder))
+
+    @property
+    def memory_window(self) -> int:
+        return self._window
+
+    # state per object -------------------------------------------------------------------
+    def _session(self, obj_id: int):
+        session = self._objects.get(obj_id)
+        if session is None:
+            session = self._session_cls(
+                video=None,
+                video_height=self._feed.height,
+                video_width=self._feed.width,
+                inference_device=self._device,
+                inference_state_device=self._device,
+                video_storage_device=self._device,
+                dtype=torch.float32,
+            )
+            session.processed_frames = self._feed
+            session.cache = self._cache
+            session.obj_id_to_idx(obj_id)
+            self._objects[obj_id] = session
+            self._new_inputs[obj_id] = set()
+        return session
+
+    def set_prompt(self, obj_id: int, frame_idx: int, prompt: FramePrompt) -> None:
+        session = self._session(obj_id)
+        outputs = session.output_dict_per_obj[0]
+        outputs["cond_frame_outputs"].pop(frame_idx, None)
+        outputs["non_cond_frame_outputs"].pop(frame_idx, None)
+        size = self._backend.image_size
+        if prompt.mask is not None:
+            mask = torch.from_numpy(np.ascontiguousarray(prompt.mask)).float()[None, None]
+            if mask.shape[-2:] != (size, size):
+                mask = F.interpolate(mask, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
+                mask = (mask >= 0.5).float()
+            session.remove_point_inputs(0, frame_idx)
+            session.add_mask_inputs(0, frame_idx, mask)
+        else:
+            sx = size / self._feed.width
+            sy = size / self._feed.height
+            coords, labels = [], []
+            if prompt.box is not None:
+                x0, y0, x1, y1 = prompt.box
+                coords += [(x0 * sx, y0 * sy), (x1 * sx, y1 * sy)]
+                labels += [2, 3]
+            coords += [(x * sx, y * sy) for x, y in prompt.points]
+            labels += list(prompt.labels)
+            session.remove_mask_inputs(0, frame_idx)
+            session.add_point_inputs(
+                0,
+                frame_idx,
+                {
+                    "point_coords": torch.tensor(coords, dtype=torch.float32).reshape(1, 1, -1, 2),
+                    "point_labels": torch.tensor(labels, dtype=torch.int32).reshape(1, 1, -1),
+                },
+            )
+        self._new_inputs[obj_id].add(frame_idx)
+
+    def remove_object(self, obj_id: int) -> None:
+        self._objects.pop(obj_id, None)
+        self._new_inputs.pop(obj_id, None)
+
+    def conditioning_frames(self, obj_id: int) -> set[int]:
+        session = self._objects.get(obj_id)
+        if session is None:
+            return set()
+        return set(session.output_dict_per_obj[0]["cond_frame_outputs"])
+
+    # inference ----------------------------------------------------------------------------
+    def step(self, frame_idx: int, obj_ids: list[int], reverse: bool) -> StepResult:
+        results: StepResult = {}
+        with torch.autocast(self._device.type, dtype=torch.bfloat16, enabled=self._backend.autocast):
+            for obj_id in obj_ids:
+                session = self._objects[obj_id]
+                is_new = frame_idx in self._new_inputs[obj_id]
+                session.obj_with_new_inputs = [obj_id] if is_new else []
+                out = self._model(inference_session=session, frame_idx=frame_idx, reverse=reverse)
+                if is_new:
+                    self._new_inputs[obj_id].discard(frame_idx)
+                    outputs = session.output_dict_per_obj[0]
+                    tracked = outputs["non_cond_frame_outputs"].pop(frame_idx, None)
+                    if tracked is not None:  # a correction on a tracked frame: keep it as a prompt
+                        outputs["cond_frame_outputs"][frame_idx] = tracked
+                logits = out.pred_masks.reshape(1, 1, *out.pred_masks.shape[-2:])
+                presence = float(out.object_score_logits.reshape(-1)[0])
+                results[obj_id] = (logits, presence)
+        return results
+
+    def prune(self, frame_idx: int, keep: set[int]) -> None:
+        window = self._window
+        for session in self._objects.values():
+            outputs = session.output_dict_per_obj[0]
+            anchors = set(outputs["cond_frame_outputs"]) | keep
+            tracked = outputs["non_cond_frame_outputs"]
+            for idx in list(tracked):
+                if abs(idx - frame_idx) > window and all(abs(idx - a) > window for a in anchors):
+                    del tracked[idx]

@@ -1,0 +1,125 @@
+"""A loaded tracking model on a device, ready to open sessions on clips."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from model import registry
+from model.errors import ModelError
+from model.tracking.hf_backend import HFBackend
+
+__all__ = ["Tracker", "pick_device"]
+
+log = logging.getLogger(__name__)
+
+
+def pick_device(device: str = "auto") -> torch.device:
+    """``auto`` → cuda, then Apple mps, then cpu; an explicit name must be available."""
+    if device == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        dev = torch.device(device)
+    except RuntimeError:
+        raise ModelError(f"device {device!r}: not a device name (use auto, cpu, cuda or mps)") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ModelError(f"device {device!r}: CUDA is not available on this machine")
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise ModelError(f"device {device!r}: Apple MPS is not available on this machine")
+    return dev
+
+
+def _configure_cpu() -> None:
+    """Use every core for torch's intra-op threads (torch defaults to physical cores only)."""
+    torch.set_num_threads(os.cpu_count() or 1)
+
+
+def _optimize_for_inference(model, device: torch.device) -> list[str]:
+    """Speed levers that leave the maths intact up to float rounding: BN folding / RepViT
+    re-parameterisation of a timm backbone (EdgeTAM), SDPA attention."""
+    applied = []
+    backbone = getattr(getattr(model, "vision_encoder", None), "backbone", None)
+    timm_model = getattr(backbone, "timm_model", None)
+    if timm_model is not None:
+        from timm.utils.model import reparameterize_model
+
+        backbone.timm_model = reparameterize_model(timm_model, inplace=True)
+        applied.append("timm reparameterize (conv+BN folding)")
+    return applied
+
+
+def _load_model(folder: Path):
+    from transformers import EdgeTamVideoModel, Sam2VideoModel
+
+    cls = EdgeTamVideoModel if registry.read_kind(folder) == "edgetam" else Sam2VideoModel
+    try:
+        return cls.from_pretrained(folder, use_safetensors=True, attn_implementation="sdpa").eval()
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{folder}: cannot load model weights ({exc})") from None
+
+
+@dataclass
+class Tracker:
+    """A model + device. ``Tracker.load()`` picks both; sessions are opened with ``TrackingSession``."""
+
+    backend: HFBackend
+    name: str
+    device: torch.device
+    random_weights: bool = False
+    optimizations: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(
+        cls,
+        name: str = "auto",
+        weights: str | os.PathLike | None = None,
+        device: str = "auto",
+        offline: bool = False,
+        optimize: bool = True,
+        progress: bool = True,
+    ) -> Tracker:
+        """Load a registry model (``auto`` = the device's default) or ``weights``, a local
+        Hugging Face-format folder. Random test models are built, never downloaded."""
+        dev = pick_device(device)
+        if dev.type == "cpu":
+            _configure_cpu()
+        if name == "auto":
+            name = registry.default_model(dev.type)
+        if weights is not None:
+            model = _load_model(registry.resolve_weights(weights, offline=offline, progress=progress))
+            label = str(weights)
+        elif registry.is_random(name):
+            if name not in registry.MODELS:
+                registry.resolve_weights(name)  # raises the "unknown model" error
+            from model.testmodels import build_random_model
+
+            model = build_random_model(name)
+            label = name
+        else:
+            model = _load_model(registry.resolve_weights(name, offline=offline, progress=progress))
+            label = name
+        return cls.from_model(model, name=label, device=dev, optimize=optimize, random_weights=registry.is_random(name) and weights is None)
+
+    @classmethod
+    def from_model(
+        cls, model, name: str, device: torch.device | str = "cpu", optimize: bool = True, random_weights: bool = False
+    ) -> Tracker:
+        """Wrap an already-built transformers model (tests, benches, custom checkpoints)."""
+        dev = torch.device(device)
+        model = model.to(dev).eval()
+        applied = _optimize_for_inference(model, dev) if optimize else []
+        if random_weights:
+            log.warning("rotokit: tracking with RANDOM weights (%s): masks are meaningless", name)
+        return cls(HFBackend(model, name, dev), name, dev, random_weights, applied)
+
+    @property
+    def image_size(self) -> int:
+        return self.backend.image_size
