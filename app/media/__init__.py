@@ -4,5 +4,15 @@ from __future__ import annotations
 
 from app.media.probe import AudioInfo, VideoInfo, format_info, probe
 from app.media.source import Frame, FrameSource
+from app.media.writer import CODECS, VideoWriter
 
-__all__ = ["probe", "VideoInfo", "AudioInfo", "format_info", "FrameSource", "Frame"]
+__all__ = [
+    "probe",
+    "VideoInfo",
+    "AudioInfo",
+    "format_info",
+    "FrameSource",
+    "Frame",
+    "VideoWriter",
+    "CODECS",
+]

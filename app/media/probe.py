@@ -78,7 +78,7 @@ class _Index:
     """Per-frame timing of the video stream, in display order (internal to app.media)."""
 
     pts: np.ndarray  # int64, sorted: pts of display frame i
-    seek_pts: np.ndarray  # int64: timestamp to seek to (backward) before decoding frame i
+    key_pts: np.ndarray  # int64: pts of the keyframe decoding of frame i must start at
     key_idx: np.ndarray  # int64: display index of the keyframe decoding of frame i starts at
     durations: list[int] = field(default_factory=list)
 
@@ -290,7 +290,6 @@ def _build_index(packets: list[tuple[int | None, int | None, bool, int]]) -> _In
     """
     n = len(packets)
     pts = np.array([pk[0] for pk in packets], dtype=np.int64)
-    dts = np.array([pk[1] if pk[1] is not None else pk[0] for pk in packets], dtype=np.int64)
     key = np.array([pk[2] for pk in packets], dtype=bool)
     key[0] = True  # decoding always can start at the first packet
     key_positions = np.flatnonzero(key)
@@ -307,7 +306,7 @@ def _build_index(packets: list[tuple[int | None, int | None, bool, int]]) -> _In
     durations = [packets[j][3] for j in order]
     return _Index(
         pts=pts[order],
-        seek_pts=dts[kp][order],
+        key_pts=pts[kp][order],
         key_idx=display_of_decode[kp][order],
         durations=durations,
     )

@@ -148,8 +148,11 @@ class FrameSource:
         with av.open(self.path, metadata_errors="ignore") as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
-            container.seek(int(self._index.seek_pts[start]), stream=stream, backward=True)
-            for vf in _decode(container, stream):
+            key = int(self._index.key_idx[start])
+            key_pts = int(self._index.pts[key]) if key > 0 else None
+            if key_pts is not None:
+                container.seek(key_pts, stream=stream, backward=True)
+            for vf in _decode(container, stream, key_pts):
                 idx = self._pts_to_idx.get(vf.pts) if vf.pts is not None else None
                 if idx is None or idx < expected:
                     continue
@@ -214,32 +217,34 @@ class FrameSource:
         """The decoded frame whose pts is frame ``idx``'s.
 
         Continues the running decoder when ``idx`` lies ahead in the same GOP; otherwise seeks
-        to the keyframe it depends on. If a demuxer lands after the target (an index keyed
-        differently than ours), it retries from an earlier keyframe, then from the start.
+        to the keyframe it depends on. If the demuxer cannot land on that keyframe, it retries
+        from the previous keyframe, then from the start of the file.
         """
         key = int(self._index.key_idx[idx])
         if not (self._decoder is not None and self._last_idx < idx and key <= self._last_idx + 1):
-            self._seek(int(self._index.seek_pts[idx]))
+            self._seek(key)
         found = self._advance_to(idx)
-        if found is not None:
-            return found
-        for retry_key in (key - 1, 0):  # overshoot or missed pts: go further back
-            if retry_key < 0:
-                continue
-            self._seek(int(self._index.seek_pts[max(retry_key, 0)]) if retry_key else None)
+        if found is None and key > 0:
+            self._seek(int(self._index.key_idx[key - 1]))
             found = self._advance_to(idx)
-            if found is not None:
-                return found
-        raise MediaError(self.path, f"corrupt: frame {idx} of {len(self)} cannot be decoded")
+        if found is None:
+            self._seek(None)
+            found = self._advance_to(idx)
+        if found is None:
+            raise MediaError(self.path, f"corrupt: frame {idx} of {len(self)} cannot be decoded")
+        return found
 
-    def _seek(self, ts: int | None) -> None:
+    def _seek(self, key_idx: int | None) -> None:
+        """Position the decoder at keyframe ``key_idx`` (display index), None: file start."""
         assert self._container is not None and self._stream is not None
-        if ts is None:  # from the very start: reopen, the most robust "seek"
+        if key_idx is None or key_idx == 0:  # reopening is the most robust "seek to start"
             self._container.close()
             self._open()
+            key_pts = None
         else:
-            self._container.seek(ts, stream=self._stream, backward=True, any_frame=False)
-        self._decoder = _decode(self._container, self._stream)
+            key_pts = int(self._index.pts[key_idx])
+            self._container.seek(key_pts, stream=self._stream, backward=True, any_frame=False)
+        self._decoder = _decode(self._container, self._stream, key_pts)
         self._last_idx = -1
 
     def _advance_to(self, idx: int) -> av.VideoFrame | None:
@@ -254,9 +259,8 @@ class FrameSource:
                 self._last_idx = i
             if vf.pts == target:
                 return vf
-            if vf.pts > target:
-                self._decoder = None
-                return None
+            if vf.pts > target and i is not None and i > idx:
+                break
         self._decoder = None
         return None
 
@@ -287,12 +291,27 @@ class FrameSource:
 
 
 def _decode(
-    container: av.container.InputContainer, stream: av.video.stream.VideoStream
+    container: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    key_pts: int | None = None,
 ) -> Iterator[av.VideoFrame]:
-    """Decoded frames from the current position; a corrupt packet is skipped, not fatal, so
-    the frames around it stay reachable (the caller notices the missing pts)."""
+    """Decoded frames from the current position.
+
+    With ``key_pts``, packets before that keyframe are dropped undecoded: demuxers index
+    differently (by dts, by pts, with edit-list shifts) and may land a GOP early; starting at
+    the keyframe itself is always valid and decodes nothing twice. A corrupt packet is
+    skipped, not fatal, so the frames around it stay reachable (the caller notices the
+    missing pts).
+    """
+    started = key_pts is None
     try:
         for packet in container.demux(stream):
+            if not started:
+                if packet.size == 0:
+                    continue
+                if packet.pts != key_pts or not packet.is_keyframe:
+                    continue  # before our keyframe (or past it: then it never starts)
+                started = True
             try:
                 yield from packet.decode()
             except av.error.InvalidDataError:

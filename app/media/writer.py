@@ -1,0 +1,504 @@
+"""Encode RGB(A) frames to a video file, keep the source's timing and audio, never leave a
+partial file.
+
+Choices that a user would notice:
+
+* **Timestamps.** Frames are written with the source pts in the source time base (shifted so
+  the first written frame is at 0), so VFR stays VFR. Matroska/WebM store milliseconds, so
+  there timestamps round to 1 ms.
+* **Odd sizes.** 4:2:0 cannot hold an odd width or height. The output keeps the source's
+  displayed size: odd-sized sources are encoded 4:4:4 (H.264 High 4:4:4, HEVC RExt, VP9
+  profile 1). Only when 4:2:0 is forced (``pix_fmt=``) or required (VP9 with alpha) is the
+  picture padded by repeating its last column/row, and ``padded_size`` records it.
+* **Rotation.** Frames arrive upright (``FrameSource`` applied the display matrix), so no
+  display matrix is written.
+* **Audio.** Source audio packets are copied bit-identical when the output container accepts
+  the codec (AAC in mp4/mov/mkv, Opus/Vorbis in webm/mkv); otherwise decoded and re-encoded
+  (AAC for mp4/mov, Opus for webm/mkv) with the same timestamps. Data streams (tmcd) are
+  dropped.
+* **Atomicity.** Everything goes to a hidden temp file in the output's directory, renamed over
+  the output by ``commit()`` only; ``abort()``, an exception or Ctrl-C in the ``with`` block
+  delete it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+
+import av
+import av.error
+import numpy as np
+
+from app.errors import MediaError
+from app.media.probe import VideoInfo
+
+__all__ = ["VideoWriter", "CODECS", "CONTAINERS"]
+
+
+@dataclass(frozen=True)
+class CodecSpec:
+    """How rotokit encodes one user-facing codec name."""
+
+    encoder: str
+    containers: tuple[str, ...]  # output extensions accepted, first = suggested
+    pix_fmt: str  # even sizes, no alpha
+    odd_pix_fmt: str  # odd sizes: keeps the exact size
+    alpha_pix_fmt: str | None  # None: codec cannot carry alpha
+    crf: int | None
+    preset: str | None
+
+
+CODECS: dict[str, CodecSpec] = {
+    # CRF 18 is visually lossless for x264; "medium" is x264's own default trade-off.
+    "h264": CodecSpec("libx264", (".mp4", ".mov", ".mkv"), "yuv420p", "yuv444p", None, 18, "medium"),
+    # x265 "medium" runs ~5 fps at 1080p on 2 cores; "fast" costs little quality at CRF 22.
+    "hevc": CodecSpec("libx265", (".mp4", ".mov", ".mkv"), "yuv420p", "yuv444p", None, 22, "fast"),
+    "vp9": CodecSpec("libvpx-vp9", (".webm", ".mkv"), "yuv420p", "yuv444p", "yuva420p", 32, None),
+    # ProRes 4444 (profile 4) keeps alpha as yuva444p10le; 4:4:4 also takes odd sizes.
+    "prores": CodecSpec("prores_ks", (".mov",), "yuv444p10le", "yuv444p10le", "yuva444p10le", None, None),
+    # FFV1 in packed RGB is lossless for our RGB frames (no YUV matrix at all).
+    "ffv1": CodecSpec("ffv1", (".mkv",), "bgr0", "bgr0", "bgra", None, None),
+}
+
+# extension -> FFmpeg muxer
+CONTAINERS: dict[str, str] = {
+    ".mp4": "mp4",
+    ".m4v": "mp4",
+    ".mov": "mov",
+    ".mkv": "matroska",
+    ".webm": "webm",
+}
+
+# Audio codecs each muxer takes as-is (packets copied), and what to transcode to otherwise.
+_AUDIO_COPY: dict[str, frozenset[str]] = {
+    # Opus/FLAC in MP4 exist but many players (QuickTime, older TVs) refuse them: transcode.
+    "mp4": frozenset({"aac", "mp3", "alac", "ac3", "eac3"}),
+    "mov": frozenset({"aac", "mp3", "alac", "ac3", "eac3", "pcm_s16le", "pcm_s24le"}),
+    "matroska": frozenset({"aac", "opus", "vorbis", "flac", "mp3", "ac3", "eac3", "alac",
+                           "pcm_s16le", "pcm_s24le", "pcm_f32le"}),
+    "webm": frozenset({"opus", "vorbis"}),
+}
+_AUDIO_TRANSCODE = {"mp4": "aac", "mov": "aac", "matroska": "libopus", "webm": "libopus"}
+
+# Mux audio this far ahead of the video so the muxer interleaves without buffering much.
+_AUDIO_LEAD_S = 0.5
+
+
+class VideoWriter:
+    """Write upright RGB (or RGBA) frames with their source timestamps, atomically.
+
+    Parameters
+    ----------
+    path
+        Output file; the extension picks the container (.mp4 .mov .mkv .webm).
+    source
+        ``probe()`` of the source: size (displayed), time base, frame rate.
+    codec
+        ``h264``, ``hevc``, ``vp9``, ``prores`` or ``ffv1``.
+    crf, preset
+        Quality/speed for x264/x265 (defaults 18/medium and 22/fast) and VP9 (crf 32).
+    audio_from
+        A media file whose audio streams go into the output (usually the source); None: no audio.
+    alpha
+        Write RGBA frames with transparency (prores, ffv1, vp9).
+    pix_fmt
+        Force an encoder pixel format (e.g. ``yuv420p`` for odd sizes, which then pads).
+    gop
+        Maximum keyframe interval in frames (encoder default: 250 for x264/x265). Short GOPs
+        make files that seek fast in an editor, at some cost in size.
+
+    Use as a context manager (commits on success, aborts on any exception), or call
+    ``commit()``/``abort()``.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        source: VideoInfo,
+        codec: str = "h264",
+        crf: int | None = None,
+        preset: str | None = None,
+        audio_from: str | os.PathLike[str] | None = None,
+        alpha: bool = False,
+        pix_fmt: str | None = None,
+        gop: int | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.source = source
+        self.codec = codec
+        self.alpha = alpha
+        spec = _check_codec_container(self.path, codec)
+        self._format = CONTAINERS[self.path.suffix.lower()]
+        if alpha and spec.alpha_pix_fmt is None:
+            raise MediaError(self.path, f"codec {codec} cannot store alpha (use prores, ffv1 or vp9)")
+        if not self.path.parent.is_dir():
+            raise MediaError(self.path, "output directory does not exist")
+        w, h = source.width, source.height
+        odd = bool(w % 2 or h % 2)
+        self.pix_fmt = pix_fmt or (spec.alpha_pix_fmt if alpha else spec.odd_pix_fmt if odd else spec.pix_fmt)
+        fmt = av.VideoFormat(self.pix_fmt)
+        pad_w = w + (w % 2 if fmt.chroma_width(3) < 3 else 0)  # chroma_width(3) < 3: subsampled
+        pad_h = h + (h % 2 if fmt.chroma_height(3) < 3 else 0)
+        self.size = (w, h)
+        self.padded_size: tuple[int, int] | None = (pad_w, pad_h) if (pad_w, pad_h) != (w, h) else None
+        self._is_rgb_fmt = self.pix_fmt.startswith(("gbr", "rgb", "bgr"))
+
+        fd, tmp = tempfile.mkstemp(
+            dir=self.path.parent, prefix=f".{self.path.stem}.", suffix=f".part{self.path.suffix}"
+        )
+        os.close(fd)
+        self.temp_path = Path(tmp)
+        # Removes the temp file even if the writer is dropped without commit/abort.
+        self._cleanup = weakref.finalize(self, _unlink, self.temp_path)
+        self._done = False
+        self._first_pts: int | None = None
+        self._last_pts: int | None = None
+        self._prev_pts: int | None = None
+        self.frames_written = 0
+        self._durations: dict[int, int] = {}  # output pts -> gap to the next frame (VFR-true)
+        self._vpending: list[av.Packet] = []
+        try:
+            options = {"movflags": "+faststart"} if self._format in ("mp4", "mov") else {}
+            self._out = av.open(str(self.temp_path), "w", format=self._format, options=options)
+            self._vstream = self._add_video_stream(spec, crf, preset, pad_w, pad_h)
+            if gop is not None:
+                self._vstream.codec_context.gop_size = int(gop)
+            self._audio = _AudioMux(self._out, audio_from, self._format, self.path) if audio_from else None
+        except BaseException:
+            self._close_quietly()
+            self._cleanup()
+            raise
+
+    # -- setup -------------------------------------------------------------------------------
+
+    def _add_video_stream(
+        self, spec: CodecSpec, crf: int | None, preset: str | None, w: int, h: int
+    ) -> av.video.stream.VideoStream:
+        src = self.source
+        rate = Fraction(src.avg_fps).limit_denominator(1001) if src.avg_fps > 0 else Fraction(30)
+        opts: dict[str, str] = {}
+        crf = spec.crf if crf is None else crf
+        preset = spec.preset if preset is None else preset
+        if spec.encoder in ("libx264", "libx265"):
+            opts["crf"] = str(crf)
+            opts["preset"] = preset or "medium"
+            if spec.encoder == "libx265":
+                opts["x265-params"] = "log-level=error"
+        elif spec.encoder == "libvpx-vp9":
+            # constant quality (b:v 0), row multithreading, speed 4 (good quality, ~realtime-ish)
+            opts.update(crf=str(crf), b="0", deadline="good", **{"cpu-used": "4", "row-mt": "1"})
+        elif spec.encoder == "prores_ks":
+            opts["profile"] = "4"  # 4444 (4444 XQ is 5)
+            opts["vendor"] = "apl0"
+        elif spec.encoder == "ffv1":
+            opts.update(level="3", slicecrc="1")  # version 3: multithreaded slices with CRCs
+        stream = self._out.add_stream(spec.encoder, rate=rate, options=opts)
+        stream.width, stream.height = w, h
+        stream.pix_fmt = self.pix_fmt
+        stream.time_base = src.time_base
+        cc = stream.codec_context
+        cc.time_base = src.time_base
+        cc.framerate = rate
+        stream.thread_type = "AUTO"
+        if not self._is_rgb_fmt:
+            # We convert RGB with the BT.709 matrix, limited range; say so in the bitstream.
+            cc.colorspace = 1
+            cc.color_primaries = 1
+            cc.color_trc = 1
+            cc.color_range = 1
+        if spec.encoder == "libx265" and self._format in ("mp4", "mov"):
+            stream.codec_tag = "hvc1"  # Apple players need hvc1, FFmpeg's default is hev1
+        return stream
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def write(self, image: np.ndarray, pts: int) -> None:
+        """Encode one upright ``H×W×3`` (or ``H×W×4`` with ``alpha``) uint8 frame at ``pts``.
+
+        ``pts`` is in ``source.time_base`` and must increase from frame to frame.
+        """
+        if self._done:
+            raise RuntimeError(f"{self.path}: writer already committed or aborted")
+        w, h = self.size
+        channels = 4 if self.alpha else 3
+        if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] not in (3, 4):
+            raise ValueError(f"{self.path}: expected H×W×3/4 uint8, got {image.shape} {image.dtype}")
+        if image.shape[:2] != (h, w):
+            raise ValueError(f"{self.path}: frame is {image.shape[1]}x{image.shape[0]}, writer is {w}x{h}")
+        if image.shape[2] == 4 and not self.alpha:
+            raise ValueError(f"{self.path}: RGBA frame but the writer was opened without alpha=True")
+        if image.shape[2] == 3 and channels == 4:
+            image = np.dstack([image, np.full((h, w), 255, np.uint8)])
+        pts = int(pts)
+        if self._last_pts is not None and pts <= self._last_pts:
+            raise ValueError(f"{self.path}: pts {pts} does not increase (last {self._last_pts})")
+        if self._first_pts is None:
+            self._first_pts = pts
+            if self._audio is not None:
+                self._audio.start(float(pts * self.source.time_base))
+        if self.padded_size is not None:
+            pw, ph = self.padded_size
+            image = np.pad(image, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge")
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgba" if channels == 4 else "rgb24")
+        if self._is_rgb_fmt:
+            frame = frame.reformat(format=self.pix_fmt)
+        else:
+            frame = frame.reformat(
+                format=self.pix_fmt, dst_colorspace="ITU709", dst_color_range="MPEG"
+            )
+        frame.pts = pts - self._first_pts
+        frame.time_base = self.source.time_base
+        if self._last_pts is not None:
+            self._durations[self._last_pts - self._first_pts] = pts - self._last_pts
+        self._mux_video(self._vstream.encode(frame))
+        self._prev_pts, self._last_pts = self._last_pts, pts
+        self.frames_written += 1
+        if self._audio is not None:
+            self._audio.mux_until(float(pts * self.source.time_base) + _AUDIO_LEAD_S)
+
+    def _mux_video(self, packets: list[av.Packet], flush: bool = False) -> None:
+        """Mux with each packet's true duration (the gap to the next pts), so the last frame of
+        a VFR clip keeps its length instead of the encoder's nominal 1/fps.
+
+        A packet waits (in decode order) until the next frame's pts is known. The muxer may use
+        another time base (Matroska: 1 ms), so durations kept in the source time base are
+        matched by rescaling them the way FFmpeg rescales pts.
+        """
+        self._vpending.extend(packets)
+        src_tb = self.source.time_base
+        while self._vpending:
+            pk = self._vpending[0]
+            if pk.pts is not None and pk.time_base is not None:
+                pk_tb = Fraction(pk.time_base)
+                for p, d in self._durations.items():
+                    start = _rescale(p, src_tb, pk_tb)
+                    if start == pk.pts:
+                        pk.duration = max(1, _rescale(p + d, src_tb, pk_tb) - start)
+                        del self._durations[p]
+                        break
+                else:
+                    if not flush:
+                        return  # its duration is known once the next frame arrives
+            self._out.mux(self._vpending.pop(0))
+
+    def commit(self) -> Path:
+        """Flush the encoder, add the rest of the audio, close and rename into place."""
+        if self._done:
+            raise RuntimeError(f"{self.path}: writer already committed or aborted")
+        if self.frames_written == 0:
+            self.abort()
+            raise MediaError(self.path, "no frames were written")
+        try:
+            assert self._last_pts is not None and self._first_pts is not None
+            # The last frame lasts as long as the gap before it (one nominal frame if alone).
+            step = (
+                self._last_pts - self._prev_pts
+                if self._prev_pts is not None
+                else max(1, round(1 / (self.source.avg_fps or 30) / self.source.time_base))
+            )
+            self._durations[self._last_pts - self._first_pts] = step
+            self._mux_video(self._vstream.encode(None), flush=True)
+            if self._audio is not None:
+                end = float((self._last_pts + step) * self.source.time_base)
+                self._audio.finish(end)
+            self._out.close()
+            # mkstemp made it 0600; give it the permissions a normally created file gets
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(self.temp_path, 0o666 & ~umask)
+            os.replace(self.temp_path, self.path)
+        except BaseException:
+            self.abort()
+            raise
+        self._done = True
+        self._cleanup.detach()
+        return self.path
+
+    def abort(self) -> None:
+        """Stop and delete the temp file; the output path is left untouched."""
+        self._done = True
+        self._close_quietly()
+        self._cleanup()
+
+    def _close_quietly(self) -> None:
+        audio = getattr(self, "_audio", None)
+        if audio is not None:
+            audio.close()
+        out = getattr(self, "_out", None)
+        if out is not None:
+            try:
+                out.close()
+            except (av.error.FFmpegError, OSError, ValueError):
+                pass  # the file is being discarded anyway
+
+    def __enter__(self) -> VideoWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is not None:
+            self.abort()
+        elif not self._done:
+            self.commit()
+
+
+def _check_codec_container(path: Path, codec: str) -> CodecSpec:
+    if codec not in CODECS:
+        raise MediaError(path, f"unknown codec {codec!r} (choose from {', '.join(CODECS)})")
+    ext = path.suffix.lower()
+    if ext not in CONTAINERS:
+        raise MediaError(path, f"unknown output extension {ext or '(none)'!r} (use .mp4, .mov, .mkv or .webm)")
+    spec = CODECS[codec]
+    if ext not in spec.containers:
+        raise MediaError(path, f"codec {codec} cannot be written to {ext} (use {' or '.join(spec.containers)})")
+    try:
+        av.codec.Codec(spec.encoder, "w")
+    except (av.error.FFmpegError, ValueError):
+        raise MediaError(path, f"codec {codec} needs the {spec.encoder} encoder, missing from this FFmpeg build") from None
+    return spec
+
+
+def _rescale(value: int, src: Fraction, dst: Fraction) -> int:
+    """``value`` from time base ``src`` to ``dst``, rounded to nearest like av_rescale_q."""
+    x = Fraction(value) * src / dst
+    return math.floor(x + Fraction(1, 2))
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+class _AudioMux:
+    """Moves the audio of ``audio_from`` into the output, interleaved with the video.
+
+    Packets are copied when the muxer takes the codec, else decoded and re-encoded with their
+    timestamps. Only audio overlapping the written video span is kept, shifted by the same
+    offset as the video (so a full-clip render copies every packet).
+    """
+
+    def __init__(self, out: av.container.OutputContainer, src: str | os.PathLike[str], fmt: str, out_path: Path) -> None:
+        self.src_path = str(src)
+        try:
+            self._in = av.open(self.src_path, metadata_errors="ignore")
+        except av.error.FFmpegError as e:
+            raise MediaError(self.src_path, f"cannot read audio: {e.strerror or e}") from None
+        self._out = out
+        self._routes: dict[int, tuple[av.audio.stream.AudioStream, bool]] = {}
+        for s in self._in.streams.audio:
+            name = s.codec_context.name if s.codec_context is not None else ""
+            if name in _AUDIO_COPY[fmt]:
+                ostream = out.add_stream_from_template(s, opaque=True)
+                self._routes[s.index] = (ostream, True)
+            else:
+                enc = _AUDIO_TRANSCODE[fmt]
+                rates = av.codec.Codec(enc, "w").audio_rates
+                rate = s.sample_rate if not rates or s.sample_rate in rates else 48000
+                ostream = out.add_stream(enc, rate=rate)
+                if s.layout is not None and s.channels <= 2:
+                    ostream.layout = s.layout.name
+                else:
+                    ostream.layout = "stereo"
+                if enc == "aac":
+                    ostream.bit_rate = 192_000
+                elif enc == "libopus":
+                    ostream.bit_rate = 160_000
+                s.thread_type = "AUTO"
+                self._routes[s.index] = (ostream, False)
+        self.copied = any(c for _, c in self._routes.values())
+        self._packets: Iterator[av.Packet] | None = None
+        self._pending: av.Packet | None = None
+        self._preroll: av.Packet | None = None
+        self._offset = 0.0
+
+    @property
+    def streams(self) -> list[av.audio.stream.AudioStream]:
+        return [s for s, _ in self._routes.values()]
+
+    def start(self, offset_s: float) -> None:
+        """Video starts at ``offset_s`` of the source clock: audio is shifted by the same."""
+        self._offset = offset_s
+        if not self._routes:
+            return
+        if offset_s > 0:
+            self._in.seek(int(offset_s / av.time_base), backward=True)
+        self._packets = self._in.demux(*[self._in.streams[i] for i in self._routes])
+
+    def mux_until(self, until_s: float) -> None:
+        """Mux audio packets starting before ``until_s`` (source clock)."""
+        if self._packets is None:
+            return
+        while True:
+            pk = self._pending if self._pending is not None else next(self._packets, None)
+            self._pending = None
+            if pk is None:
+                self._packets = None
+                return
+            if pk.dts is None or pk.size == 0:  # flush packets / unmuxable
+                continue
+            start = float(pk.pts * pk.time_base) if pk.pts is not None else float(pk.dts * pk.time_base)
+            if start >= until_s:
+                self._pending = pk
+                return
+            end = start + float((pk.duration or 0) * pk.time_base)
+            if end <= self._offset and pk.duration:
+                # Wholly before the first video frame. The last such packet is kept as
+                # pre-roll: AAC's priming packet (pts -1024, cut by the edit list) and the
+                # overlap a decoder needs for the first audible packet.
+                self._preroll = pk
+                continue
+            if self._preroll is not None:
+                pre, self._preroll = self._preroll, None
+                if pre.stream.index == pk.stream.index:
+                    self._route(pre)
+            self._route(pk)
+
+    def _route(self, pk: av.Packet) -> None:
+        ostream, copy = self._routes[pk.stream.index]
+        shift = round(self._offset / pk.time_base)
+        if copy:
+            if pk.pts is not None:
+                pk.pts -= shift
+            pk.dts -= shift
+            pk.stream = ostream
+            self._out.mux(pk)
+            return
+        try:
+            frames = pk.decode()
+        except av.error.InvalidDataError:
+            return  # a corrupt audio packet is dropped, as players do
+        for fr in frames:
+            if fr.pts is not None:
+                fr.pts -= shift
+            self._out.mux(ostream.encode(fr))
+
+    def finish(self, end_s: float) -> None:
+        """Mux the remaining audio that starts before the video's end, flush encoders."""
+        self.mux_until(end_s)
+        for ostream, copy in self._routes.values():
+            if not copy:
+                self._out.mux(ostream.encode(None))
+        self.close()
+
+    def close(self) -> None:
+        self._packets = None
+        self._pending = None
+        try:
+            self._in.close()
+        except (av.error.FFmpegError, OSError):
+            pass
