@@ -1,0 +1,322 @@
+"""``rotokit anonymize``: find every face offline, track each person, hide them, keep the audio.
+
+Two passes over the clip:
+
+1. detect faces on every frame (vendored CenterFace, `model.faces.FaceDetector`) and link them
+   into one track per person (`model.faces.track_faces`): frames where the detector missed a
+   face between two sightings are still covered, and counted;
+2. render: each track's oval (box + margin) goes through the effects engine (``face_blur`` /
+   ``fill`` / ``emoji``, the same `Compositor` ``rotokit render`` uses) into the media writer,
+   which keeps frame count, timestamps and audio and writes atomically.
+
+Beside the video it writes a project (``OUT.rotokit`` + its mask store) where every track is
+an object "face N" with its effect, box prompts and the oval masks, so a person can open it,
+switch the blur off for people who consented (``visible: false`` or no effects) and
+``rotokit render`` it again. Nothing needs a network or SAM 2 weights.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import cv2
+import numpy as np
+
+from app.errors import Cancelled, RotokitError
+from app.media import FrameSource
+from app.media.writer import VideoWriter
+from app.project import MaskStore, Project, Prompt, fingerprint_video, masks_path_for, prompts_hash, save_project
+from effects import Compositor, ObjectLayer, parse_effect
+from model.faces import FaceDetector, FaceTrack, track_faces
+
+__all__ = [
+    "AnonymizeResult",
+    "EFFECTS",
+    "anonymize",
+    "face_effects",
+    "face_project",
+    "oval_mask",
+    "DEFAULT_THRESHOLD",
+]
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[int, int], None]
+EffectName = Literal["blur", "pixelate", "solid", "emoji"]
+EFFECTS: tuple[str, ...] = ("blur", "pixelate", "solid", "emoji")
+
+#: a detection must reach this score to start a face track (CenterFace's own demo default)
+DEFAULT_THRESHOLD = 0.5
+#: weaker detections (down to threshold × this) may continue a track: a face turning away keeps
+#: being followed, while a weak blob on a wall never starts one
+CONTINUE_FACTOR = 0.6
+#: margin added on each side of the detector's face box (hair, ears, a turning head)
+MARGIN = 0.2
+#: a box prompt is written for every this many seconds of a track (and its first/last sighting)
+PROMPT_EVERY_S = 1.0
+
+
+@dataclass
+class AnonymizeResult:
+    """What ``anonymize`` did, for the CLI line, the GUI and the bench."""
+
+    output: Path
+    project: Path | None
+    frames: int
+    tracks: list[FaceTrack] = field(default_factory=list)
+    #: frames where the detector found at least one face
+    detected_frames: int = 0
+    #: (face, frame) pairs hidden only thanks to tracking: the detector alone missed them
+    covered_by_tracking: int = 0
+    #: frames where at least one face was hidden only thanks to tracking
+    frames_covered_by_tracking: int = 0
+    seconds: float = 0.0
+    detect_seconds: float = 0.0
+
+    @property
+    def faces(self) -> int:
+        """Number of face tracks (people, as far as tracking can tell them apart)."""
+        return len(self.tracks)
+
+    def summary(self) -> str:
+        if not self.tracks:
+            return (
+                f"no faces found in {self.frames} frames: {self.output} is the input re-encoded "
+                "with nothing hidden"
+            )
+        project = f"; project {self.project}" if self.project else ""
+        return (
+            f"hid {self.faces} face track(s) in {self.output} ({self.frames} frames, "
+            f"{self.covered_by_tracking} face-frames covered by tracking where the detector missed"
+            f", on {self.frames_covered_by_tracking} frames){project} in {self.seconds:.1f} s"
+        )
+
+
+def face_effects(effect: str, *, emoji: str = "🙂") -> list[dict[str, Any]]:
+    """The effect stack of one face object for ``--effect`` (plain dicts, as in the project file).
+
+    Strengths are chosen so that neither CenterFace nor OpenCV's Haar cascade finds the face
+    again (tests/faces and bench/faces.py check it). The emoji sits on top of a blur so that
+    the corners of the face box the round emoji leaves open stay hidden.
+    """
+    if effect == "blur":
+        return [{"type": "face_blur", "mode": "blur", "strength": 0.3, "scale": 1.1}]
+    if effect == "pixelate":
+        return [{"type": "face_blur", "mode": "pixelate", "cells": 5, "scale": 1.1}]
+    if effect == "solid":
+        return [{"type": "fill", "colour": "#000000"}]
+    if effect == "emoji":
+        return [
+            {"type": "face_blur", "mode": "blur", "strength": 0.3, "scale": 1.1},
+            {"type": "emoji", "emoji": emoji, "scale": 1.3, "anchor": "bbox", "smoothing": 0.0},
+        ]
+    raise ValueError(f"unknown face effect {effect!r}: choose one of {', '.join(EFFECTS)}")
+
+
+def oval_mask(box: Sequence[float], shape: tuple[int, int]) -> np.ndarray:
+    """``H×W bool``: the ellipse inscribed in ``box`` ``[x0, y0, x1, y1]`` (frame pixels)."""
+    height, width = shape
+    mask = np.zeros((height, width), np.uint8)
+    x0, y0, x1, y1 = box
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    ax, ay = max((x1 - x0) / 2, 1.0), max((y1 - y0) / 2, 1.0)
+    shift = 4  # sub-pixel centre and axes: the oval glides instead of jumping a pixel at a time
+    cv2.ellipse(
+        mask,
+        (round((cx - 0.5) * 16), round((cy - 0.5) * 16)),
+        (round(ax * 16), round(ay * 16)),
+        0, 0, 360, 1, -1, cv2.LINE_8, shift,
+    )
+    return mask.view(bool)
+
+
+def face_project(
+    video: str | os.PathLike[str],
+    tracks: Sequence[FaceTrack],
+    effects: list[dict[str, Any]],
+    *,
+    fps: float,
+    path: str | os.PathLike[str] | None = None,
+) -> Project:
+    """A project with one object "face N" per track: its effect stack and box prompts.
+
+    Box prompts sit on the track's first and last sighting and about every ``PROMPT_EVERY_S``
+    seconds between, on frames where the detector really saw the face: enough for SAM 2 to
+    re-segment the person (``rotokit track``), few enough to edit by hand.
+    """
+    project = Project.new(video, path)
+    step = max(1, round(fps * PROMPT_EVERY_S))
+    for t in tracks:
+        obj = project.make_object(name=f"face {t.track_id}")
+        obj.effects = [dict(e) for e in effects]
+        obj.extra["face_track"] = {
+            "detected_frames": len(t.detected),
+            "covered_by_tracking": len(t.covered_only),
+            "max_score": round(t.max_score, 3),
+        }
+        seen = sorted(t.detected)
+        keys = sorted({seen[0], seen[-1], *(f for f in seen if (f - seen[0]) % step == 0)})
+        obj.prompts = [Prompt(frame=f, box=[round(v, 1) for v in t.boxes[f]]) for f in keys]
+        project.objects.append(obj)
+    return project
+
+
+def _compositor(project: Project) -> Compositor:
+    """The effects compositor for the project's face objects (as `app.render` builds it)."""
+    layers = [ObjectLayer(o.id, [parse_effect(e) for e in o.effects], visible=o.visible) for o in project.objects]
+    return Compositor([parse_effect(e) for e in project.background_effects], layers)
+
+
+def _write_project(project: Project, tracks: Sequence[FaceTrack], shape: tuple[int, int]) -> Path:
+    """Save the project and a fresh mask store holding every track's oval on every frame."""
+    assert project.path is not None
+    store_path = masks_path_for(project.path)
+    for stale in (store_path, Path(f"{store_path}-wal"), Path(f"{store_path}-shm")):
+        stale.unlink(missing_ok=True)  # masks of an older run must not mix with these ids
+    with MaskStore(store_path) as store:
+        by_frame: dict[int, dict[int, tuple[np.ndarray, float | None]]] = {}
+        for obj, t in zip(project.objects, tracks):
+            for f, box in t.boxes.items():
+                by_frame.setdefault(f, {})[obj.id] = (oval_mask(box, shape), t.scores.get(f))
+        for f in sorted(by_frame):
+            store.put_many(f, by_frame[f])
+        for obj in project.objects:
+            # Masks match these prompts: `rotokit render` must not re-track them with SAM 2.
+            store.set_prompts_hash(obj.id, prompts_hash(obj), model="faces")
+    return save_project(project)
+
+
+def anonymize(
+    video: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    effect: str = "blur",
+    threshold: float = DEFAULT_THRESHOLD,
+    keep_audio: bool = True,
+    project_path: str | os.PathLike[str] | None = None,
+    write_project: bool = True,
+    detector: FaceDetector | None = None,
+    codec: str = "h264",
+    crf: int | None = None,
+    preset: str | None = None,
+    on_progress: ProgressFn | None = None,
+    cancel: threading.Event | None = None,
+) -> AnonymizeResult:
+    """Hide every face in ``video``, write ``out`` and a project to revise who stays hidden.
+
+    Parameters
+    ----------
+    video, out
+        Input clip and output file (written atomically: all or nothing).
+    effect
+        ``blur`` | ``pixelate`` | ``solid`` | ``emoji`` (see `face_effects`).
+    threshold
+        Detection score needed to start a face track (lower: more faces, more false alarms).
+    keep_audio
+        Copy the source audio into the output.
+    project_path
+        Where to save the project (default: ``out`` with suffix ``.rotokit``); its masks go to
+        ``<project>.masks``. ``write_project=False`` skips both.
+    detector
+        A configured `FaceDetector` (e.g. extra up-scaled passes for tiny faces); by default
+        one with ``threshold × CONTINUE_FACTOR`` so weaker sightings can continue tracks.
+    on_progress, cancel
+        ``(done, total)`` over both passes; setting ``cancel`` raises `Cancelled` and leaves
+        no output, project or mask store behind.
+
+    Raises
+    ------
+    MediaError
+        The input cannot be read (missing, not a video, truncated) or the output not written.
+    Cancelled
+        ``cancel`` was set.
+    """
+    started = time.perf_counter()
+    out = Path(out)
+    if effect not in EFFECTS:
+        raise ValueError(f"--effect {effect!r}: choose one of {', '.join(EFFECTS)}")
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"--threshold {threshold}: must be between 0 and 1 (e.g. 0.5)")
+    if project_path is None and write_project:
+        project_path = out.with_suffix(".rotokit")
+    if project_path is not None and Path(project_path).absolute() == Path(video).absolute():
+        raise ValueError(f"{project_path}: the project file would overwrite the input video")
+    if Path(out).absolute() == Path(video).absolute():
+        raise ValueError(f"{out}: the output would overwrite the input video; choose another name")
+    if detector is None:
+        detector = FaceDetector(threshold=threshold * CONTINUE_FACTOR)
+
+    with FrameSource(video, cache_bytes=0) as frames:  # MediaError for every bad input
+        info = frames.info
+        n = len(frames)
+        total = 2 * n
+
+        def step(done: int) -> None:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled(f"anonymize of {video} stopped; no output was written")
+            if on_progress is not None:
+                on_progress(done, total)
+
+        # Pass 1: detect every frame.
+        detections = []
+        for fr in frames.iter_frames():
+            step(fr.index)
+            detections.append(detector.detect(fr.rgb))
+        detect_seconds = time.perf_counter() - started
+        tracks = track_faces(
+            detections, start_threshold=threshold, margin=MARGIN, frame_size=(info.width, info.height)
+        )
+
+        # Pass 2: render through the same compositor as `rotokit render`.
+        proj_path = Path(project_path).expanduser().absolute() if project_path is not None else None
+        project = face_project(video, tracks, face_effects(effect), fps=info.avg_fps or info.base_fps, path=proj_path)
+        compositor = _compositor(project)
+        by_frame: dict[int, list[tuple[int, tuple[float, float, float, float]]]] = {}
+        for obj, t in zip(project.objects, tracks):
+            for f, box in t.boxes.items():
+                by_frame.setdefault(f, []).append((obj.id, box))
+        shape = (info.height, info.width)
+        audio_from = frames.path if keep_audio else None
+        with VideoWriter(out, source=info, codec=codec, crf=crf, preset=preset, audio_from=audio_from) as writer:
+            for fr in frames.iter_frames():
+                step(n + fr.index)
+                faces = by_frame.get(fr.index)
+                if faces:
+                    masks = {obj_id: oval_mask(box, shape) for obj_id, box in faces}
+                    image = compositor.render(fr.index, fr.rgb, masks)
+                else:
+                    image = fr.rgb
+                writer.write(image, fr.pts)
+            step(total)
+
+    written_project = None
+    if proj_path is not None:
+        try:
+            project.fingerprint = fingerprint_video(video)
+            written_project = _write_project(project, tracks, shape)
+        except RotokitError:
+            raise
+        except OSError as exc:
+            raise RotokitError(f"{proj_path}: cannot write the face project ({exc.strerror or exc})") from exc
+
+    covered = [f for t in tracks for f in t.covered_only]
+    result = AnonymizeResult(
+        output=out,
+        project=written_project,
+        frames=n,
+        tracks=list(tracks),
+        detected_frames=len(set().union(*(t.detected for t in tracks))),
+        covered_by_tracking=len(covered),
+        frames_covered_by_tracking=len(set(covered)),
+        seconds=time.perf_counter() - started,
+        detect_seconds=detect_seconds,
+    )
+    log.info(result.summary())
+    return result
