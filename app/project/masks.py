@@ -268,6 +268,10 @@ class MaskStore:
         rows = self._query("SELECT obj_id, counts, height, width FROM masks WHERE frame_idx=? ORDER BY obj_id", (frame_idx,))
         return {obj_id: decode_rle(counts, h, w) for obj_id, counts, h, w in rows}
 
+    def frame_scores(self, frame_idx: int) -> dict[int, float | None]:
+        """Every stored object's score on `frame_idx`, by obj_id."""
+        return dict(self._query("SELECT obj_id, score FROM masks WHERE frame_idx=? ORDER BY obj_id", (frame_idx,)))
+
     def frame_rles(self, frame_idx: int) -> dict[int, dict]:
         """Like `frame_masks` but undecoded COCO RLE dicts (``{"size": [h, w], "counts": bytes}``)."""
         rows = self._query("SELECT obj_id, counts, height, width FROM masks WHERE frame_idx=? ORDER BY obj_id", (frame_idx,))

@@ -1,0 +1,147 @@
+"""What every dataset format shares: the export context, per-frame data, staging, helpers.
+
+An export is written into a hidden staging folder beside the destination and renamed into
+place at the end, so a cancel, an error or Ctrl-C never leaves a half-written dataset.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+import cv2
+import numpy as np
+
+from app.errors import ExportError
+from app.media import VideoInfo
+from app.project import Project, TrackedObject
+
+__all__ = ["ExportContext", "FrameData", "Exporter", "staging_dir", "safe_name", "write_jpeg", "resolve_overlaps"]
+
+
+@dataclass
+class ExportContext:
+    """Everything a format writer needs besides the frames: where, what size, which objects."""
+
+    project: Project
+    root: Path  # staging folder; becomes the output folder on success
+    start: int  # first frame exported
+    end: int  # one past the last frame exported
+    width: int
+    height: int
+    objects: list[TrackedObject]  # z-order, first = bottom
+    video_name: str  # sequence name (video file stem)
+    images: bool = True  # also write the video frames as JPEG where the format has images
+    video_info: VideoInfo | None = None  # probe of the source (timing for video outputs)
+    categories: dict[str, int] = field(default_factory=dict)  # object name -> 1-based id
+
+    def __post_init__(self) -> None:
+        for obj in self.objects:
+            self.categories.setdefault(obj.name, len(self.categories) + 1)
+
+    def category_of(self, obj: TrackedObject) -> int:
+        """1-based category id: objects with the same name share a category."""
+        return self.categories[obj.name]
+
+
+@dataclass
+class FrameData:
+    """One frame: its index, pts (source time base), RGB pixels (if decoded) and masks by obj_id."""
+
+    index: int
+    pts: int
+    rgb: np.ndarray | None
+    masks: dict[int, np.ndarray]
+    scores: dict[int, float | None]
+
+
+class Exporter(ABC):
+    """A dataset format: `begin`, then `frame` for each frame in order, then `finish`."""
+
+    name: ClassVar[str]
+    needs_images: ClassVar[bool] = False  # decode the video frames (only when ctx.images)
+
+    def begin(self, ctx: ExportContext) -> None:  # noqa: B027 - optional hook
+        """Create folders, open files."""
+
+    @abstractmethod
+    def frame(self, ctx: ExportContext, data: FrameData) -> None:
+        """Write one frame's annotations (and image)."""
+
+    def finish(self, ctx: ExportContext) -> None:  # noqa: B027 - optional hook
+        """Write index files; everything must be complete when this returns."""
+
+    def abort(self, ctx: ExportContext) -> None:  # noqa: B027 - optional hook
+        """Release open resources after a failure (the staging folder is deleted anyway)."""
+
+
+@contextmanager
+def staging_dir(out_dir: Path) -> Iterator[Path]:
+    """A hidden folder beside `out_dir`; renamed to `out_dir` on success, deleted otherwise."""
+    out_dir = Path(out_dir).absolute()
+    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+        raise ExportError(f"{out_dir}: already exists and is not an empty folder; choose another output")
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.", suffix=".partial"))
+    except OSError as exc:
+        raise ExportError(f"{out_dir}: cannot create the output folder ({exc.strerror or exc})") from None
+    try:
+        yield tmp
+        tmp.chmod(0o777 & ~_umask())  # mkdtemp made it private; give it normal permissions
+        if out_dir.exists():
+            out_dir.rmdir()  # empty (checked above)
+        tmp.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def safe_name(text: str) -> str:
+    """A file-name-safe version of an object name."""
+    cleaned = re.sub(r"[^\w.-]+", "_", text, flags=re.UNICODE).strip("._")
+    return cleaned or "object"
+
+
+def write_jpeg(path: Path, rgb: np.ndarray, quality: int = 95) -> None:
+    """Save an RGB frame as JPEG (cv2 wants BGR)."""
+    if not cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality]):
+        raise ExportError(f"{path}: cannot write the image")
+
+
+def write_png(path: Path, image: np.ndarray) -> None:
+    if not cv2.imwrite(str(path), image):
+        raise ExportError(f"{path}: cannot write the image")
+
+
+def resolve_overlaps(objects: list[TrackedObject], masks: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+    """Masks with overlaps removed: where objects overlap, the one higher in z-order keeps the pixel.
+
+    Formats with one label per pixel (DAVIS, MOTS) need this; COCO, YOLO and per-object PNGs
+    keep each object's full mask.
+    """
+    out: dict[int, np.ndarray] = {}
+    taken: np.ndarray | None = None
+    for obj in reversed(objects):  # top first
+        mask = masks.get(obj.id)
+        if mask is None:
+            continue
+        own = mask if taken is None else mask & ~taken
+        out[obj.id] = own
+        taken = mask.copy() if taken is None else taken | mask
+    return out
