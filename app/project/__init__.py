@@ -22,7 +22,7 @@ from app.project.document import FORMAT_VERSION, PALETTE, Project, Prompt, Track
 from app.project.events import EventEmitter, ProjectEvent
 from app.project.fingerprint import VideoFingerprint, fingerprint_video
 from app.project.masks import MaskStore, mask_bbox, masks_path_for
-from app.project.storage import check_video, dumps_project, load_project, save_project
+from app.project.storage import check_prompts, check_video, dumps_project, load_project, load_prompt_mask, save_project
 
 __all__ = [
     "FORMAT_VERSION",
@@ -35,6 +35,8 @@ __all__ = [
     "save_project",
     "dumps_project",
     "check_video",
+    "check_prompts",
+    "load_prompt_mask",
     "VideoFingerprint",
     "fingerprint_video",
     "MaskStore",

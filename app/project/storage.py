@@ -12,13 +12,16 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.errors import ProjectError
-from app.project.document import Project, project_from_dict, project_to_dict
+from app.project.document import Project, Prompt, project_from_dict, project_to_dict
 from app.project.fingerprint import VideoFingerprint, fingerprint_video
 
-__all__ = ["load_project", "save_project", "dumps_project", "check_video", "atomic_write_bytes"]
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["load_project", "save_project", "dumps_project", "check_video", "check_prompts", "atomic_write_bytes", "load_prompt_mask"]
 
 _INDENT = "  "
 
@@ -159,6 +162,7 @@ def check_video(project: Project) -> VideoFingerprint:
         raise ProjectError(f"{video}: video not found{where}; move it back or edit \"video\" in the project file")
     current = fingerprint_video(video)
     if project.fingerprint is None:
+        check_prompts(project, current)
         project.fingerprint = current
         return current
     diffs = project.fingerprint.differences(current)
@@ -167,4 +171,51 @@ def check_video(project: Project) -> VideoFingerprint:
             f"{video}: not the video this project was made on ({', '.join(diffs)}); "
             "masks and prompts would not line up"
         )
+    check_prompts(project, current)
     return current
+
+
+def check_prompts(project: Project, video: VideoFingerprint) -> None:
+    """Prompts must lie on the video: frame in range, points inside, boxes overlapping the frame."""
+    where_file = f"{project.path}: " if project.path else ""
+    w, h, n = video.width, video.height, video.frame_count
+    if project.frame_range is not None and project.frame_range[1] > n:
+        raise ProjectError(f"{where_file}range: {list(project.frame_range)} goes past the clip's {n} frames")
+    for i, obj in enumerate(project.objects):
+        for j, prompt in enumerate(obj.prompts):
+            where = f"{where_file}objects[{i}].prompts[{j}]"
+            if prompt.frame >= n:
+                raise ProjectError(f"{where}.frame: {prompt.frame} is past the last frame ({n - 1})")
+            for k, (x, y) in enumerate(prompt.points or []):
+                if not (0 <= x <= w and 0 <= y <= h):
+                    raise ProjectError(f"{where}.points[{k}]: [{x}, {y}] is outside the {w}x{h} frame")
+            if prompt.box is not None:
+                x0, y0, x1, y1 = prompt.box
+                if x1 <= 0 or y1 <= 0 or x0 >= w or y0 >= h:
+                    raise ProjectError(f"{where}.box: {prompt.box} does not overlap the {w}x{h} frame")
+
+
+def load_prompt_mask(project: Project, prompt: Prompt) -> np.ndarray:
+    """The H×W bool mask of a prompt's ``mask_ref`` PNG (relative to the project file; non-zero = object)."""
+    import cv2
+    import numpy as np
+
+    if prompt.mask_ref is None:
+        raise ProjectError(f"prompt on frame {prompt.frame} has no mask_ref")
+    ref = Path(prompt.mask_ref).expanduser()
+    if not ref.is_absolute():
+        base = project.path.parent if project.path is not None else Path.cwd()
+        ref = base / ref
+    if not ref.is_file():
+        raise ProjectError(f"{ref}: prompt mask not found (mask_ref of the prompt on frame {prompt.frame})")
+    image = cv2.imread(str(ref), cv2.IMREAD_UNCHANGED)  # palette PNGs load as their indices
+    if image is None:
+        raise ProjectError(f"{ref}: not a readable image (prompt mask on frame {prompt.frame})")
+    if image.ndim == 3:
+        image = image[:, :, 3] if image.shape[2] == 4 else image.max(axis=2)
+    fp = project.fingerprint
+    if fp is not None and image.shape != (fp.height, fp.width):
+        raise ProjectError(
+            f"{ref}: prompt mask is {image.shape[1]}x{image.shape[0]}, the video is {fp.width}x{fp.height}"
+        )
+    return np.asarray(image > 0)

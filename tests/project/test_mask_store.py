@@ -103,10 +103,10 @@ def test_worker_writes_while_gui_thread_reads(tmp_path: Path, real_masks) -> Non
     thread = threading.Thread(target=worker)
     thread.start()
     while thread.is_alive():
-        frames = store.frames_with_mask(1) or [0]
-        mask = store.get(frames[-1], 1)  # same connection from another thread
-        other = reader.get(frames[0], 1)  # a second connection
-        assert other is not None and (mask is not None or frames == [0])
+        frames = store.frames_with_mask(1)
+        if frames:  # whatever the writer has committed is readable, from either connection
+            assert store.get(frames[-1], 1) is not None  # same connection, another thread
+            assert reader.get(frames[0], 1) is not None  # a second connection
     thread.join()
     assert not errors
     assert reader.frames_with_mask(1) == list(range(200))

@@ -334,3 +334,44 @@ def test_effect_parameters_are_checked_by_the_effects_engine(project_dir: Path) 
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ProjectError, match=r"objects\[0\]\.effects\[0\]: .*sparkles"):
         load_project(path)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d["objects"][0]["prompts"][1].update(frame=90), r"objects\[0\]\.prompts\[1\]\.frame: 90 is past the last frame \(89\)"),
+        (lambda d: d["objects"][0]["prompts"][0]["points"].append([641, 10]) or d["objects"][0]["prompts"][0]["labels"].append(1),
+         r"objects\[0\]\.prompts\[0\]\.points\[2\]: \[641, 10\] is outside the 640x360 frame"),
+        (lambda d: d["objects"][0]["prompts"][1].update(box=[700, 10, 800, 20]), r"prompts\[1\]\.box: .* does not overlap"),
+        (lambda d: d.update(range=[0, 100]), r"range: \[0, 100\] goes past the clip's 90 frames"),
+    ],
+)
+def test_prompts_off_the_video_are_named(project_dir: Path, mutate, message: str) -> None:
+    path = project_dir / "clip.rotokit"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    mutate(data)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    project = load_project(path)  # the file alone is valid...
+    with pytest.raises(ProjectError, match=message):
+        check_video(project)  # ...but not on this video
+
+
+def test_prompt_mask_file_is_read_relative_to_the_project(project_dir: Path) -> None:
+    import cv2
+    import numpy as np
+
+    from app.project import load_prompt_mask
+
+    mask = np.zeros((360, 640), np.uint8)
+    cv2.circle(mask, (300, 200), 40, 255, -1)
+    (project_dir / "masks").mkdir()
+    cv2.imwrite(str(project_dir / "masks" / "dog0.png"), mask)
+    project = load_project(project_dir / "clip.rotokit")
+    project.add_prompt(1, Prompt(0, mask_ref="masks/dog0.png"))
+    check_video(project)
+    np.testing.assert_array_equal(load_prompt_mask(project, project.objects[0].prompts[-1]), mask > 0)
+    cv2.imwrite(str(project_dir / "masks" / "dog0.png"), mask[:100])
+    with pytest.raises(ProjectError, match=r"dog0\.png: prompt mask is 640x100, the video is 640x360"):
+        load_prompt_mask(project, project.objects[0].prompts[-1])
+    with pytest.raises(ProjectError, match=r"nope\.png: prompt mask not found"):
+        load_prompt_mask(project, Prompt(0, mask_ref="nope.png"))
