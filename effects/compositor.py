@@ -186,7 +186,7 @@ class Compositor:
                 return
             t, diameter = res
             if e["mode"] == "blur":
-                eff = ops.blur(out, t.ys, t.xs, max(0.5, e["strength"] * diameter))
+                eff = ops.blur(out, t.ys, t.xs, max(0.5, e["strength"] * diameter), context=8)
             else:
                 eff = ops.pixelate(out, t.ys, t.xs, max(2, round(diameter / e["cells"])))
             mk.blend(out, t, eff)

@@ -44,9 +44,12 @@ def gaussian(img: np.ndarray, sigma: float) -> np.ndarray:
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-def blur(frame: np.ndarray, ys: slice, xs: slice, sigma: float) -> np.ndarray:
-    """Blur with real surrounding pixels as context (the ROI is padded by 3 sigma)."""
-    pys, pxs = _grow_slices(ys, xs, int(math.ceil(3 * sigma)), frame.shape)
+def blur(frame: np.ndarray, ys: slice, xs: slice, sigma: float, context: int = 48
+         ) -> np.ndarray:
+    """Blur with real surrounding pixels as context: the ROI is padded by 3 sigma, at most
+    ``context`` px (beyond that the reflected border is indistinguishable in a heavy blur and
+    the padding would cost more than the blur)."""
+    pys, pxs = _grow_slices(ys, xs, min(context, int(math.ceil(3 * sigma))), frame.shape)
     out = gaussian(frame[pys, pxs], sigma)
     return out[ys.start - pys.start: ys.stop - pys.start, xs.start - pxs.start:
                xs.stop - pxs.start]

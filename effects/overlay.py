@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -63,25 +64,44 @@ def measure(mask01: np.ndarray, anchor: str, scale: float) -> Placement | None:
     return Placement(cx, cy, side)
 
 
-_SPRITES: OrderedDict[tuple[str, int, float], np.ndarray] = OrderedDict()
+@dataclass(frozen=True)
+class Sprite:
+    """A sized, rotated overlay ready to composite (premultiplied alpha, uint8)."""
+
+    pre: np.ndarray     # h×w×3 uint8, colour × alpha × opacity
+    opaque: np.ndarray  # h×w uint8, 1 where the sprite fully covers (copied as is)
+    edge_yx: tuple[np.ndarray, np.ndarray]  # pixels with 0 < alpha < 1 (blended)
+    edge_keep: np.ndarray  # their (1 - alpha × opacity), float32 (n, 1)
 
 
-def _sprite(key: str, side: int, rotation: float) -> np.ndarray:
-    """Premultiplied float32 RGBA of the emoji at ``side`` px, rotated (LRU-cached)."""
-    ck = (key, side, rotation)
+_SPRITES: OrderedDict[tuple[str, int, float, float], Sprite] = OrderedDict()
+
+
+@lru_cache(maxsize=64)
+def _premultiplied(key: str) -> np.ndarray:
+    """The emoji/PNG as premultiplied RGBA uint8: resampling premultiplied colour keeps
+    transparent pixels from bleeding a dark fringe into the edges."""
+    rgba = load_emoji(key)
+    a = rgba[..., 3:4].astype(np.uint16)
+    pre = np.empty_like(rgba)
+    pre[..., :3] = ((rgba[..., :3] * a + 127) // 255).astype(np.uint8)
+    pre[..., 3] = rgba[..., 3]
+    return pre
+
+
+def sprite(key: str, side: int, rotation: float, opacity: float) -> Sprite:
+    """The emoji/PNG ``key`` scaled to ``side`` px (its longer side) and rotated; LRU-cached,
+    and cheap to rebuild (uint8 resampling) when a smoothed size drifts by a pixel."""
+    ck = (key, side, rotation, opacity)
     hit = _SPRITES.get(ck)
     if hit is not None:
         _SPRITES.move_to_end(ck)
         return hit
-    rgba = load_emoji(key)
-    h, w = rgba.shape[:2]
+    pre = _premultiplied(key)
+    h, w = pre.shape[:2]
     s = side / max(h, w)
     size = (max(1, round(w * s)), max(1, round(h * s)))
-    # premultiply before resampling so transparent pixels do not bleed a dark fringe
-    pre = rgba.astype(np.float32) / 255.0
-    pre[..., :3] *= pre[..., 3:4]
-    interp = cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC
-    img = cv2.resize(pre, size, interpolation=interp)
+    img = cv2.resize(pre, size, interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
     if rotation % 360:
         sw, sh = size
         diag = int(math.ceil(math.hypot(sw, sh)))
@@ -90,30 +110,45 @@ def _sprite(key: str, side: int, rotation: float) -> np.ndarray:
         m[1, 2] += (diag - sh) / 2
         img = cv2.warpAffine(img, m, (diag, diag), flags=cv2.INTER_LINEAR,
                              borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))
-    img = np.clip(img, 0.0, 1.0)
-    _SPRITES[ck] = img
+    a = img[..., 3]
+    colour = cv2.cvtColor(img, cv2.COLOR_RGBA2RGB)
+    if opacity < 1:
+        colour = cv2.convertScaleAbs(colour, alpha=opacity)
+        a = cv2.convertScaleAbs(a, alpha=opacity)
+    # Most pixels are fully transparent or fully opaque: those are one masked copy (or
+    # nothing); only the anti-aliased edge (a few % of the square) is blended.
+    edge = np.nonzero((a > 0) & (a < 255))
+    spr = Sprite(colour, (a == 255).view(np.uint8), edge,
+                 (1.0 - a[edge].astype(np.float32) / 255.0)[:, None])
+    _SPRITES[ck] = spr
     if len(_SPRITES) > 64:
         _SPRITES.popitem(last=False)
-    return img
+    return spr
 
 
 def draw_sprite(frame: np.ndarray, key: str, place: Placement, rotation: float,
                 opacity: float) -> None:
-    """Alpha-composite the emoji/PNG ``key`` centred on ``place`` into ``frame`` (in place);
+    """Composite the emoji/PNG ``key`` centred on ``place`` into ``frame`` (in place);
     pixels under fully transparent sprite pixels keep their exact value."""
-    side = max(1, round(place.side))
-    spr = _sprite(key, side, round(rotation, 1))
-    sh, sw = spr.shape[:2]
+    # even sizes only: a smoothed size drifting by one pixel does not resample every frame
+    side = max(2, 2 * round(place.side / 2))
+    spr = sprite(key, side, round(rotation, 1), round(opacity, 3))
+    sh, sw = spr.pre.shape[:2]
     x0, y0 = round(place.cx - sw / 2), round(place.cy - sh / 2)
     h, w = frame.shape[:2]
     fx0, fy0, fx1, fy1 = max(0, x0), max(0, y0), min(w, x0 + sw), min(h, y0 + sh)
     if fx0 >= fx1 or fy0 >= fy1:
         return
-    s = spr[fy0 - y0: fy1 - y0, fx0 - x0: fx1 - x0]
-    a = s[..., 3:4] * np.float32(opacity)
-    roi = frame[fy0:fy1, fx0:fx1].astype(np.float32)
-    out = roi * (1.0 - a) + s[..., :3] * (255.0 * opacity) + 0.5
-    frame[fy0:fy1, fx0:fx1] = np.minimum(out, 255.0).astype(np.uint8)
+    cut = (slice(fy0 - y0, fy1 - y0), slice(fx0 - x0, fx1 - x0))
+    roi = np.ascontiguousarray(frame[fy0:fy1, fx0:fx1])
+    cv2.copyTo(np.ascontiguousarray(spr.pre[cut]), np.ascontiguousarray(spr.opaque[cut]), roi)
+    ey, ex = spr.edge_yx
+    keep = (ey >= cut[0].start) & (ey < cut[0].stop) & (ex >= cut[1].start) & (ex < cut[1].stop)
+    ey, ex, k = ey[keep], ex[keep], spr.edge_keep[keep]
+    ry, rx = ey - cut[0].start, ex - cut[1].start
+    mixed = spr.pre[ey, ex] + roi[ry, rx] * k  # premultiplied "over"
+    roi[ry, rx] = np.minimum(mixed + 0.5, 255.0).astype(np.uint8)
+    frame[fy0:fy1, fx0:fx1] = roi
 
 
 def ring(mask01: np.ndarray, *, width: int, glow: float, grow: int, feather: float,

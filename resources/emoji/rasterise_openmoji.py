@@ -54,6 +54,12 @@ def main(package: Path, out: Path) -> None:
         img = Image.open(io.BytesIO(png)).convert("RGBA")
         # Palette with alpha: flat-colour art survives 255 colours without visible banding.
         q = img.quantize(colors=255, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+        # the octree merges alpha too (opaque areas came out as 254): snap near-opaque and
+        # near-transparent palette entries back, so covered pixels are really covered
+        pal = q.getpalette("RGBA")
+        for i in range(3, len(pal), 4):
+            pal[i] = 255 if pal[i] >= 250 else (0 if pal[i] <= 3 else pal[i])
+        q.putpalette(pal, "RGBA")
         fname = f"{name}.png"
         q.save(out / fname, optimize=True)
         index.append({"emoji": char, "name": name, "file": fname, "hexcode": m["hexcode"],
