@@ -148,7 +148,8 @@ class Compositor:
         h = self._history.get(key)
         if h is None or h.maxlen != depth:
             h = self._history[key] = deque(maxlen=depth)
-        h.append(b)
+        # kept across frames: copy, since `b` may be a view of the caller's (reusable) mask
+        h.append(b.copy() if depth > 1 else b)
         return list(h)
 
     def _apply(self, e: Effect, out: np.ndarray, alpha: np.ndarray | None,

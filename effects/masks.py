@@ -140,11 +140,12 @@ def majority(history: Sequence[np.ndarray]) -> np.ndarray:
 def blend(frame: np.ndarray, target: Target, effected: np.ndarray) -> None:
     """Write ``effected`` (the ROI with the effect applied everywhere) into ``frame`` in place,
     through the target's alpha; pixels with alpha 0 keep their exact value."""
-    roi = frame[target.ys, target.xs]
+    view = frame[target.ys, target.xs]
+    roi = np.ascontiguousarray(view)  # the view itself when the ROI spans whole rows
     if target.hard:
-        out = cv2.copyTo(effected, target.alpha, np.ascontiguousarray(roi))
+        out = cv2.copyTo(effected, target.alpha, roi)  # writes into roi
     else:
         a = target.alpha
-        out = cv2.blendLinear(np.ascontiguousarray(effected), np.ascontiguousarray(roi),
-                              a, 1.0 - a)
-    frame[target.ys, target.xs] = out
+        out = cv2.blendLinear(np.ascontiguousarray(effected), roi, a, 1.0 - a)
+    if not np.may_share_memory(out, frame):
+        view[...] = out

@@ -230,3 +230,24 @@ def test_frame_and_mask_shape_errors(dog_frame, dog_mask):
         compose(dog_frame, {1: dog_mask[:100]}, {1: [{"type": "blur"}]})
     with pytest.raises(ValueError, match="H×W×3 uint8"):
         compose(dog_frame[..., 0], {}, {})
+
+
+def test_frame_border_is_not_an_edge():
+    """An object cut by the frame border is not feathered or shrunk along the border."""
+    black = np.zeros((100, 200, 3), np.uint8)
+    m = np.zeros((100, 200), bool)
+    m[:, :100] = True
+    out = compose(black, {1: m}, {1: [{"type": "fill", "colour": "#ffffff", "feather": 10,
+                                       "grow": -3}]})
+    assert (out[:, :85, 0] == 255).all()
+    assert (out[0, :85] == 255).all() and (out[-1, :85] == 255).all()
+
+
+def test_reused_mask_buffer_does_not_corrupt_temporal_history(dog_frame, dog_mask):
+    comp = Compositor([], [ObjectLayer(1, [{"type": "fill", "temporal": 2}])])
+    buf = dog_mask.copy()
+    comp.render(0, dog_frame, {1: buf})
+    comp.render(1, dog_frame, {1: buf})
+    buf[:] = False  # the caller reuses its buffer for an empty frame
+    out = comp.render(2, dog_frame, {1: buf})
+    assert (out[dog_mask] == 0).all()  # two of three frames still had the object
