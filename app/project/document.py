@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.errors import ProjectError
-from effects import EffectError, parse_effect
 from app.project.events import EventEmitter, ProjectEvent
 from app.project.fingerprint import VideoFingerprint
+from effects import EffectError, parse_effect
 
 if TYPE_CHECKING:
     from app.project.commands import Command
@@ -81,6 +81,11 @@ class Prompt:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # Callers (GUI clicks, trackers) often hand numpy scalars or tuples: store plain JSON types.
+        self.frame = _plain(self.frame)
+        self.points = _plain(self.points)
+        self.labels = None if self.labels is None else [int(v) if isinstance(v, bool) else v for v in _plain(self.labels)]
+        self.box = _plain(self.box)
         _check_prompt(self, "prompt")
 
 
@@ -283,6 +288,21 @@ def prompts_hash(obj: TrackedObject) -> str:
     data = [_prompt_to_dict(p, include_extra=False) for p in obj.prompts]
     blob = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars/arrays and tuples → Python numbers and lists (what JSON can hold)."""
+    if value is None or isinstance(value, (str, bool, int, float)) and type(value) in (str, bool, int, float):
+        return value
+    if hasattr(value, "tolist"):  # numpy array or scalar
+        return _plain(value.tolist())
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, float):  # float subclasses (np.float64)
+        return float(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    return value
 
 
 def _is_number(value: Any) -> bool:

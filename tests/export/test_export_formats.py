@@ -93,7 +93,7 @@ def test_yolo_polygons_rasterise_back(tracked, tmp_path: Path) -> None:
         lines = label.read_text().splitlines()
         expected = [(oid, m) for oid, m in tracked.masks[idx].items() if m.any()]
         assert len(lines) == len(expected)  # one line per object, pieces and holes joined
-        for line, (oid, mask) in zip(lines, expected):
+        for line, (oid, mask) in zip(lines, expected, strict=True):
             cls, *coords = line.split()
             assert int(cls) == (0 if oid == 1 else 1)
             points = np.array(coords, float).reshape(-1, 2) * (640, 360)

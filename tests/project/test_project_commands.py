@@ -189,3 +189,17 @@ def test_command_holds_a_copy_not_a_live_reference(project: Project) -> None:
     project.add_prompt(1, prompt)
     prompt.points.append([9, 9])  # caller keeps mutating its object
     assert project.object(1).prompts[-1].points == [[1, 1]]
+
+
+def test_prompts_from_numpy_clicks_are_stored_as_plain_json(project: Project, tmp_path: Path) -> None:
+    import numpy as np
+
+    from app.project import save_project
+
+    prompt = Prompt(np.int64(4), points=np.array([[10.5, 20.0]]), labels=[np.True_], box=(np.float32(1), 2, 30, 40))
+    project.add_prompt(1, prompt)
+    stored = project.object(1).prompts[-1]
+    assert (stored.frame, stored.points, stored.labels, stored.box) == (4, [[10.5, 20.0]], [1], [1.0, 2, 30, 40])
+    assert type(stored.frame) is int and type(stored.labels[0]) is int
+    out = save_project(project, tmp_path / "p.rotokit")
+    assert load_project(out).object(1).prompts[-1] == stored
