@@ -99,3 +99,11 @@ def test_effect_replace_validates() -> None:
     assert e.replace(block=40)["block"] == 40
     with pytest.raises(EffectError, match='"block"'):
         e.replace(block=0)
+
+
+def test_docs_table_is_up_to_date():
+    """docs/effects/README.md carries the generated table; regenerate it when parameters change."""
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "effects" / "README.md"
+    assert effects.effects_table_markdown() in doc.read_text(encoding="utf-8")
