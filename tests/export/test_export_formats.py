@@ -162,6 +162,8 @@ def test_alpha_matte_videos(tracked, tmp_path: Path) -> None:
     files = sorted((out / "alpha").iterdir())
     assert [f.name for f in files] == ["1_bright_stuff.mkv", "2_dog.mkv", "3_dog.mkv"]
     base = tracked.pts[0]
+    with FrameSource(tracked.project.video_path) as source:
+        time_base = float(source.info.time_base)
     for path in files:
         oid = int(path.name.split("_")[0])
         with av.open(str(path)) as container:
@@ -172,13 +174,8 @@ def test_alpha_matte_videos(tracked, tmp_path: Path) -> None:
             grey = frame.to_ndarray(format="gray")
             expected = tracked.masks[idx].get(oid, np.zeros((360, 640), bool))
             assert iou(grey > 127, expected) == 1.0
-            t_src = (tracked.pts[idx] - base) * float(FrameSource_tb(tracked))
+            t_src = (tracked.pts[idx] - base) * time_base
             assert abs(float(frame.time) - t_src) < 0.0015  # mkv stores ms
-
-
-def FrameSource_tb(tracked):  # noqa: N802 - small helper
-    with FrameSource(tracked.project.video_path) as frames:
-        return frames.info.time_base
 
 
 def test_cancel_leaves_nothing(tracked, tmp_path: Path) -> None:
