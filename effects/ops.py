@@ -4,6 +4,7 @@ pixel; the compositor then blends it in through the target's alpha. RGB uint8 in
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 import cv2
 import numpy as np
 
@@ -56,7 +57,16 @@ def blur(frame: np.ndarray, ys: slice, xs: slice, sigma: float, context: int = 4
 
 
 def fill(frame: np.ndarray, ys: slice, xs: slice, rgb: tuple[int, int, int]) -> np.ndarray:
-    return np.full((ys.stop - ys.start, xs.stop - xs.start, 3), rgb, np.uint8)
+    """A solid region (a view of a cached frame-sized plate: filling 1080p anew costs ~20 ms)."""
+    return _plate(frame.shape[0], frame.shape[1], rgb)[ys, xs]
+
+
+@lru_cache(maxsize=8)
+def _plate(h: int, w: int, rgb: tuple[int, int, int]) -> np.ndarray:
+    plate = np.empty((h, w, 3), np.uint8)
+    plate[:] = rgb
+    plate.setflags(write=False)
+    return plate
 
 
 def grey(frame: np.ndarray, ys: slice, xs: slice, amount: float) -> np.ndarray:
