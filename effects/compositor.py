@@ -85,9 +85,6 @@ class Compositor:
         self._history: dict[int | str, deque[np.ndarray]] = {}
         self._tracks: dict[tuple[int, int], OverlayTrack] = {}
 
-    def _depth(self, key: int | str, effects: Sequence[Effect]) -> int:
-        return max((e["temporal"] for e in effects), default=0) + 1
-
     def render(self, frame_idx: int, rgb: np.ndarray, masks: Mapping[int, np.ndarray]
                ) -> np.ndarray:
         """Apply every stack to one frame.
@@ -118,19 +115,19 @@ class Compositor:
 
         out = rgb.copy()
         alpha = np.full(shape, 255, np.uint8) if self.has_alpha else None
-        layers = [(l, masks.get(l.obj_id)) for l in self.objects if l.visible]
-        binaries = {l.obj_id: mk.binary(m) for l, m in layers if m is not None}
+        layers = [(ly, masks.get(ly.obj_id)) for ly in self.objects if ly.visible]
+        binaries = {ly.obj_id: mk.binary(m) for ly, m in layers if m is not None}
 
         if self.background:
             cover = np.zeros(shape, np.uint8)
             for b in binaries.values():
                 np.bitwise_or(cover, b, out=cover)
-            bg = (1 - cover).view(np.uint8)
+            bg = 1 - cover
             hist = self._remember(BACKGROUND, bg, self.background)
             for e in self.background:
                 self._apply(e, out, alpha, hist, None, key=None)
 
-        for i, (layer, m) in enumerate(layers):
+        for layer, m in layers:
             b = binaries.get(layer.obj_id)
             if b is None:
                 b = np.zeros(shape, np.uint8)
@@ -147,7 +144,7 @@ class Compositor:
 
     def _remember(self, key: int | str, b: np.ndarray, effects: Sequence[Effect]
                   ) -> list[np.ndarray]:
-        depth = self._depth(key, effects)
+        depth = max((e["temporal"] for e in effects), default=0) + 1
         h = self._history.get(key)
         if h is None or h.maxlen != depth:
             h = self._history[key] = deque(maxlen=depth)
