@@ -18,8 +18,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(1, str(Path(__file__).resolve().parent))
 
-from effects import Compositor, ObjectLayer  # noqa: E402
 from effects_scenes import DOG_BOX, FACE_BOX, WOMAN_BOX, ellipse_mask, real_frame  # noqa: E402
+
+from effects import Compositor, ObjectLayer  # noqa: E402
 
 GOLDEN_DIR = Path(__file__).resolve().parents[2] / "docs" / "effects" / "golden"
 SHEET = GOLDEN_DIR.parent / "contact_sheet.png"

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from effects_golden import GOLDEN, GOLDEN_DIR, read_png, render
 
 from effects import EFFECT_TYPES
-from effects_golden import GOLDEN, GOLDEN_DIR, read_png, render
 
 
 def test_every_effect_type_has_a_golden_image():

@@ -8,10 +8,10 @@ import json
 import cv2
 import numpy as np
 import pytest
+from effects_scenes import FACE_BOX, dilated, ellipse_mask, real_frame
 
 from effects import Compositor, ObjectLayer, compose
 from effects.emoji import EMOJI_DIR, list_emoji, load_emoji
-from effects_scenes import FACE_BOX, dilated, ellipse_mask, real_frame
 
 
 def changed(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from effects_scenes import DOG_BOX, WOMAN_BOX, dilated, ellipse_mask
 
 from effects import EFFECT_TYPES, Compositor, ObjectLayer, compose
 from effects.masks import margin
-from effects_scenes import DOG_BOX, WOMAN_BOX, dilated, ellipse_mask
 
 MASK_EFFECTS = [k for k, t in EFFECT_TYPES.items() if t.region == "mask" and k != "cutout"]
 BG_EFFECTS = [k for k, t in EFFECT_TYPES.items() if t.on_background and k != "cutout"]
