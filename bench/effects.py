@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from fractions import Fraction
+from itertools import islice
 from pathlib import Path
 
 import av
@@ -240,7 +241,7 @@ def main() -> None:
         src = Path(d) / "dog_1080p.mp4"
         make_input(src, args.frames)
         with av.open(str(src)) as c:
-            frames = [f.to_ndarray(format="rgb24") for _, f in zip(range(8), c.decode(video=0), strict=False)]
+            frames = [f.to_ndarray(format="rgb24") for f in islice(c.decode(video=0), 8)]
         print(f"# effects benchmark — {os.cpu_count()} CPUs, OpenCV {cv2.__version__}, "
               f"PyAV {av.__version__}\n")
         if not args.skip_effects:
