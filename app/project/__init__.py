@@ -22,7 +22,7 @@ from app.project.document import FORMAT_VERSION, PALETTE, Project, Prompt, Track
 from app.project.events import EventEmitter, ProjectEvent
 from app.project.fingerprint import VideoFingerprint, fingerprint_video
 from app.project.masks import MaskStore, mask_bbox, masks_path_for
-from app.project.storage import check_prompts, check_video, dumps_project, load_project, load_prompt_mask, save_project
+from app.project.storage import autosave_path, check_prompts, check_video, dumps_project, load_project, load_prompt_mask, save_project
 
 __all__ = [
     "FORMAT_VERSION",
@@ -33,6 +33,7 @@ __all__ = [
     "prompts_hash",
     "load_project",
     "save_project",
+    "autosave_path",
     "dumps_project",
     "check_video",
     "check_prompts",

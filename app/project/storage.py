@@ -21,7 +21,7 @@ from app.project.fingerprint import VideoFingerprint, fingerprint_video
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["load_project", "save_project", "dumps_project", "check_video", "check_prompts", "atomic_write_bytes", "load_prompt_mask"]
+__all__ = ["load_project", "save_project", "autosave_path", "dumps_project", "check_video", "check_prompts", "atomic_write_bytes", "load_prompt_mask"]
 
 _INDENT = "  "
 
@@ -115,6 +115,22 @@ def save_project(project: Project, path: str | os.PathLike[str] | None = None) -
     if project.path is not None and target == project.path.absolute():
         project.set_dirty(False)
     return target
+
+
+def autosave_path(project: Project) -> Path:
+    """Where to autosave `project`: ``$ROTOKIT_CACHE/autosave/`` (default ``~/.cache/rotokit``).
+
+    One file per project (or per video for a never-saved project), named so a person can
+    recognise it: ``<stem>-<10 hex of the absolute path>.rotokit``.
+    """
+    import hashlib
+
+    base = os.environ.get("ROTOKIT_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "rotokit"
+    )
+    key = project.path if project.path is not None else project.video_path
+    digest = hashlib.sha1(str(Path(key).absolute()).encode("utf-8")).hexdigest()[:10]
+    return Path(base) / "autosave" / f"{Path(key).stem}-{digest}.rotokit"
 
 
 def load_project(path: str | os.PathLike[str]) -> Project:

@@ -375,3 +375,18 @@ def test_prompt_mask_file_is_read_relative_to_the_project(project_dir: Path) -> 
         load_prompt_mask(project, project.objects[0].prompts[-1])
     with pytest.raises(ProjectError, match=r"nope\.png: prompt mask not found"):
         load_prompt_mask(project, Prompt(0, mask_ref="nope.png"))
+
+
+def test_autosave_path_is_per_project_in_the_cache(project_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    from app.project import autosave_path
+
+    monkeypatch.setenv("ROTOKIT_CACHE", str(tmp_path / "cache"))
+    project = load_project(project_dir / "clip.rotokit")
+    path = autosave_path(project)
+    assert path.parent == tmp_path / "cache" / "autosave" and path.name.startswith("clip-")
+    other = Project.new(project_dir / "clip.mp4")  # never saved: keyed by its video
+    assert autosave_path(other) != path and autosave_path(other).suffix == ".rotokit"
+    project.rename_object(1, "autosaved dog")
+    save_project(project, path)
+    assert load_project(path).objects[0].name == "autosaved dog"
+    assert project.dirty and project.path == project_dir / "clip.rotokit"
