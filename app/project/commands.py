@@ -1,15 +1,21 @@
 """Undoable edits of a `Project`: each command's ``apply(project)`` returns its inverse.
 
-One generic Qt adapter wraps them all (the GUI owns it; no Qt here)::
+One generic Qt adapter wraps them all (the GUI owns it; no Qt here). It applies the command
+before pushing, so a refused edit raises `ProjectError` in the caller, not inside Qt's redo()::
 
     class ProjectUndoCommand(QUndoCommand):
         def __init__(self, project, command):
             super().__init__(command.text)
-            self._project, self._command = project, command
+            self._project = project
+            self._command = project.apply(command)  # now holds the inverse
+            self._skip_first_redo = True            # QUndoStack.push() calls redo()
         def redo(self):
-            self._command = self._project.apply(self._command)   # now holds the inverse
+            if self._skip_first_redo:
+                self._skip_first_redo = False
+                return
+            self._command = self._project.apply(self._command)
         def undo(self):
-            self._command = self._project.apply(self._command)   # back to the forward edit
+            self._command = self._project.apply(self._command)
 
     undo_stack.push(ProjectUndoCommand(project, AddPrompt(obj.id, prompt)))
 

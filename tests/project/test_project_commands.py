@@ -203,3 +203,40 @@ def test_prompts_from_numpy_clicks_are_stored_as_plain_json(project: Project, tm
     assert type(stored.frame) is int and type(stored.labels[0]) is int
     out = save_project(project, tmp_path / "p.rotokit")
     assert load_project(out).object(1).prompts[-1] == stored
+
+
+def test_the_documented_qt_adapter_works_with_a_real_qundostack(project: Project) -> None:
+    """The adapter from the app.project.commands docstring, on Qt's own undo stack."""
+    from PySide6.QtGui import QUndoCommand, QUndoStack
+
+    class ProjectUndoCommand(QUndoCommand):
+        def __init__(self, project, command):
+            super().__init__(command.text)
+            self._project = project
+            self._command = project.apply(command)
+            self._skip_first_redo = True
+
+        def redo(self):
+            if self._skip_first_redo:
+                self._skip_first_redo = False
+                return
+            self._command = self._project.apply(self._command)
+
+        def undo(self):
+            self._command = self._project.apply(self._command)
+
+    stack = QUndoStack()
+    states = [dumps_project(project)]
+    for command in (SetObjectAttr(1, "name", "hound"), RemoveObject(2), MoveObject(3, 0),
+                    SetEffects(None, [{"type": "blur", "strength": 3}])):
+        stack.push(ProjectUndoCommand(project, command))
+        states.append(dumps_project(project))
+    with pytest.raises(ProjectError):
+        stack.push(ProjectUndoCommand(project, RemoveObject(2)))  # already gone: refused, not pushed
+    assert stack.count() == 4 and stack.undoText() == "Change background effects"
+    for expected in reversed(states[:-1]):
+        stack.undo()
+        assert dumps_project(project) == expected
+    for expected in states[1:]:
+        stack.redo()
+        assert dumps_project(project) == expected
