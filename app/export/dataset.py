@@ -75,7 +75,8 @@ def export_dataset(
     objects = [obj for obj in project.objects if store.frames_with_mask(obj.id)]
     if not objects:
         raise ExportError(f"{store.path}: no masks to export; track the project first (rotokit track)")
-    stale = [obj for obj in objects if obj.id in set(store.stale_objects(project))]
+    stale_ids = set(store.stale_objects(project))
+    stale = [obj for obj in objects if obj.id in stale_ids]
     if stale and not allow_stale:
         names = ", ".join(repr(obj.name) for obj in stale)
         raise ExportError(f"masks of {names} are stale (prompts changed since tracking); track the project again first")
