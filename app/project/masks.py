@@ -125,6 +125,8 @@ class MaskStore:
     def _check_header(self) -> None:
         """Refuse non-SQLite files before SQLite touches them (it could otherwise write to them)."""
         if not self.path.exists():
+            if not self.path.parent.is_dir():
+                raise ProjectError(f"{self.path}: cannot create the mask store, folder {self.path.parent} does not exist")
             return
         if self.path.is_dir():
             raise ProjectError(f"{self.path}: is a folder, not a mask store")

@@ -218,3 +218,8 @@ def test_readonly_store_refuses_writes_and_missing_file(tmp_path: Path) -> None:
     with MaskStore(tmp_path / "s.masks", readonly=True) as store:
         with pytest.raises(ProjectError, match="read-only"):
             store.put(0, 1, np.ones((2, 2), bool))
+
+
+def test_store_in_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ProjectError, match="folder .* does not exist"):
+        MaskStore(tmp_path / "gone" / "clip.rotokit.masks")
