@@ -54,7 +54,7 @@ def parse_effect(d: Mapping[str, Any] | Effect) -> Effect:
     if not isinstance(d, Mapping):
         raise EffectError(f"an effect must be an object like {{\"type\": \"blur\"}}, got {d!r}")
     kind = d.get("type")
-    if kind not in EFFECT_TYPES:
+    if not isinstance(kind, str) or kind not in EFFECT_TYPES:
         known = ", ".join(EFFECT_TYPES)
         if kind is None:
             raise EffectError(f'effect has no "type" (one of: {known})', param="type")

@@ -50,6 +50,10 @@ def test_unknown_type_is_named() -> None:
     assert isinstance(exc.value, ValueError)
     with pytest.raises(EffectError, match='no "type"'):
         parse_effect({"block": 3})
+    with pytest.raises(EffectError, match="unknown effect type"):
+        parse_effect({"type": ["blur"]})
+    with pytest.raises(EffectError, match="must be an object"):
+        parse_effect("blur")
 
 
 @pytest.mark.parametrize("spec, param", [
