@@ -89,6 +89,7 @@ class FrameSource:
         self._stream: av.video.stream.VideoStream | None = None
         self._decoder: Iterator[av.VideoFrame] | None = None
         self._last_idx = -1  # display index of the frame the running decoder produced last
+        self._target = _Target()
         self._open()
 
     # -- FrameProvider ---------------------------------------------------------------------
@@ -244,13 +245,14 @@ class FrameSource:
         else:
             key_pts = int(self._index.pts[key_idx])
             self._container.seek(key_pts, stream=self._stream, backward=True, any_frame=False)
-        self._decoder = _decode(self._container, self._stream, key_pts)
+        self._decoder = _decode(self._container, self._stream, key_pts, self._target)
         self._last_idx = -1
 
     def _advance_to(self, idx: int) -> av.VideoFrame | None:
         """Decode forward to frame ``idx``; None if the decoder passed it or ran out."""
         assert self._decoder is not None
         target = int(self._index.pts[idx])
+        self._target.pts = target
         for vf in self._decoder:
             if vf.pts is None:
                 continue
@@ -290,10 +292,17 @@ class FrameSource:
         return f"FrameSource({self.path!r}, {len(self)} frames, {i.width}x{i.height})"
 
 
+class _Target:
+    """The pts the random-access decoder is heading for (None: decode everything)."""
+
+    pts: int | None = None
+
+
 def _decode(
     container: av.container.InputContainer,
     stream: av.video.stream.VideoStream,
     key_pts: int | None = None,
+    target: _Target | None = None,
 ) -> Iterator[av.VideoFrame]:
     """Decoded frames from the current position.
 
@@ -302,8 +311,14 @@ def _decode(
     the keyframe itself is always valid and decodes nothing twice. A corrupt packet is
     skipped, not fatal, so the frames around it stay reachable (the caller notices the
     missing pts).
+
+    With ``target``, non-reference pictures shown before the target pts are not decoded at
+    all (``skip_frame=NONREF``): nothing references them, so the target decodes bit-identical,
+    and with x264's default B-frames that is about half the pictures of a long catch-up.
     """
     started = key_pts is None
+    ctx = stream.codec_context
+    skipping = False
     try:
         for packet in container.demux(stream):
             if not started:
@@ -312,6 +327,11 @@ def _decode(
                 if packet.pts != key_pts or not packet.is_keyframe:
                     continue  # before our keyframe (or past it: then it never starts)
                 started = True
+            if target is not None:
+                skip = target.pts is not None and packet.pts is not None and packet.pts < target.pts
+                if skip != skipping:
+                    ctx.skip_frame = "NONREF" if skip else "DEFAULT"
+                    skipping = skip
             try:
                 yield from packet.decode()
             except av.error.InvalidDataError:

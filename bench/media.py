@@ -1,0 +1,272 @@
+"""Media engine benchmark: decode, exact seek (cached / uncached) and transcode on 1080p.
+
+Usage: .venv/bin/python bench/media.py [--frames 150] [--gop 250] [--seeks 24] [--keep DIR]
+
+The 1080p input is generated into a temp dir: ``bedroom_small.mp4`` (480x270) upscaled 4x to
+1920x1080 (bicubic), the first ``--frames`` frames, libx264 medium CRF 18 with B-frames and a
+keyframe only every ``--gop`` frames (250 = x264's default; with 150 frames the clip has one
+keyframe, the worst case for seeking). Every rotokit number is printed beside the same job
+written as a plain PyAV loop inline below (same thread settings, same output), measured in the
+same run, and the ratio rotokit / plain.
+
+* decode: all frames to RGB numpy arrays. rotokit ``FrameSource.iter_frames()`` vs
+  ``for f in container.decode(...): f.to_ndarray(format="rgb24")``.
+* exact seek, uncached: frame k (random k, fixed seed) not in the cache. rotokit
+  ``FrameSource.frame(k)`` after ``clear_cache()`` vs plain PyAV seek to the keyframe + decode
+  forward until the pts matches + to RGB. Both results are checked against sequential decode.
+* exact seek, cached: the same frames asked again (rotokit cache) vs plain PyAV redoing the
+  uncached path (it has no cache).
+* scrub: a forward drag, every 3rd frame from a random start (what a timeline slider asks).
+* transcode: decode → RGB → encode (libx264 medium CRF 18, yuv420p): ``FrameSource`` +
+  ``VideoWriter`` vs a plain PyAV loop with the same encoder options.
+* P5 of DESIGN.md: show frame k while scrubbing 1080p: cached ≤ 30 ms, uncached ≤ 200 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+MEDIA = Path(os.environ.get("ROTOKIT_MEDIA", REPO.parent / "shared" / "media"))
+
+from app.media import FrameSource, VideoWriter, probe  # noqa: E402
+
+W, H = 1920, 1080
+CRF, PRESET = 18, "medium"
+
+
+def make_1080p(out: Path, frames: int, gop: int) -> None:
+    """Upscale a shared clip to 1080p with plain PyAV (independent of the code under test)."""
+    src = MEDIA / "bedroom_small.mp4"
+    with av.open(str(src)) as inp, av.open(str(out), "w") as dst:
+        s_in = inp.streams.video[0]
+        s_out = dst.add_stream("libx264", rate=s_in.average_rate, options={"crf": "18", "preset": "medium"})
+        s_out.width, s_out.height, s_out.pix_fmt = W, H, "yuv420p"
+        s_out.codec_context.gop_size = gop
+        s_out.time_base = s_in.time_base
+        s_out.codec_context.time_base = s_in.time_base
+        for i, f in enumerate(inp.decode(s_in)):
+            if i == frames:
+                break
+            big = cv2.resize(f.to_ndarray(format="rgb24"), (W, H), interpolation=cv2.INTER_CUBIC)
+            vf = av.VideoFrame.from_ndarray(big, format="rgb24")
+            vf.pts, vf.time_base = f.pts, f.time_base
+            dst.mux(s_out.encode(vf))
+        dst.mux(s_out.encode(None))
+
+
+# -- plain PyAV baselines (what one would write without rotokit) -------------------------------
+
+
+def plain_decode(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        s.thread_type = "AUTO"
+        return [f.to_ndarray(format="rgb24") for f in c.decode(s)]
+
+
+class PlainSeeker:
+    """Exact seek the textbook way: seek to the keyframe before pts, decode until pts matches."""
+
+    def __init__(self, path: Path) -> None:
+        self.c = av.open(str(path))
+        self.s = self.c.streams.video[0]
+        self.s.thread_type = "AUTO"
+        self.pts = sorted(p.pts for p in self.c.demux(self.s) if p.size)
+
+    def frame(self, k: int) -> np.ndarray:
+        target = self.pts[k]
+        self.c.seek(target, stream=self.s, backward=True)
+        for f in self.c.decode(self.s):
+            if f.pts == target:
+                return f.to_ndarray(format="rgb24")
+        raise RuntimeError(f"frame {k} not found")
+
+    def close(self) -> None:
+        self.c.close()
+
+
+def plain_transcode(src: Path, out: Path) -> int:
+    with av.open(str(src)) as inp, av.open(str(out), "w") as dst:
+        s_in = inp.streams.video[0]
+        s_in.thread_type = "AUTO"
+        s_out = dst.add_stream("libx264", rate=s_in.average_rate, options={"crf": str(CRF), "preset": PRESET})
+        s_out.width, s_out.height, s_out.pix_fmt = W, H, "yuv420p"
+        s_out.time_base = s_in.time_base
+        s_out.codec_context.time_base = s_in.time_base
+        s_out.thread_type = "AUTO"
+        n = 0
+        for f in inp.decode(s_in):
+            vf = av.VideoFrame.from_ndarray(f.to_ndarray(format="rgb24"), format="rgb24")
+            vf.pts, vf.time_base = f.pts, f.time_base
+            dst.mux(s_out.encode(vf))
+            n += 1
+        dst.mux(s_out.encode(None))
+    return n
+
+
+# -- rotokit ------------------------------------------------------------------------------------
+
+
+def rotokit_decode(path: Path) -> list[np.ndarray]:
+    with FrameSource(path) as fs:
+        return [f.rgb for f in fs.iter_frames()]
+
+
+def rotokit_transcode(src: Path, out: Path) -> int:
+    with FrameSource(src) as fs, VideoWriter(out, source=fs.info, codec="h264", crf=CRF, preset=PRESET) as w:
+        for f in fs.iter_frames():
+            w.write(f.rgb, f.pts)
+    return w.frames_written
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def best_of(runs: int, fn: Callable[[], object]) -> tuple[float, object]:
+    best, result = float("inf"), None
+    for _ in range(runs):
+        t = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, result
+
+
+def ms_stats(xs: list[float]) -> str:
+    xs = sorted(xs)
+    p90 = xs[min(len(xs) - 1, int(round(0.9 * (len(xs) - 1))))]
+    return f"median {statistics.median(xs) * 1e3:7.1f} ms  p90 {p90 * 1e3:7.1f}  max {xs[-1] * 1e3:7.1f}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--frames", type=int, default=150)
+    ap.add_argument("--gop", type=int, default=250)
+    ap.add_argument("--seeks", type=int, default=24)
+    ap.add_argument("--keep", type=Path, help="write the generated clip here instead of a temp dir")
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.keep or Path(tmp)
+        clip = folder / f"bench_1080p_gop{args.gop}.mp4"
+        t = time.perf_counter()
+        if not clip.exists():
+            make_1080p(clip, args.frames, args.gop)
+        info = probe(clip)
+        with av.open(str(clip)) as c:
+            keys = sum(1 for p in c.demux(video=0) if p.size and p.is_keyframe)
+        print(
+            f"input: {clip.name}: bedroom_small.mp4 upscaled to {info.width}x{info.height}, "
+            f"{info.frame_count} frames, libx264 medium crf 18, GOP {args.gop} -> {keys} keyframe(s) "
+            f"(generated in {time.perf_counter() - t:.1f} s)"
+        )
+        print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; PyAV {av.__version__}; thread_type AUTO both sides\n")
+        n = info.frame_count
+        rows: list[tuple[str, str, str, str]] = []
+
+        # decode
+        t_plain, plain_frames = best_of(2, lambda: plain_decode(clip))
+        t_roto, roto_frames = best_of(2, lambda: rotokit_decode(clip))
+        assert len(plain_frames) == len(roto_frames) == n
+        rows.append(("decode → RGB (fps)", f"{n / t_roto:7.1f}", f"{n / t_plain:7.1f}", f"{(n / t_roto) / (n / t_plain):5.2f}x"))
+        print(f"decode: rotokit {n / t_roto:.1f} fps, plain PyAV {n / t_plain:.1f} fps")
+        # Untagged HD: rotokit converts with BT.709 as players do, plain to_ndarray with BT.601,
+        # so each side is checked against its own sequential decode.
+        reference = roto_frames
+
+        # exact seek
+        rng = random.Random(7)
+        ks = [rng.randrange(n) for _ in range(args.seeks)]
+        plain = PlainSeeker(clip)
+        t_plain_seek = []
+        for k in ks:
+            t = time.perf_counter()
+            rgb = plain.frame(k)
+            t_plain_seek.append(time.perf_counter() - t)
+            assert np.array_equal(rgb, plain_frames[k]), f"plain seek wrong at {k}"
+        plain.close()
+
+        fs = FrameSource(clip)
+        t_unc = []
+        for k in ks:
+            fs.clear_cache()
+            t = time.perf_counter()
+            rgb = fs.frame(k)
+            t_unc.append(time.perf_counter() - t)
+            assert np.array_equal(rgb, reference[k]), f"rotokit seek wrong at {k}"
+        for k in ks:
+            fs.frame(k)  # fill
+        t_cached = []
+        for k in ks:
+            t = time.perf_counter()
+            fs.frame(k)
+            t_cached.append(time.perf_counter() - t)
+        # forward scrub: the slider is dragged right, every 3rd frame, nothing cached
+        fs.clear_cache()
+        start = rng.randrange(n // 2)
+        scrub = list(range(start, min(n, start + 60), 3))
+        fs.frame(scrub[0])
+        t_scrub = []
+        for k in scrub[1:]:
+            t = time.perf_counter()
+            rgb = fs.frame(k)
+            t_scrub.append(time.perf_counter() - t)
+            assert np.array_equal(rgb, reference[k])
+        plain = PlainSeeker(clip)
+        plain.frame(scrub[0])
+        t_plain_scrub = []
+        for k in scrub[1:]:
+            t = time.perf_counter()
+            plain.frame(k)
+            t_plain_scrub.append(time.perf_counter() - t)
+        plain.close()
+        fs.close()
+        del reference, plain_frames, roto_frames
+
+        med = statistics.median
+        print(f"seek uncached: rotokit {ms_stats(t_unc)}")
+        print(f"               plain   {ms_stats(t_plain_seek)}")
+        print(f"seek cached:   rotokit {ms_stats(t_cached)}")
+        print(f"scrub forward: rotokit {ms_stats(t_scrub)}")
+        print(f"               plain   {ms_stats(t_plain_scrub)}")
+        rows.append(("exact seek, uncached (median ms)", f"{med(t_unc) * 1e3:7.1f}", f"{med(t_plain_seek) * 1e3:7.1f}", f"{med(t_unc) / med(t_plain_seek):5.2f}x"))
+        rows.append(("exact seek, cached (median ms)", f"{med(t_cached) * 1e3:7.2f}", f"{med(t_plain_seek) * 1e3:7.1f}", f"{med(t_cached) / med(t_plain_seek):5.3f}x"))
+        rows.append(("scrub forward, every 3rd frame (median ms)", f"{med(t_scrub) * 1e3:7.1f}", f"{med(t_plain_scrub) * 1e3:7.1f}", f"{med(t_scrub) / med(t_plain_scrub):5.2f}x"))
+
+        # transcode
+        out_plain, out_roto = folder / "plain.mp4", folder / "rotokit.mp4"
+        t_plain_tx, n1 = best_of(1, lambda: plain_transcode(clip, out_plain))
+        t_roto_tx, n2 = best_of(1, lambda: rotokit_transcode(clip, out_roto))
+        assert n1 == n2 == n
+        rows.append(("decode → RGB → libx264 medium (fps)", f"{n / t_roto_tx:7.1f}", f"{n / t_plain_tx:7.1f}", f"{(n / t_roto_tx) / (n / t_plain_tx):5.2f}x"))
+        print(f"transcode: rotokit {n / t_roto_tx:.1f} fps, plain PyAV {n / t_plain_tx:.1f} fps, output frames {probe(out_roto).frame_count}")
+
+        print("\n| measure (1080p) | rotokit | plain PyAV | ratio |")
+        print("|---|---|---|---|")
+        for r in rows:
+            print(f"| {r[0]} | {r[1].strip()} | {r[2].strip()} | {r[3].strip()} |")
+        p5c, p5u = med(t_cached) * 1e3, med(t_unc) * 1e3
+        print(
+            f"\nP5 (show frame k while scrubbing 1080p): cached median {p5c:.2f} ms (target ≤ 30: "
+            f"{'PASS' if p5c <= 30 else 'FAIL'}), uncached median {p5u:.0f} ms, p90 "
+            f"{sorted(t_unc)[int(0.9 * (len(t_unc) - 1))] * 1e3:.0f} ms (target ≤ 200: {'PASS' if p5u <= 200 else 'FAIL'}); "
+            f"forward scrub median {med(t_scrub) * 1e3:.0f} ms"
+        )
+
+
+if __name__ == "__main__":
+    main()
