@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from app.errors import Cancelled, ProjectError
@@ -72,6 +72,20 @@ def _frame_bounds(project: Project, n_frames: int,
     return start, end
 
 
+def _propagate_range(session: object, objects: list[TrackedObject], start: int, end: int,
+                     direction: str) -> Iterator[tuple[int, dict]]:
+    """Propagate over [start, end): forward and/or backward from the earliest prompted frame."""
+    prompted = [p.frame for o in objects for p in o.prompts]
+    anchor = min(max(min(prompted), start), end - 1)
+    if direction == "backward":
+        anchor = min(max(max(prompted), start), end - 1)
+    if direction in ("forward", "both"):
+        yield from session.propagate(anchor, end - 1, direction="forward")  # type: ignore[attr-defined]
+    if direction == "backward" or (direction == "both" and anchor > start):
+        first = anchor if direction == "backward" else anchor - 1
+        yield from session.propagate(first, start, direction="backward")  # type: ignore[attr-defined]
+
+
 def track_project(
     project: Project,
     *,
@@ -113,7 +127,7 @@ def track_project(
         ids = feed_prompts(session, objects)
         total = end - start
         done = 0
-        for frame_idx, masks in session.propagate(start, end, direction=direction):
+        for frame_idx, masks in _propagate_range(session, objects, start, end, direction):
             if cancel is not None and cancel.is_set():
                 raise Cancelled("tracking stopped; masks computed so far are kept")
             store.put_many(frame_idx, {oid: (m.mask, m.score) for oid, m in masks.items()
@@ -121,6 +135,7 @@ def track_project(
             done += 1
             if on_progress:
                 on_progress(min(done, total), total)
+        session.close()
         for obj in objects:
             store.set_prompts_hash(obj.id, prompts_hash(obj), model=tracker.name)
     return TrackResult(model=tracker.name, frames=total, objects=ids,
