@@ -165,19 +165,47 @@ def cmd_export(args: argparse.Namespace) -> int:
     from app.project import MaskStore, load_project, masks_path_for
 
     project = load_project(args.project)
+    with MaskStore(masks_path_for(args.project)) as store:
+        stale = store.stale_objects(project)
+    if stale:
+        from app.tracking_job import track_project
+
+        _say(args, "masks missing or stale for "
+             + ", ".join(project.object(i).name for i in stale) + ": tracking first")
+        with ProgressBar("tracking", args.quiet) as bar:
+            track_project(project, model=args.model, offline=args.offline, only=stale,
+                          on_progress=bar, log=lambda m: _say(args, m))
     with MaskStore(masks_path_for(args.project), readonly=True) as store, \
             ProgressBar(f"export {args.format}", args.quiet) as bar:
-        out = export_dataset(project, store, args.format, args.output,
-                             frame_range=args.range, on_progress=bar)
+        out = export_dataset(project, store, args.format, args.output, frame_range=args.range,
+                             images=args.images, on_progress=bar)
     _say(args, f"wrote {args.format} dataset to {out}")
     return 0
+
+
+def _model_table(specs: list, cpu_default: str, gpu_default: str) -> str:
+    rows = [("name", "params", "download", "licence", "status", "about")]
+    for spec in specs:
+        if spec.hub_id is None:
+            status = "built-in (random)"
+        else:
+            status = "cached" if spec.cached else "not downloaded"
+        tags = [t for t, d in (("CPU default", cpu_default), ("GPU default", gpu_default))
+                if spec.name == d]
+        about = spec.description + (f" [{', '.join(tags)}]" if tags else "")
+        size = f"{spec.download_mb:.0f} MB" if spec.download_mb else "-"
+        rows.append((spec.name, f"{spec.params_m:.1f} M", size, spec.licence, status, about))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r[:5], widths)) + "  " + r[5]
+                     for r in rows)
 
 
 def cmd_models(args: argparse.Namespace) -> int:
     from model import registry
 
     if args.action == "list":
-        print(registry.format_model_table())
+        print(_model_table(registry.list_models(), registry.default_model("cpu"),
+                           registry.default_model("cuda")))
     elif args.action == "download":
         path = registry.download_model(args.name, progress=not args.quiet)
         print(path)
@@ -276,6 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
                    choices=["coco", "yolo", "davis", "mots", "png", "alpha"])
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--range", type=_parse_range, metavar="START:END")
+    p.add_argument("--no-images", dest="images", action="store_false",
+                   help="write annotations only, not the frames as images")
+    _add_model_args(p)
 
     p = add("models", cmd_models, "list, download or locate tracking models")
     msub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -284,6 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
                           ("path", "print where a model's weights are")):
         mp = msub.add_parser(action, help=help_)
         mp.add_argument("name")
+        mp.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                        help="no progress bar")
 
     p = add("demo", cmd_demo, "track and render the bundled sample clip with two objects "
                               "and different effects")

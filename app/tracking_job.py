@@ -19,6 +19,7 @@ from app.project import (
     Project,
     TrackedObject,
     check_video,
+    load_prompt_mask,
     masks_path_for,
     prompts_hash,
 )
@@ -46,7 +47,7 @@ class TrackResult:
                 f"{self.model} in {self.seconds:.1f} s ({fps:.2f} frames/s)")
 
 
-def feed_prompts(session: object, objects: Iterable[TrackedObject]) -> list[int]:
+def feed_prompts(session: object, project: Project, objects: Iterable[TrackedObject]) -> list[int]:
     """Add every prompt of every object to a TrackingSession; returns the ids that had prompts."""
     prompted = []
     for obj in objects:
@@ -54,6 +55,8 @@ def feed_prompts(session: object, objects: Iterable[TrackedObject]) -> list[int]
             continue
         prompted.append(obj.id)
         for prompt in obj.prompts:
+            if prompt.mask_ref is not None:
+                session.add_mask(prompt.frame, obj.id, load_prompt_mask(project, prompt))
             if prompt.points:
                 session.add_points(prompt.frame, obj.id, prompt.points, prompt.labels)
             if prompt.box is not None:
@@ -124,7 +127,7 @@ def track_project(
             MaskStore(masks_path_for(project.path)) as store:
         start, end = _frame_bounds(project, len(frames), frame_range)
         session = TrackingSession(tracker, frames)
-        ids = feed_prompts(session, objects)
+        ids = feed_prompts(session, project, objects)
         total = end - start
         done = 0
         for frame_idx, masks in _propagate_range(session, objects, start, end, direction):

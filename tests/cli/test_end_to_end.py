@@ -166,3 +166,22 @@ def test_pixels_outside_masks_unchanged_up_to_encoder_loss(tracked_project, tmp_
             assert _psnr(ra[outside], rb[outside]) > 40, idx
             checked += 1
     assert checked > 0, "the random masks covered every frame entirely; nothing to compare"
+
+
+def test_export_coco_reads_back_with_pycocotools(tracked_project, tmp_path):
+    from pycocotools import mask as mask_utils
+
+    out = tmp_path / "coco"
+    assert main(["export", str(tracked_project), "--format", "coco", "-o", str(out),
+                 "--no-images", "-q"]) == 0
+    data = json.loads((out / "annotations.json").read_text())
+    frame_of_image = {img["id"]: img["frame_index"] for img in data["images"]}
+    assert len(frame_of_image) == 96
+    with MaskStore(masks_path_for(tracked_project), readonly=True) as store:
+        checked = 0
+        for ann in data["annotations"]:
+            decoded = mask_utils.decode(ann["segmentation"]).astype(bool)
+            expected = store.get(frame_of_image[ann["image_id"]], ann["track_id"])
+            assert np.array_equal(decoded, expected)
+            checked += 1
+    assert checked > 0
