@@ -72,11 +72,22 @@ def dumps_project(project: Project, path: Path | None = None) -> str:
     return "".join(out) + "\n"
 
 
+def _file_mode(path: Path) -> int:
+    """The existing file's mode, or what the user's umask gives a new file."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write `data` to `path` so that readers see the old file or the new one, never a partial one."""
     path = Path(path)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, _file_mode(path))  # mkstemp makes 0600; keep the mode a plain open() gives
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
