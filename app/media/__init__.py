@@ -7,12 +7,12 @@ from app.media.source import Frame, FrameSource
 from app.media.writer import CODECS, VideoWriter
 
 __all__ = [
-    "probe",
-    "VideoInfo",
-    "AudioInfo",
-    "format_info",
-    "FrameSource",
-    "Frame",
-    "VideoWriter",
     "CODECS",
+    "AudioInfo",
+    "Frame",
+    "FrameSource",
+    "VideoInfo",
+    "VideoWriter",
+    "format_info",
+    "probe",
 ]

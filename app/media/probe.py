@@ -22,7 +22,7 @@ import numpy as np
 
 from app.errors import MediaError
 
-__all__ = ["AudioInfo", "VideoInfo", "probe", "format_info"]
+__all__ = ["AudioInfo", "VideoInfo", "format_info", "probe"]
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,9 @@ def _check_path(p: Path) -> None:
         raise MediaError(p, "empty file (0 bytes)")
 
 
-def _inspect_open(p: Path, container: av.container.InputContainer, verify: bool) -> tuple[VideoInfo, _Index]:
+def _inspect_open(
+    p: Path, container: av.container.InputContainer, verify: bool
+) -> tuple[VideoInfo, _Index]:
     if not container.streams.video:
         if container.streams.audio:
             raise MediaError(p, "has no video stream (audio only)")
@@ -168,7 +170,6 @@ def _inspect_open(p: Path, container: av.container.InputContainer, verify: bool)
         )
     if not packets:
         raise MediaError(p, "video stream has no frames")
-
 
     first = _first_frame(p, container, stream)
     rotation = _rotation(first)
@@ -320,7 +321,9 @@ def _first_frame(
             container.seek(0, stream=stream, backward=True, any_frame=False)
             return frame
     except av.error.FFmpegError as e:
-        raise MediaError(p, f"corrupt: the first frame cannot be decoded ({e.strerror or e})") from None
+        raise MediaError(
+            p, f"corrupt: the first frame cannot be decoded ({e.strerror or e})"
+        ) from None
     raise MediaError(p, "corrupt: no frame could be decoded")
 
 
@@ -332,7 +335,7 @@ def _rotation(frame: av.VideoFrame) -> int:
         return 0
     if angle is None or (isinstance(angle, float) and math.isnan(angle)):
         return 0
-    return int(round(angle / 90.0)) % 4 * 90
+    return round(angle / 90.0) % 4 * 90
 
 
 def _count_decodable(p: Path) -> int:
@@ -381,7 +384,9 @@ def format_info(info: VideoInfo) -> str:
     if info.vfr:
         fps += f", variable frame rate (base {info.base_fps:.3f})"
     lines.append(f"  frames    {info.frame_count}, {fps}")
-    lines.append(f"  duration  {info.duration:.3f} s  (time base {info.time_base}, {info.container})")
+    lines.append(
+        f"  duration  {info.duration:.3f} s  (time base {info.time_base}, {info.container})"
+    )
     if not info.audio:
         lines.append("  audio     none")
     for a in info.audio:

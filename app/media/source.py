@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any, Self
 
 import av
 import av.error
@@ -23,7 +24,7 @@ import numpy as np
 from app.errors import MediaError
 from app.media.probe import VideoInfo, _Index, inspect
 
-__all__ = ["Frame", "FrameSource", "DEFAULT_CACHE_BYTES"]
+__all__ = ["DEFAULT_CACHE_BYTES", "Frame", "FrameSource"]
 
 DEFAULT_CACHE_BYTES = 512 * 1024 * 1024
 
@@ -49,12 +50,12 @@ def to_rgb(frame: av.VideoFrame, rotation: int) -> np.ndarray:
     Any bit depth (10-bit sources become 8-bit) and odd sizes go through swscale. An untagged
     HD frame is read as BT.709, as players do; untagged SD keeps swscale's BT.601.
     """
-    kwargs: dict[str, object] = {}
+    kwargs: dict[str, Any] = {}
     if frame.colorspace == _AVCOL_SPC_UNSPECIFIED and frame.height >= 720:
         kwargs["src_colorspace"] = "ITU709"
     if frame.color_range:
         kwargs["src_color_range"] = frame.color_range
-    rgb = frame.to_ndarray(format="rgb24", **kwargs)
+    rgb: np.ndarray = frame.to_ndarray(format="rgb24", **kwargs)
     if rotation:
         rgb = cv2.rotate(rgb, _ROTATE[rotation])
     return np.ascontiguousarray(rgb)
@@ -158,7 +159,9 @@ class FrameSource:
                 if idx is None or idx < expected:
                     continue
                 if idx > expected:
-                    raise MediaError(self.path, f"corrupt: frame {expected} of {n} cannot be decoded")
+                    raise MediaError(
+                        self.path, f"corrupt: frame {expected} of {n} cannot be decoded"
+                    )
                 rgb = self._cache.get(idx)
                 if rgb is None:
                     rgb = to_rgb(vf, self.info.rotation)
@@ -276,7 +279,7 @@ class FrameSource:
             self._container = None
         self.clear_cache()
 
-    def __enter__(self) -> FrameSource:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
+from typing import Self, cast
 
 import av
 import av.error
@@ -40,7 +41,7 @@ import numpy as np
 from app.errors import MediaError
 from app.media.probe import VideoInfo
 
-__all__ = ["VideoWriter", "CODECS", "CONTAINERS"]
+__all__ = ["CODECS", "CONTAINERS", "VideoWriter"]
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,16 @@ class CodecSpec:
 
 CODECS: dict[str, CodecSpec] = {
     # CRF 18 is visually lossless for x264; "medium" is x264's own default trade-off.
-    "h264": CodecSpec("libx264", (".mp4", ".mov", ".mkv"), "yuv420p", "yuv444p", None, 18, "medium"),
+    "h264": CodecSpec(
+        "libx264", (".mp4", ".mov", ".mkv"), "yuv420p", "yuv444p", None, 18, "medium"
+    ),
     # x265 "medium" runs ~5 fps at 1080p on 2 cores; "fast" costs little quality at CRF 22.
     "hevc": CodecSpec("libx265", (".mp4", ".mov", ".mkv"), "yuv420p", "yuv444p", None, 22, "fast"),
     "vp9": CodecSpec("libvpx-vp9", (".webm", ".mkv"), "yuv420p", "yuv444p", "yuva420p", 32, None),
     # ProRes 4444 (profile 4) keeps alpha as yuva444p10le; 4:4:4 also takes odd sizes.
-    "prores": CodecSpec("prores_ks", (".mov",), "yuv444p10le", "yuv444p10le", "yuva444p10le", None, None),
+    "prores": CodecSpec(
+        "prores_ks", (".mov",), "yuv444p10le", "yuv444p10le", "yuva444p10le", None, None
+    ),
     # FFV1 in packed RGB is lossless for our RGB frames (no YUV matrix at all).
     "ffv1": CodecSpec("ffv1", (".mkv",), "bgr0", "bgr0", "bgra", None, None),
 }
@@ -82,8 +87,21 @@ _AUDIO_COPY: dict[str, frozenset[str]] = {
     # Opus/FLAC in MP4 exist but many players (QuickTime, older TVs) refuse them: transcode.
     "mp4": frozenset({"aac", "mp3", "alac", "ac3", "eac3"}),
     "mov": frozenset({"aac", "mp3", "alac", "ac3", "eac3", "pcm_s16le", "pcm_s24le"}),
-    "matroska": frozenset({"aac", "opus", "vorbis", "flac", "mp3", "ac3", "eac3", "alac",
-                           "pcm_s16le", "pcm_s24le", "pcm_f32le"}),
+    "matroska": frozenset(
+        {
+            "aac",
+            "opus",
+            "vorbis",
+            "flac",
+            "mp3",
+            "ac3",
+            "eac3",
+            "alac",
+            "pcm_s16le",
+            "pcm_s24le",
+            "pcm_f32le",
+        }
+    ),
     "webm": frozenset({"opus", "vorbis"}),
 }
 _AUDIO_TRANSCODE = {"mp4": "aac", "mov": "aac", "matroska": "libopus", "webm": "libopus"}
@@ -139,17 +157,24 @@ class VideoWriter:
         spec = _check_codec_container(self.path, codec)
         self._format = CONTAINERS[self.path.suffix.lower()]
         if alpha and spec.alpha_pix_fmt is None:
-            raise MediaError(self.path, f"codec {codec} cannot store alpha (use prores, ffv1 or vp9)")
+            raise MediaError(
+                self.path, f"codec {codec} cannot store alpha (use prores, ffv1 or vp9)"
+            )
         if not self.path.parent.is_dir():
             raise MediaError(self.path, "output directory does not exist")
         w, h = source.width, source.height
         odd = bool(w % 2 or h % 2)
-        self.pix_fmt = pix_fmt or (spec.alpha_pix_fmt if alpha else spec.odd_pix_fmt if odd else spec.pix_fmt)
+        default = (spec.alpha_pix_fmt if alpha else None) or (
+            spec.odd_pix_fmt if odd else spec.pix_fmt
+        )
+        self.pix_fmt: str = pix_fmt or default
         fmt = av.VideoFormat(self.pix_fmt)
         pad_w = w + (w % 2 if fmt.chroma_width(3) < 3 else 0)  # chroma_width(3) < 3: subsampled
         pad_h = h + (h % 2 if fmt.chroma_height(3) < 3 else 0)
         self.size = (w, h)
-        self.padded_size: tuple[int, int] | None = (pad_w, pad_h) if (pad_w, pad_h) != (w, h) else None
+        self.padded_size: tuple[int, int] | None = (
+            (pad_w, pad_h) if (pad_w, pad_h) != (w, h) else None
+        )
         self._is_rgb_fmt = self.pix_fmt.startswith(("gbr", "rgb", "bgr"))
 
         fd, tmp = tempfile.mkstemp(
@@ -172,7 +197,9 @@ class VideoWriter:
             self._vstream = self._add_video_stream(spec, crf, preset, pad_w, pad_h)
             if gop is not None:
                 self._vstream.codec_context.gop_size = int(gop)
-            self._audio = _AudioMux(self._out, audio_from, self._format, self.path) if audio_from else None
+            self._audio = (
+                _AudioMux(self._out, audio_from, self._format, self.path) if audio_from else None
+            )
         except BaseException:
             self._close_quietly()
             self._cleanup()
@@ -201,7 +228,10 @@ class VideoWriter:
             opts["vendor"] = "apl0"
         elif spec.encoder == "ffv1":
             opts.update(level="3", slicecrc="1")  # version 3: multithreaded slices with CRCs
-        stream = self._out.add_stream(spec.encoder, rate=rate, options=opts)
+        stream = cast(
+            "av.video.stream.VideoStream",
+            self._out.add_stream(spec.encoder, rate=rate, options=opts),
+        )
         stream.width, stream.height = w, h
         stream.pix_fmt = self.pix_fmt
         stream.time_base = src.time_base
@@ -231,11 +261,17 @@ class VideoWriter:
         w, h = self.size
         channels = 4 if self.alpha else 3
         if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] not in (3, 4):
-            raise ValueError(f"{self.path}: expected H×W×3/4 uint8, got {image.shape} {image.dtype}")
+            raise ValueError(
+                f"{self.path}: expected H×W×3/4 uint8, got {image.shape} {image.dtype}"
+            )
         if image.shape[:2] != (h, w):
-            raise ValueError(f"{self.path}: frame is {image.shape[1]}x{image.shape[0]}, writer is {w}x{h}")
+            raise ValueError(
+                f"{self.path}: frame is {image.shape[1]}x{image.shape[0]}, writer is {w}x{h}"
+            )
         if image.shape[2] == 4 and not self.alpha:
-            raise ValueError(f"{self.path}: RGBA frame but the writer was opened without alpha=True")
+            raise ValueError(
+                f"{self.path}: RGBA frame but the writer was opened without alpha=True"
+            )
         if image.shape[2] == 3 and channels == 4:
             image = np.dstack([image, np.full((h, w), 255, np.uint8)])
         pts = int(pts)
@@ -248,7 +284,9 @@ class VideoWriter:
         if self.padded_size is not None:
             pw, ph = self.padded_size
             image = np.pad(image, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge")
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgba" if channels == 4 else "rgb24")
+        frame = av.VideoFrame.from_ndarray(
+            np.ascontiguousarray(image), format="rgba" if channels == 4 else "rgb24"
+        )
         if self._is_rgb_fmt:
             frame = frame.reformat(format=self.pix_fmt)
         else:
@@ -340,7 +378,7 @@ class VideoWriter:
             except (av.error.FFmpegError, OSError, ValueError):
                 pass  # the file is being discarded anyway
 
-    def __enter__(self) -> VideoWriter:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -360,14 +398,20 @@ def _check_codec_container(path: Path, codec: str) -> CodecSpec:
         raise MediaError(path, f"unknown codec {codec!r} (choose from {', '.join(CODECS)})")
     ext = path.suffix.lower()
     if ext not in CONTAINERS:
-        raise MediaError(path, f"unknown output extension {ext or '(none)'!r} (use .mp4, .mov, .mkv or .webm)")
+        raise MediaError(
+            path, f"unknown output extension {ext or '(none)'!r} (use .mp4, .mov, .mkv or .webm)"
+        )
     spec = CODECS[codec]
     if ext not in spec.containers:
-        raise MediaError(path, f"codec {codec} cannot be written to {ext} (use {' or '.join(spec.containers)})")
+        raise MediaError(
+            path, f"codec {codec} cannot be written to {ext} (use {' or '.join(spec.containers)})"
+        )
     try:
         av.codec.Codec(spec.encoder, "w")
     except (av.error.FFmpegError, ValueError):
-        raise MediaError(path, f"codec {codec} needs the {spec.encoder} encoder, missing from this FFmpeg build") from None
+        raise MediaError(
+            path, f"codec {codec} needs the {spec.encoder} encoder, missing from this FFmpeg build"
+        ) from None
     return spec
 
 
@@ -392,7 +436,13 @@ class _AudioMux:
     offset as the video (so a full-clip render copies every packet).
     """
 
-    def __init__(self, out: av.container.OutputContainer, src: str | os.PathLike[str], fmt: str, out_path: Path) -> None:
+    def __init__(
+        self,
+        out: av.container.OutputContainer,
+        src: str | os.PathLike[str],
+        fmt: str,
+        out_path: Path,
+    ) -> None:
         self.src_path = str(src)
         try:
             self._in = av.open(self.src_path, metadata_errors="ignore")
@@ -409,7 +459,7 @@ class _AudioMux:
                 enc = _AUDIO_TRANSCODE[fmt]
                 rates = av.codec.Codec(enc, "w").audio_rates
                 rate = s.sample_rate if not rates or s.sample_rate in rates else 48000
-                ostream = out.add_stream(enc, rate=rate)
+                ostream = cast("av.audio.stream.AudioStream", out.add_stream(enc, rate=rate))
                 if s.layout is not None and s.channels <= 2:
                     ostream.layout = s.layout.name
                 else:
@@ -418,7 +468,7 @@ class _AudioMux:
                     ostream.bit_rate = 192_000
                 elif enc == "libopus":
                     ostream.bit_rate = 160_000
-                s.thread_type = "AUTO"
+                s.codec_context.thread_type = "AUTO"
                 self._routes[s.index] = (ostream, False)
         self.copied = any(c for _, c in self._routes.values())
         self._packets: Iterator[av.Packet] | None = None
@@ -451,7 +501,9 @@ class _AudioMux:
                 return
             if pk.dts is None or pk.size == 0:  # flush packets / unmuxable
                 continue
-            start = float(pk.pts * pk.time_base) if pk.pts is not None else float(pk.dts * pk.time_base)
+            start = (
+                float(pk.pts * pk.time_base) if pk.pts is not None else float(pk.dts * pk.time_base)
+            )
             if start >= until_s:
                 self._pending = pk
                 return
@@ -472,6 +524,7 @@ class _AudioMux:
         ostream, copy = self._routes[pk.stream.index]
         shift = round(self._offset / pk.time_base)
         if copy:
+            assert pk.dts is not None  # mux_until drops packets without dts
             if pk.pts is not None:
                 pk.pts -= shift
             pk.dts -= shift
@@ -479,7 +532,7 @@ class _AudioMux:
             self._out.mux(pk)
             return
         try:
-            frames = pk.decode()
+            frames = cast("list[av.AudioFrame]", pk.decode())
         except av.error.InvalidDataError:
             return  # a corrupt audio packet is dropped, as players do
         for fr in frames:
@@ -490,9 +543,18 @@ class _AudioMux:
     def finish(self, end_s: float) -> None:
         """Mux the remaining audio that starts before the video's end, flush encoders."""
         self.mux_until(end_s)
-        for ostream, copy in self._routes.values():
-            if not copy:
-                self._out.mux(ostream.encode(None))
+        shift_s = self._offset
+        for index, (ostream, copy) in self._routes.items():
+            if copy:
+                continue
+            s_in = cast("av.audio.stream.AudioStream", self._in.streams[index])
+            for fr in s_in.decode(None):  # frames still inside the decoder
+                if fr.pts is not None and fr.time_base is not None:
+                    if fr.pts * fr.time_base >= end_s:
+                        continue
+                    fr.pts -= round(shift_s / fr.time_base)
+                self._out.mux(ostream.encode(fr))
+            self._out.mux(ostream.encode(None))
         self.close()
 
     def close(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 from pathlib import Path
 
 import av
@@ -46,7 +47,11 @@ def beep_onsets(path: Path, threshold: float = 0.1, gap_s: float = 0.1) -> list[
         s = c.streams.audio[0]
         for f in c.decode(s):
             a = f.to_ndarray().astype(np.float64)
-            a = a.mean(axis=0) if f.format.is_planar else a.reshape(-1, len(f.layout.channels)).mean(axis=1)
+            a = (
+                a.mean(axis=0)
+                if f.format.is_planar
+                else a.reshape(-1, len(f.layout.channels)).mean(axis=1)
+            )
             if t0 is None:
                 t0 = float(f.pts * f.time_base)
                 rate = f.sample_rate
@@ -55,5 +60,5 @@ def beep_onsets(path: Path, threshold: float = 0.1, gap_s: float = 0.1) -> list[
     loud = np.flatnonzero(np.abs(np.concatenate(chunks)) > threshold)
     if loud.size == 0:
         return []
-    starts = [loud[0]] + [j for i, j in zip(loud[:-1], loud[1:]) if j - i > gap_s * rate]
+    starts = [loud[0]] + [j for i, j in itertools.pairwise(loud) if j - i > gap_s * rate]
     return [t0 + j / rate for j in starts]

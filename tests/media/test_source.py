@@ -13,7 +13,9 @@ from app.errors import MediaError
 from app.media import FrameSource, VideoWriter, probe
 
 
-def _assert_random_access_matches_sequential(path: Path, n_samples: int = 50, seed: int = 0) -> None:
+def _assert_random_access_matches_sequential(
+    path: Path, n_samples: int = 50, seed: int = 0
+) -> None:
     with FrameSource(path) as fs:
         sequential = [f.rgb for f in fs.iter_frames()]
         assert len(sequential) == len(fs) == probe(path).frame_count
@@ -41,7 +43,10 @@ def short_gop_clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]
         ("vp9.webm", "vp9", 10),
     ]:
         path = folder / name
-        with FrameSource(src) as fs, VideoWriter(path, source=fs.info, codec=codec, gop=gop, preset=None) as w:
+        with (
+            FrameSource(src) as fs,
+            VideoWriter(path, source=fs.info, codec=codec, gop=gop, preset=None) as w,
+        ):
             for f in fs.iter_frames():
                 w.write(f.rgb, f.pts)
         out[name] = path
@@ -93,7 +98,10 @@ def test_vfr_times_come_from_timestamps() -> None:
 def test_ten_bit_source_becomes_8bit_rgb(tmp_path: Path) -> None:
     src = clip_path("people_audio.mp4")
     path = tmp_path / "ten_bit.mkv"
-    with FrameSource(src) as fs, VideoWriter(path, source=fs.info, codec="hevc", pix_fmt="yuv420p10le", crf=12) as w:
+    with (
+        FrameSource(src) as fs,
+        VideoWriter(path, source=fs.info, codec="hevc", pix_fmt="yuv420p10le", crf=12) as w,
+    ):
         originals = []
         for f in fs.iter_frames(stop=12):
             w.write(f.rgb, f.pts)
