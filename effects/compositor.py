@@ -113,18 +113,25 @@ class Compositor:
             self.reset()
         self._last_idx = frame_idx
 
-        out = rgb.copy()
         alpha = np.full(shape, 255, np.uint8) if self.has_alpha else None
         layers = [(ly, masks.get(ly.obj_id)) for ly in self.objects if ly.visible]
         binaries = {ly.obj_id: mk.binary(m) for ly, m in layers if m is not None}
 
-        if self.background:
+        background = self.background
+        out = None
+        if background and _whole_frame(background[0]) and not any(
+                e["temporal"] for e in background):
+            out = self._background_first(background[0], rgb, binaries)
+            background = background[1:]
+        if out is None:
+            out = rgb.copy()
+        if background:
             cover = np.zeros(shape, np.uint8)
             for b in binaries.values():
                 np.bitwise_or(cover, b, out=cover)
             bg = 1 - cover
-            hist = self._remember(BACKGROUND, bg, self.background)
-            for e in self.background:
+            hist = self._remember(BACKGROUND, bg, background)
+            for e in background:
                 self._apply(e, out, alpha, hist, None, key=None)
 
         for layer, m in layers:
@@ -141,6 +148,27 @@ class Compositor:
         rgba = cv2.cvtColor(out, cv2.COLOR_RGB2RGBA)
         cv2.insertChannel(alpha, rgba, 3)  # 20× faster than np.dstack at 1080p
         return rgba
+
+    def _background_first(self, e: Effect, rgb: np.ndarray, binaries: Mapping[int, np.ndarray]
+                          ) -> np.ndarray:
+        """Fast path for the common first background effect (hard edge, full strength): apply
+        it to the whole frame, then put the objects' original pixels back inside their boxes.
+        Same pixels as the general path, without the full-frame union/complement/masked copy
+        (half the memory traffic of a 1080p background effect)."""
+        h, w = rgb.shape[:2]
+        t = mk.Target(slice(0, h), slice(0, w), np.empty((0, 0), np.uint8), hard=True)
+        eff = self._effected(e, rgb, t, np.empty((0, 0), np.uint8))
+        if not (eff.flags.writeable and eff.flags.c_contiguous and eff.shape == rgb.shape):
+            eff = eff.copy()
+        for b in binaries.values():
+            box = mk.bbox(b)
+            if box is not None:
+                x0, y0, x1, y1 = box
+                dst = eff[y0:y1, x0:x1]
+                out = cv2.copyTo(rgb[y0:y1, x0:x1], b[y0:y1, x0:x1], np.ascontiguousarray(dst))
+                if not np.may_share_memory(out, eff):
+                    dst[...] = out
+        return eff
 
     def _remember(self, key: int | str, b: np.ndarray, effects: Sequence[Effect]
                   ) -> list[np.ndarray]:
@@ -239,6 +267,12 @@ class Compositor:
             img = load_image_rgb(e["image"], effect=kind, param="image")
             return ops.cover_image(img, out.shape[:2])[ys, xs]
         raise AssertionError(kind)
+
+
+def _whole_frame(e: Effect) -> bool:
+    """Whether a background effect changes every background pixel fully (hard edge)."""
+    return (e.spec.region in ("mask", "inverse") and e.type != "cutout"
+            and e["grow"] == 0 and e["feather"] == 0 and e["opacity"] >= 1.0)
 
 
 def compose(frame: np.ndarray, masks: Mapping[int, np.ndarray],

@@ -18,19 +18,40 @@ def _grow_slices(ys: slice, xs: slice, pad: int, shape: tuple[int, ...]
 
 def pixelate(frame: np.ndarray, ys: slice, xs: slice, block: int) -> np.ndarray:
     """Mosaic of ``block``-px squares aligned to the frame grid, so blocks do not crawl as a
-    moving object's bounding box shifts."""
+    moving object's bounding box shifts. Each block is the mean of its pixels (partial blocks
+    at the frame's right/bottom edge: of the pixels that exist)."""
     h, w = frame.shape[:2]
     gy0, gx0 = (ys.start // block) * block, (xs.start // block) * block
     gy1, gx1 = min(h, -(-ys.stop // block) * block), min(w, -(-xs.stop // block) * block)
-    region = frame[gy0:gy1, gx0:gx1]
-    rh, rw = region.shape[:2]
-    ny, nx = -(-rh // block), -(-rw // block)
-    if ny * block != rh or nx * block != rw:  # partial blocks at the frame's right/bottom edge
-        region = cv2.copyMakeBorder(region, 0, ny * block - rh, 0, nx * block - rw,
-                                    cv2.BORDER_REPLICATE)
-    small = cv2.resize(region, (nx, ny), interpolation=cv2.INTER_AREA)
+    small = block_means(frame[gy0:gy1, gx0:gx1], block)
+    ny, nx = small.shape[:2]
     big = cv2.resize(small, (nx * block, ny * block), interpolation=cv2.INTER_NEAREST)
     return big[ys.start - gy0: ys.stop - gy0, xs.start - gx0: xs.stop - gx0]
+
+
+def block_means(region: np.ndarray, block: int) -> np.ndarray:
+    """Mean colour of each ``block``×``block`` cell of ``region`` (ceil-sized grid)."""
+    h, w = region.shape[:2]
+    fy, fx = h // block, w // block
+    ny, nx = -(-h // block), -(-w // block)
+    small = np.empty((ny, nx, region.shape[2]), np.uint8)
+    area = cv2.INTER_AREA
+    if fy and fx:
+        full = region[:fy * block, :fx * block]
+        if block % 2 == 0 and block >= 8:
+            # OpenCV's 2× area reduction is SIMD and the rest is then 4× smaller: about twice
+            # as fast as one integer-factor reduction at 1080p (same means ±1 level)
+            full = cv2.resize(full, (fx * block // 2, fy * block // 2), interpolation=area)
+        small[:fy, :fx] = cv2.resize(full, (fx, fy), interpolation=area)
+    if nx > fx and fy:  # right edge strip of partial blocks
+        small[:fy, fx:] = cv2.resize(region[:fy * block, fx * block:], (1, fy),
+                                     interpolation=area).reshape(fy, 1, -1)
+    if ny > fy and fx:  # bottom edge strip
+        small[fy:, :fx] = cv2.resize(region[fy * block:, :fx * block], (fx, 1),
+                                     interpolation=area).reshape(1, fx, -1)
+    if ny > fy and nx > fx:
+        small[fy:, fx:] = region[fy * block:, fx * block:].reshape(-1, region.shape[2]).mean(0)
+    return small
 
 
 def gaussian(img: np.ndarray, sigma: float) -> np.ndarray:

@@ -251,3 +251,16 @@ def test_reused_mask_buffer_does_not_corrupt_temporal_history(dog_frame, dog_mas
     buf[:] = False  # the caller reuses its buffer for an empty frame
     out = comp.render(2, dog_frame, {1: buf})
     assert (out[dog_mask] == 0).all()  # two of three frames still had the object
+
+
+@pytest.mark.parametrize("kind", BG_EFFECTS)
+def test_background_fast_path_matches_the_general_path(kind, dog_frame, dog_mask):
+    """The first hard background effect takes a shortcut (whole frame, then objects put
+    back); it must give exactly the pixels of the general masked path."""
+    woman = ellipse_mask(dog_mask.shape, WOMAN_BOX)
+    masks, stacks = {1: dog_mask, 2: woman}, {1: [], 2: []}
+    fast = compose(dog_frame, masks, stacks, background=[{"type": kind}])
+    # a no-op first effect (opacity 0) sends the real one down the general path
+    general = compose(dog_frame, masks, stacks,
+                      background=[{"type": "fill", "opacity": 0}, {"type": kind}])
+    assert (fast == general).all()
