@@ -112,6 +112,11 @@ class Compositor:
         if self._last_idx is None or frame_idx != self._last_idx + 1:
             self.reset()
         self._last_idx = frame_idx
+        with mk.bbox_memo():
+            return self._render(rgb, masks)
+
+    def _render(self, rgb: np.ndarray, masks: Mapping[int, np.ndarray]) -> np.ndarray:
+        shape = rgb.shape[:2]
 
         alpha = np.full(shape, 255, np.uint8) if self.has_alpha else None
         layers = [(ly, masks.get(ly.obj_id)) for ly in self.objects if ly.visible]

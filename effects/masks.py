@@ -7,8 +7,10 @@ an effect on a small object costs little on a 1080p frame.
 from __future__ import annotations
 
 import math
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -41,12 +43,32 @@ def binary(mask: np.ndarray) -> np.ndarray:
     return (mask > 0).view(np.uint8)
 
 
+_memo = threading.local()
+
+
+@contextmanager
+def bbox_memo() -> Iterator[None]:
+    """Within this block (one frame's render, this thread), each mask's bbox is computed once:
+    a full-frame scan costs ~0.3 ms at 1080p and several effects ask for the same mask's."""
+    _memo.boxes = {}
+    try:
+        yield
+    finally:
+        _memo.boxes = None
+
+
 def bbox(mask01: np.ndarray) -> tuple[int, int, int, int] | None:
     """``(x0, y0, x1, y1)`` (exclusive end) of the non-zero pixels, or None when empty."""
+    memo = getattr(_memo, "boxes", None)
+    if memo is not None:
+        hit = memo.get(id(mask01))
+        if hit is not None and hit[0] is mask01:
+            return hit[1]
     x, y, w, h = cv2.boundingRect(mask01)
-    if w == 0 or h == 0:
-        return None
-    return x, y, x + w, y + h
+    box = None if w == 0 or h == 0 else (x, y, x + w, y + h)
+    if memo is not None:
+        memo[id(mask01)] = (mask01, box)  # holding the array keeps its id unique
+    return box
 
 
 def padded(box: tuple[int, int, int, int], pad: int, shape: tuple[int, int]
