@@ -106,14 +106,14 @@ def dim(frame: np.ndarray, ys: slice, xs: slice, amount: float) -> np.ndarray:
 def erase(frame: np.ndarray, ys: slice, xs: slice, mask01: np.ndarray, smooth: float
           ) -> np.ndarray:
     """Fill the masked pixels from their surroundings (Telea inpainting on a copy scaled so its
-    longer side is ≤ 160 px: large holes inpaint in milliseconds and come out smooth anyway)."""
+    longer side is ≤ 128 px: large holes inpaint in milliseconds and come out smooth anyway)."""
     h, w = ys.stop - ys.start, xs.stop - xs.start
     pad = max(8, int(0.15 * max(h, w)))
     pys, pxs = _grow_slices(ys, xs, pad, frame.shape)
     region = np.ascontiguousarray(frame[pys, pxs])
     hole = np.ascontiguousarray(mask01[pys, pxs])
     rh, rw = region.shape[:2]
-    f = max(1.0, max(rh, rw) / 160.0)
+    f = max(1.0, max(rh, rw) / 128.0)
     sw, sh = max(1, round(rw / f)), max(1, round(rh / f))
     small = cv2.resize(region, (sw, sh), interpolation=cv2.INTER_AREA)
     small_hole = cv2.resize(hole * 255, (sw, sh), interpolation=cv2.INTER_AREA)
