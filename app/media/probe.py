@@ -81,6 +81,9 @@ class _Index:
     key_pts: np.ndarray  # int64: pts of the keyframe decoding of frame i must start at
     key_idx: np.ndarray  # int64: display index of the keyframe decoding of frame i starts at
     durations: list[int] = field(default_factory=list)
+    # True when the file carries no timestamps (raw .h264/.hevc streams): frame i is the i-th
+    # decoded frame, its pts is i in a time base of 1/fps, and only the file start is seekable.
+    ordinal: bool = False
 
 
 def probe(path: str | os.PathLike[str], *, verify: bool = False) -> VideoInfo:
@@ -171,24 +174,30 @@ def _inspect_open(
     if not packets:
         raise MediaError(p, "video stream has no frames")
 
-    first = _first_frame(p, container, stream)
+    first = _first_frame(p)
     rotation = _rotation(first)
-    decoded_count: int | None = None
-    if verify or any(pk[0] is None for pk in packets):
-        decoded_count, error_at, pts_list = _decode_all(p)
+    ordinal = any(pk[0] is None for pk in packets)
+    if verify or ordinal:
+        decoded_count, error_at = _decode_all(p)
         if error_at is not None:
             raise MediaError(
                 p, f"truncated or corrupt: decoding stopped at frame {error_at} of {claimed}"
             )
-        if any(pk[0] is None for pk in packets):
-            # No usable packet timestamps (raw streams): the decoder's frame order is the truth;
-            # only the first frame is then a known seek point.
-            packets = [(pts, pts, i == 0, 0) for i, pts in enumerate(pts_list)]
+        if ordinal:
+            # No timestamps (raw streams): decoding order is display order, one frame per
+            # 1/fps; only the start of the file is a known seek point.
+            rate = stream.average_rate or stream.guessed_rate or stream.base_rate or Fraction(25)
+            tb = 1 / Fraction(rate)
+            packets = [(i, i, i == 0, 1) for i in range(decoded_count)]
+
+        elif decoded_count != len(packets):
+            raise MediaError(
+                p, f"corrupt: {len(packets)} video packets but {decoded_count} frames decode"
+            )
 
     index = _build_index(packets)
+    index.ordinal = ordinal
     n = len(index.pts)
-    if decoded_count is not None and decoded_count != n:
-        n = decoded_count  # decoding is the ground truth when they disagree
     coded_w, coded_h = first.width, first.height
     width, height = (coded_h, coded_w) if rotation in (90, 270) else (coded_w, coded_h)
 
@@ -278,7 +287,6 @@ def _scan_packets(
         if pk.size == 0 or pk.is_discard:  # flush packets; edit-list discarded samples
             continue
         out.append((pk.pts, pk.dts, bool(pk.is_keyframe), int(pk.duration or 0)))
-    container.seek(0, stream=stream, backward=True, any_frame=False)
     return out
 
 
@@ -313,13 +321,12 @@ def _build_index(packets: list[tuple[int | None, int | None, bool, int]]) -> _In
     )
 
 
-def _first_frame(
-    p: Path, container: av.container.InputContainer, stream: av.video.stream.VideoStream
-) -> av.VideoFrame:
+def _first_frame(p: Path) -> av.VideoFrame:
+    """Decode the first frame from a fresh demuxer (raw streams cannot seek back)."""
     try:
-        for frame in container.decode(stream):
-            container.seek(0, stream=stream, backward=True, any_frame=False)
-            return frame
+        with av.open(str(p), metadata_errors="ignore") as container:
+            for frame in container.decode(video=0):
+                return frame
     except av.error.FFmpegError as e:
         raise MediaError(
             p, f"corrupt: the first frame cannot be decoded ({e.strerror or e})"
@@ -339,13 +346,13 @@ def _rotation(frame: av.VideoFrame) -> int:
 
 
 def _count_decodable(p: Path) -> int:
-    count, _, _ = _decode_all(p)
+    count, _ = _decode_all(p)
     return count
 
 
-def _decode_all(p: Path) -> tuple[int, int | None, list[int]]:
-    """Decode every video frame; (frames decoded, frame index of the first error or None, pts)."""
-    decoded: list[int] = []
+def _decode_all(p: Path) -> tuple[int, int | None]:
+    """Decode every video frame: (frames decoded, how far decoding got if it failed, or None)."""
+    decoded = 0
     error_at: int | None = None
     with av.open(str(p), metadata_errors="ignore") as c:
         s = c.streams.video[0]
@@ -353,17 +360,16 @@ def _decode_all(p: Path) -> tuple[int, int | None, list[int]]:
         try:
             for pk in c.demux(s):
                 try:
-                    for fr in pk.decode():
-                        decoded.append(fr.pts if fr.pts is not None else len(decoded))
+                    decoded += len(pk.decode())
                 except av.error.InvalidDataError:
                     if error_at is None:
-                        error_at = len(decoded)
+                        error_at = decoded
         except av.error.FFmpegError:
             if error_at is None:
-                error_at = len(decoded)
+                error_at = decoded
     if error_at is not None:
-        error_at = len(decoded)  # report how far decoding got, including flushed frames
-    return len(decoded), error_at, decoded
+        error_at = decoded  # report how far decoding got, including flushed frames
+    return decoded, error_at
 
 
 def _is_vfr(pts: np.ndarray) -> bool:

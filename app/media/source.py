@@ -88,7 +88,7 @@ class FrameSource:
         self._pts_to_idx = {int(p): i for i, p in enumerate(self._index.pts)}
         self._container: av.container.InputContainer | None = None
         self._stream: av.video.stream.VideoStream | None = None
-        self._decoder: Iterator[av.VideoFrame] | None = None
+        self._decoder: Iterator[tuple[int | None, av.VideoFrame]] | None = None
         self._last_idx = -1  # display index of the frame the running decoder produced last
         self._target = _Target()
         self._open()
@@ -151,11 +151,14 @@ class FrameSource:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             key = int(self._index.key_idx[start])
-            key_pts = int(self._index.pts[key]) if key > 0 else None
+            key_pts = int(self._index.pts[key]) if key > 0 and not self._index.ordinal else None
             if key_pts is not None:
-                container.seek(key_pts, stream=stream, backward=True)
-            for vf in _decode(container, stream, key_pts):
-                idx = self._pts_to_idx.get(vf.pts) if vf.pts is not None else None
+                try:
+                    container.seek(key_pts, stream=stream, backward=True)
+                except av.error.FFmpegError:
+                    key_pts = None  # not seekable and still at the start: decode from there
+            for pts, vf in _decode(container, stream, key_pts, ordinal=self._index.ordinal):
+                idx = self._pts_to_idx.get(pts) if pts is not None else None
                 if idx is None or idx < expected:
                     continue
                 if idx > expected:
@@ -241,14 +244,20 @@ class FrameSource:
     def _seek(self, key_idx: int | None) -> None:
         """Position the decoder at keyframe ``key_idx`` (display index), None: file start."""
         assert self._container is not None and self._stream is not None
-        if key_idx is None or key_idx == 0:  # reopening is the most robust "seek to start"
+        key_pts = None
+        if key_idx and not self._index.ordinal:
+            key_pts = int(self._index.pts[key_idx])
+            try:
+                self._container.seek(key_pts, stream=self._stream, backward=True, any_frame=False)
+            except av.error.FFmpegError:
+                key_pts = None  # not seekable: decode from the start instead
+        if key_pts is None:  # reopening is the most robust "seek to start"
             self._container.close()
             self._open()
-            key_pts = None
-        else:
-            key_pts = int(self._index.pts[key_idx])
-            self._container.seek(key_pts, stream=self._stream, backward=True, any_frame=False)
-        self._decoder = _decode(self._container, self._stream, key_pts, self._target)
+        assert self._container is not None and self._stream is not None
+        self._decoder = _decode(
+            self._container, self._stream, key_pts, self._target, self._index.ordinal
+        )
         self._last_idx = -1
 
     def _advance_to(self, idx: int) -> av.VideoFrame | None:
@@ -256,15 +265,15 @@ class FrameSource:
         assert self._decoder is not None
         target = int(self._index.pts[idx])
         self._target.pts = target
-        for vf in self._decoder:
-            if vf.pts is None:
+        for pts, vf in self._decoder:
+            if pts is None:
                 continue
-            i = self._pts_to_idx.get(vf.pts)
+            i = self._pts_to_idx.get(pts)
             if i is not None:
                 self._last_idx = i
-            if vf.pts == target:
+            if pts == target:
                 return vf
-            if vf.pts > target and i is not None and i > idx:
+            if pts > target and i is not None and i > idx:
                 break
         self._decoder = None
         return None
@@ -306,8 +315,12 @@ def _decode(
     stream: av.video.stream.VideoStream,
     key_pts: int | None = None,
     target: _Target | None = None,
-) -> Iterator[av.VideoFrame]:
-    """Decoded frames from the current position.
+    ordinal: bool = False,
+) -> Iterator[tuple[int | None, av.VideoFrame]]:
+    """``(pts, frame)`` of the decoded frames from the current position.
+
+    With ``ordinal`` (files without timestamps) the pts is the frame's decode count from here,
+    which is its display index when decoding starts at the top of the file.
 
     With ``key_pts``, packets before that keyframe are dropped undecoded: demuxers index
     differently (by dts, by pts, with edit-list shifts) and may land a GOP early; starting at
@@ -322,6 +335,7 @@ def _decode(
     started = key_pts is None
     ctx = stream.codec_context
     skipping = False
+    count = 0
     try:
         for packet in container.demux(stream):
             if not started:
@@ -336,8 +350,14 @@ def _decode(
                     ctx.skip_frame = "NONREF" if skip else "DEFAULT"
                     skipping = skip
             try:
-                yield from packet.decode()
+                frames = packet.decode()
             except av.error.InvalidDataError:
                 continue
+            for vf in frames:
+                if ordinal:
+                    yield count, vf
+                    count += 1
+                else:
+                    yield vf.pts, vf
     except av.error.FFmpegError:
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 from media_helpers import CLIPS, clip_path
@@ -151,3 +152,42 @@ def test_bad_file_raises_media_error(tmp_path: Path) -> None:
     path.write_bytes(b"\0" * 1000)
     with pytest.raises(MediaError, match="x.mp4"):
         FrameSource(path)
+
+
+def _remux(src: Path, out: Path, fmt: str, with_audio: bool) -> Path:
+    with av.open(str(src)) as i, av.open(str(out), "w", format=fmt) as o:
+        streams = [i.streams.video[0]] + ([i.streams.audio[0]] if with_audio else [])
+        to = {s.index: o.add_stream_from_template(s, opaque=True) for s in streams}
+        for p in i.demux(*streams):
+            if p.dts is None:
+                continue
+            p.stream = to[p.stream.index]
+            o.mux(p)
+    return out
+
+
+def test_raw_h264_without_timestamps_is_read_by_decode_order(tmp_path: Path) -> None:
+    src = clip_path("people_audio.mp4")
+    raw = _remux(src, tmp_path / "camera.h264", "h264", with_audio=False)
+    info = probe(raw)
+    assert info.frame_count == 96 and (info.width, info.height) == (640, 360)
+    with FrameSource(src) as a, FrameSource(raw) as b:
+        for k in random.Random(2).sample(range(96), 12):
+            assert np.array_equal(a.frame(k), b.frame(k)), k
+        assert [f.index for f in b.iter_frames(90)] == list(range(90, 96))
+
+
+def test_mpegts_start_offset_is_kept_out_of_frame_times(tmp_path: Path) -> None:
+    ts = _remux(clip_path("people_audio.mp4"), tmp_path / "broadcast.ts", "mpegts", with_audio=True)
+    info = probe(ts)
+    assert info.start_pts > 0 and info.frame_count == 96
+    with FrameSource(ts) as fs:
+        assert fs.time(0) == 0.0 and fs.time(95) == pytest.approx(95 / 24)
+        _assert_random_access_matches_sequential(ts, n_samples=15)
+        out = tmp_path / "from_ts.mp4"
+        with VideoWriter(out, source=fs.info, audio_from=ts) as w:
+            for f in fs.iter_frames():
+                w.write(f.rgb, f.pts)
+    o = probe(out)
+    assert o.start_pts == 0 and o.frame_count == 96
+    assert o.duration == pytest.approx(4.0, abs=1 / 24)
