@@ -264,3 +264,25 @@ def test_background_fast_path_matches_the_general_path(kind, dog_frame, dog_mask
     general = compose(dog_frame, masks, stacks,
                       background=[{"type": "fill", "opacity": 0}, {"type": kind}])
     assert (fast == general).all()
+
+
+@pytest.mark.parametrize("kind", list(EFFECT_TYPES))
+def test_every_effect_on_an_odd_sized_frame_with_border_masks(kind):
+    """odd_size.mp4 is 641×359: partial pixelate blocks, odd halvings in the blur pyramid and
+    objects cut by the frame edge must all work."""
+    from effects_scenes import real_frame
+
+    frame = real_frame("odd_size.mp4", 5)
+    assert frame.shape == (359, 641, 3)
+    corner = np.zeros(frame.shape[:2], bool)
+    corner[250:, 500:] = True  # touches the right and bottom edges
+    left = ellipse_mask(frame.shape[:2], (-40, 100, 120, 300))  # cut by the left edge
+    spec = {"type": kind}
+    if EFFECT_TYPES[kind].on_objects:
+        out = compose(frame, {1: corner, 2: left}, {1: [spec], 2: [{**spec, "feather": 5}]})
+        assert out.shape[:2] == frame.shape[:2]
+        assert changed(out, frame).any() or kind == "cutout"
+    if EFFECT_TYPES[kind].on_background:
+        out = compose(frame, {1: corner, 2: left}, {1: [], 2: []}, background=[spec])
+        assert out.shape[:2] == frame.shape[:2]
+        assert not changed(out, frame)[corner | left].any()
