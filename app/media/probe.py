@@ -152,8 +152,10 @@ def _inspect_open(
         raise MediaError(p, "has no video stream")
     stream = container.streams.video[0]
     ctx = stream.codec_context
-    codec_name = stream.codec_context.name if ctx is not None else "unknown"
-    if ctx is None or not _has_decoder(codec_name):
+    if ctx is None:
+        raise MediaError(p, "unsupported video codec (FFmpeg cannot identify it)")
+    codec_name = ctx.name
+    if not _has_decoder(codec_name):
         raise MediaError(p, f"unsupported video codec {codec_name!r} (no decoder in this FFmpeg)")
     if stream.time_base is None:
         raise MediaError(p, "video stream has no time base")

@@ -99,6 +99,23 @@ def _truncated(tmp_path: Path) -> Path:
     return out
 
 
+def _unknown_codec(tmp_path: Path) -> Path:
+    """An MKV whose video track's CodecID was overwritten with one FFmpeg does not know."""
+    mkv = tmp_path / "remux.mkv"
+    with av.open(str(clip_path("dog_ball.mp4"))) as src, av.open(str(mkv), "w") as dst:
+        v_in = src.streams.video[0]
+        v_out = dst.add_stream_from_template(v_in, opaque=True)
+        for p in src.demux(v_in):
+            if p.dts is not None:
+                p.stream = v_out
+                dst.mux(p)
+    data = mkv.read_bytes()
+    assert data.count(b"V_MPEG4/ISO/AVC") == 1
+    out = tmp_path / "unknown_codec.mkv"
+    out.write_bytes(data.replace(b"V_MPEG4/ISO/AVC", b"V_XROTOKIT/NONE"))
+    return out
+
+
 BAD = {
     "empty": (lambda t: (t / "empty.mp4", (t / "empty.mp4").write_bytes(b""))[0], "empty file"),
     "random": (
@@ -107,6 +124,7 @@ BAD = {
     ),
     "truncated": (_truncated, "truncated or corrupt: decoding stopped at frame"),
     "audio_only": (_audio_only, "has no video stream"),
+    "unknown_codec": (_unknown_codec, "unsupported video codec"),
     "missing": (lambda t: t / "nowhere.mp4", "no such file"),
     "directory": (lambda t: t, "is a directory"),
 }
