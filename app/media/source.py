@@ -242,11 +242,13 @@ class FrameSource:
         return found
 
     def _seek(self, key_idx: int | None) -> None:
-        """Position the decoder at keyframe ``key_idx`` (display index), None: file start."""
+        """Position the decoder at keyframe ``key_idx`` (display index); None: reopen the file
+        and decode from its start (the fallback when a seek does not land where asked)."""
         assert self._container is not None and self._stream is not None
         key_pts = None
-        if key_idx and not self._index.ordinal:
-            key_pts = int(self._index.pts[key_idx])
+        if key_idx is not None and not self._index.ordinal:
+            key_pts = int(self._index.pts[key_idx])  # also for the first keyframe: a seek is
+            # ~1 ms, reopening the file re-parses its header (~10-25 ms, more for long files)
             try:
                 self._container.seek(key_pts, stream=self._stream, backward=True, any_frame=False)
             except av.error.FFmpegError:
@@ -341,8 +343,12 @@ def _decode(
             if not started:
                 if packet.size == 0:
                     continue
-                if packet.pts != key_pts or not packet.is_keyframe:
-                    continue  # before our keyframe (or past it: then it never starts)
+                if packet.pts != key_pts:
+                    if (packet.dts is not None and packet.dts > key_pts) or (
+                        packet.is_keyframe and packet.pts is not None and packet.pts > key_pts
+                    ):
+                        return  # the demuxer landed past our keyframe: let the caller retry
+                    continue  # before our keyframe
                 started = True
             if target is not None:
                 skip = target.pts is not None and packet.pts is not None and packet.pts < target.pts

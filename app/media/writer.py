@@ -88,19 +88,7 @@ _AUDIO_COPY: dict[str, frozenset[str]] = {
     "mp4": frozenset({"aac", "mp3", "alac", "ac3", "eac3"}),
     "mov": frozenset({"aac", "mp3", "alac", "ac3", "eac3", "pcm_s16le", "pcm_s24le"}),
     "matroska": frozenset(
-        {
-            "aac",
-            "opus",
-            "vorbis",
-            "flac",
-            "mp3",
-            "ac3",
-            "eac3",
-            "alac",
-            "pcm_s16le",
-            "pcm_s24le",
-            "pcm_f32le",
-        }
+        "aac opus vorbis flac mp3 ac3 eac3 alac pcm_s16le pcm_s24le pcm_f32le".split()
     ),
     "webm": frozenset({"opus", "vorbis"}),
 }
