@@ -87,9 +87,8 @@ _AUDIO_COPY: dict[str, frozenset[str]] = {
     # Opus/FLAC in MP4 exist but many players (QuickTime, older TVs) refuse them: transcode.
     "mp4": frozenset({"aac", "mp3", "alac", "ac3", "eac3"}),
     "mov": frozenset({"aac", "mp3", "alac", "ac3", "eac3", "pcm_s16le", "pcm_s24le"}),
-    "matroska": frozenset(
-        "aac opus vorbis flac mp3 ac3 eac3 alac pcm_s16le pcm_s24le pcm_f32le".split()
-    ),
+    "matroska": frozenset({"aac", "opus", "vorbis", "flac", "mp3", "ac3", "eac3", "alac"})
+    | frozenset({"pcm_s16le", "pcm_s24le", "pcm_f32le"}),
     "webm": frozenset({"opus", "vorbis"}),
 }
 _AUDIO_TRANSCODE = {"mp4": "aac", "mov": "aac", "matroska": "libopus", "webm": "libopus"}
