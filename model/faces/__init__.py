@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from model.faces.detector import FaceDetection, FaceDetector, default_model_path
+from model.faces.scan import scan_faces
 from model.faces.tracks import FaceTrack, track_faces
 
 __all__ = [
@@ -10,5 +11,6 @@ __all__ = [
     "FaceDetector",
     "FaceTrack",
     "default_model_path",
+    "scan_faces",
     "track_faces",
 ]

@@ -127,6 +127,51 @@ class FaceDetector:
             boxes.append(b)
             scores.append(s)
             marks.append(m)
+        return self._merge(boxes, scores, marks)
+
+    def detect_regions(
+        self, rgb: np.ndarray, regions: Sequence[Sequence[float]], *, context: float = 1.0
+    ) -> list[FaceDetection]:
+        """Faces near known boxes only: one pass on a square crop around each region.
+
+        Why: between full-frame passes, a face that is already being tracked moves little, so
+        looking again only around it costs a fraction of a full frame (a 40 px face in a 640×360
+        frame: a 128 px crop, 1/14 of the pixels). ``context`` is the margin around each region,
+        in region sizes, on each side. Crops are squares whose side is a multiple of 64, so the
+        set of network input shapes (one net each) stays small.
+        """
+        height, width = rgb.shape[:2]
+        crops: list[tuple[int, int, int]] = []
+        for region in regions:
+            x0, y0, x1, y1 = (float(v) for v in region)
+            side = max(x1 - x0, y1 - y0) * (1 + 2 * context)
+            side = int(math.ceil(max(side, 96) / 64) * 64)
+            if side > min(height, width) or len(regions) * side * side > 0.5 * height * width:
+                return self.detect(rgb)  # crops that big save little
+            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+            left = int(min(max(cx - side / 2, 0), width - side))
+            top = int(min(max(cy - side / 2, 0), height - side))
+            crops.append((left, top, side))
+        if not crops:
+            return []
+        base = 1.0
+        if self.max_side is not None and max(height, width) > self.max_side:
+            base = self.max_side / max(height, width)
+        boxes, scores, marks = [], [], []
+        for left, top, side in dict.fromkeys(crops):  # identical crops once
+            b, s, m = self._detect_at(rgb[top : top + side, left : left + side], base * self.scales[0])
+            b[:, 0::2] += left
+            b[:, 1::2] += top
+            m[:, 0::2] += left
+            m[:, 1::2] += top
+            boxes.append(b)
+            scores.append(s)
+            marks.append(m)
+        return self._merge(boxes, scores, marks)
+
+    # -- internals ----------------------------------------------------------------------------
+    def _merge(self, boxes: list[np.ndarray], scores: list[np.ndarray], marks: list[np.ndarray]) -> list[FaceDetection]:
+        """NMS over the detections of several passes/crops, highest score first."""
         all_boxes = np.concatenate(boxes)
         if len(all_boxes) == 0:
             return []
@@ -143,13 +188,14 @@ class FaceDetector:
         ]
         return sorted(found, key=lambda d: -d.score)
 
-    # -- internals ----------------------------------------------------------------------------
     def _net(self, shape: tuple[int, int]) -> cv2.dnn.Net:
-        """One network per input shape (see the module docstring for why)."""
-        net = self._nets.get(shape)
+        """One network per input shape (see the module docstring for why), the last 12 used."""
+        net = self._nets.pop(shape, None)
         if net is None:
             net = cv2.dnn.readNetFromONNX(np.frombuffer(self._model_bytes, np.uint8))
-            self._nets[shape] = net
+            if len(self._nets) >= 12:
+                self._nets.pop(next(iter(self._nets)))
+        self._nets[shape] = net  # most recently used last
         return net
 
     def _detect_at(self, rgb: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

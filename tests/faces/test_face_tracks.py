@@ -81,3 +81,18 @@ def test_margin_extend_and_frame_clipping() -> None:
     x0, y0, x1, y1 = t.boxes[4]
     assert (x0, y0) == (0, 0)  # 5 - 10 and 10 - 10, clipped to the frame
     assert x1 == 55 and y1 == 60  # 45 + 10, and 60 clipped to the frame height
+
+
+def test_keyframe_scan_follows_the_face_between_keyframes(people_detections, detector, frames_of) -> None:
+    """Full frames every 3rd frame, crops in between: the face is still found on every frame,
+    where the full-frame detector finds it."""
+    from model.faces import scan_faces
+    from model.faces.tracks import iou
+
+    rgbs = [rgb for _, rgb in frames_of("people_audio.mp4")]
+    scanned = list(scan_faces(rgbs, detector, keyframe_every=3))
+    assert len(scanned) == 96
+    assert sum(1 for d in scanned if d) >= 94
+    for full, scan in zip(people_detections, scanned):
+        if scan:
+            assert iou(full[0].box, scan[0].box) > 0.5
