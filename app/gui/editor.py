@@ -1,0 +1,318 @@
+"""The editor's behaviour: navigation, playback, clicks → prompts → masks, jobs, files.
+
+It owns the document, undo stack, job runner, tracking controller and presenter, and talks to
+widgets only through signals (``frame_ready``, ``lanes_ready``, ...) that the window connects:
+views observe, this object decides (the Cutie anti-pattern of a controller poking widgets is
+avoided). Every failure goes to `report_error`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtGui import QImage, QUndoStack
+from PySide6.QtWidgets import QWidget
+
+from app.gui import operations as ops
+from app.gui.document import EditorDocument
+from app.gui.error_report import report_error
+from app.gui.files import AUTOSAVE_MS, RecentFiles, is_project
+from app.gui.objects_panel import BACKGROUND
+from app.gui.presenter import FramePresenter, lanes, update_lanes
+from app.gui.tracking import TrackingController
+from app.gui.workers import GeneratorWorker, JobRunner
+
+__all__ = ["Editor"]
+
+log = logging.getLogger(__name__)
+
+
+class Editor(QObject):
+    frame_ready = Signal(QImage, object, int, float)  # image, prompt glyphs, frame_idx, seconds
+    lanes_ready = Signal(object)  # list[Lane]
+    clip_opened = Signal(int, object)  # frame_count, time_of(frame_idx)
+    playing_changed = Signal(bool)
+    busy_changed = Signal(bool)
+    progress = Signal(int, int)
+    status = Signal(str)
+    active_changed = Signal(int)
+    range_changed = Signal(int, int)
+
+    def __init__(self, parent_widget: QWidget | None = None) -> None:
+        super().__init__(parent_widget)
+        self.parent_widget = parent_widget
+        self.document = EditorDocument(self)
+        self.stack = QUndoStack(self)
+        self.runner = JobRunner(self)
+        self.tracking = TrackingController(self.document, self.runner, self)
+        self.presenter = FramePresenter(self.document)
+        self.recent = RecentFiles()
+        self.current = 0
+        self.active = BACKGROUND
+        self.in_out: tuple[int, int] | None = None
+        self._lanes: list = []
+        self.playing = False
+        self._play_timer = QTimer(self)
+        self._play_timer.setSingleShot(True)
+        self._play_timer.timeout.connect(self._play_tick)
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setInterval(AUTOSAVE_MS)
+        self.autosave_timer.timeout.connect(self.autosave)
+        self.autosave_timer.start()
+        self.document.project_changed.connect(self._on_project_changed)
+        self.document.masks_changed.connect(self._on_masks_changed)
+        self.runner.busy_changed.connect(self.busy_changed)
+        self.tracking.job_started.connect(self._watch_job)
+
+    def fail(self, exc: BaseException, title: str = "Error") -> None:
+        report_error(self.parent_widget, exc, title)
+
+    # -- files -------------------------------------------------------------------------------
+    def open_path(self, path: str | Path, *, recover_from: Path | None = None) -> bool:
+        """Open a video or a project; False (after a dialog) if it cannot be opened."""
+        self.stop_playback()
+        if self.runner.busy:
+            self.runner.cancel_current()
+        try:
+            if is_project(path):
+                self.document.open_project(path, recover_from=recover_from)
+            elif recover_from is not None:
+                self.document.recover_video(path, recover_from)
+            else:
+                self.document.open_video(path)
+        except Exception as exc:  # noqa: BLE001
+            self.fail(exc, "Open")
+            return False
+        self.stack.clear()
+        self.recent.add(path)
+        self.current, self.active = 0, BACKGROUND
+        src = self.document.source
+        n = len(src)
+        self.in_out = tuple(self.document.project.frame_range) if self.document.project.frame_range else (0, n)
+        self.clip_opened.emit(n, src.time)
+        self.refresh_lanes()
+        self.show_frame(0)
+        self.status.emit(f"opened {Path(path).name}: {n} frames, {src.info.width}×{src.info.height}")
+        return True
+
+    def save(self, path: str | Path | None = None) -> bool:
+        try:
+            written = self.document.save(path)
+        except Exception as exc:  # noqa: BLE001
+            self.fail(exc, "Save")
+            return False
+        self.document.discard_autosave()
+        self.stack.setClean()
+        self.recent.add(written)
+        self.status.emit(f"saved {written}")
+        return True
+
+    @Slot()
+    def autosave(self) -> None:
+        try:
+            written = self.document.autosave()
+        except Exception as exc:  # noqa: BLE001 - a failing autosave must be seen, once
+            self.autosave_timer.stop()
+            self.fail(exc, "Autosave")
+            return
+        if written is not None:
+            self.status.emit(f"autosaved to {written}")
+
+    def shutdown(self) -> None:
+        self.stop_playback()
+        self.runner.shutdown()
+        self.tracking._drop_session()
+        if self.document.project is not None and not self.document.project.dirty:
+            self.document.discard_autosave()
+        self.document.close()
+
+    # -- navigation --------------------------------------------------------------------------
+    def show_frame(self, frame_idx: int) -> None:
+        n = self.document.frame_count
+        if not n:
+            return
+        self.current = int(min(max(frame_idx, 0), n - 1))
+        try:
+            image = self.presenter.image(self.current, self.active)
+        except Exception as exc:  # noqa: BLE001
+            if self.presenter.preview_effects:
+                self.presenter.preview_effects = False
+                self.fail(exc, "Effects preview")
+                return self.show_frame(self.current)
+            self.stop_playback()
+            self.fail(exc, "Show frame")
+            return
+        glyphs = self.presenter.glyphs(self.current, self.active)
+        self.frame_ready.emit(image, glyphs, self.current, self.document.source.time(self.current))
+
+    def refresh(self) -> None:
+        self.show_frame(self.current)
+
+    def step(self, delta: int) -> None:
+        self.show_frame(self.current + delta)
+
+    def jump(self, where: str) -> None:
+        self.show_frame(0 if where == "home" else self.document.frame_count - 1)
+
+    def set_preview(self, on: bool) -> None:
+        self.presenter.preview_effects = on
+        self.refresh()
+
+    def set_active(self, obj_id: int) -> None:
+        if obj_id != self.active:
+            self.active = obj_id
+            for lane in self._lanes:
+                lane.active = lane.obj_id == obj_id
+            self.lanes_ready.emit(self._lanes)
+            self.active_changed.emit(obj_id)
+            self.refresh()
+
+    def set_in(self) -> None:
+        if self.in_out:
+            self.set_range(min(self.current, self.in_out[1] - 1), self.in_out[1])
+
+    def set_out(self) -> None:
+        if self.in_out:
+            self.set_range(self.in_out[0], max(self.current + 1, self.in_out[0] + 1))
+
+    def set_range(self, lo: int, hi: int) -> None:
+        """In/out range [lo, hi) for tracking and dataset export; saved in the project."""
+        project, n = self.document.project, self.document.frame_count
+        if project is None:
+            return
+        lo, hi = max(0, min(lo, n - 1)), max(1, min(hi, n))
+        self.in_out = (lo, max(hi, lo + 1))
+        project.frame_range = None if self.in_out == (0, n) else self.in_out
+        project.set_dirty(True)
+        self.range_changed.emit(*self.in_out)
+
+    # -- playback (clip timing, effects preview if on) ---------------------------------------
+    def toggle_play(self) -> None:
+        if self.playing:
+            self.stop_playback()
+        elif self.document.frame_count:
+            self.playing = True
+            self.playing_changed.emit(True)
+            if self.current >= self.document.frame_count - 1:
+                self.show_frame(0)
+            self._schedule_next()
+
+    def stop_playback(self) -> None:
+        if self.playing:
+            self.playing = False
+            self._play_timer.stop()
+            self.playing_changed.emit(False)
+
+    def _schedule_next(self) -> None:
+        src = self.document.source
+        nxt = self.current + 1
+        if src is None or nxt >= len(src):
+            self.stop_playback()
+            return
+        gap = max(src.time(nxt) - src.time(self.current), 0.001)  # VFR: real per-frame gaps
+        self._play_timer.start(int(gap * 1000))
+
+    @Slot()
+    def _play_tick(self) -> None:
+        if self.playing:
+            self.show_frame(self.current + 1)
+            self._schedule_next()
+
+    # -- prompts → instant masks (P4) -------------------------------------------------------
+    def click(self, x: float, y: float, label: int) -> None:
+        self._prompt(lambda oid: ops.add_point(document=self.document, stack=self.stack, obj_id=oid,
+                                               frame_idx=self.current, x=x, y=y, label=label))
+
+    def box(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        self._prompt(lambda oid: ops.add_box(document=self.document, stack=self.stack, obj_id=oid,
+                                             frame_idx=self.current, box=(x0, y0, x1, y1)))
+
+    def _prompt(self, add) -> None:
+        if not self.document.is_open:
+            return
+        try:
+            if self.active == BACKGROUND:  # clicking with nothing selected starts a new object
+                self.stack.beginMacro("new object")
+                try:
+                    oid = ops.add_object(document=self.document, stack=self.stack)
+                    add(oid)
+                finally:
+                    self.stack.endMacro()
+                self.set_active(oid)
+            else:
+                add(self.active)
+        except Exception as exc:  # noqa: BLE001
+            self.fail(exc, "Prompt")
+
+    def _on_project_changed(self, event: object) -> None:
+        kind = getattr(event, "kind", "")
+        if kind in ("prompts_changed", "object_removed", "object_added"):
+            self._resync()
+        if kind in ("effects_changed", "object_changed", "object_removed", "object_added", "objects_reordered"):
+            self.presenter.invalidate_effects()
+        if kind in ("object_added", "object_removed", "object_changed", "objects_reordered", "prompts_changed"):
+            self.refresh_lanes()
+        if kind != "dirty_changed":
+            self.refresh()
+
+    def _resync(self) -> None:
+        try:
+            worker = self.tracking.sync_and_predict()
+        except Exception as exc:  # noqa: BLE001
+            self.fail(exc, "Tracking")
+            return
+        if worker is not None:
+            worker.failed.connect(self._on_job_failed)
+
+    # -- propagation -------------------------------------------------------------------------
+    def propagate(self, direction: str) -> GeneratorWorker | None:
+        if not self.document.is_open:
+            return None
+        try:
+            return self.tracking.propagate(self.current, direction, self.in_out or (0, self.document.frame_count))  # type: ignore[arg-type]
+        except Exception as exc:  # noqa: BLE001
+            self.fail(exc, "Track")
+            return None
+
+    def _watch_progress(self, worker: GeneratorWorker) -> None:
+        worker.progressed.connect(self.progress)
+
+    @Slot(object)
+    def _on_face_masks(self, item: object) -> None:
+        frame_idx, ids = item  # type: ignore[misc]
+        self.document.notify_masks(frame_idx, list(ids))
+
+    @Slot(object)
+    def _watch_job(self, worker: GeneratorWorker) -> None:
+        worker.progressed.connect(self.progress)
+        worker.failed.connect(self._on_job_failed)
+        worker.cancelled.connect(self._on_cancelled)
+        worker.finished.connect(self._on_propagated)
+
+    def stop(self) -> None:
+        self.runner.cancel_current()
+
+    @Slot()
+    def _on_cancelled(self) -> None:
+        self.status.emit("stopped; the masks computed so far are kept")
+
+    @Slot()
+    def _on_propagated(self) -> None:
+        self.status.emit("tracking finished")
+
+    @Slot(object)
+    def _on_job_failed(self, exc: object) -> None:
+        self.fail(exc if isinstance(exc, BaseException) else RuntimeError(str(exc)), "Tracking")
+
+    def _on_masks_changed(self, frame_idx: int, obj_ids: object) -> None:
+        if not update_lanes(self._lanes, self.document, frame_idx, list(obj_ids)):  # type: ignore[arg-type]
+            self._lanes = lanes(self.document, self.active)
+        self.lanes_ready.emit(self._lanes)
+        if frame_idx == self.current or self.presenter.preview_effects and frame_idx < 0:
+            self.refresh()
+
+    def refresh_lanes(self) -> None:
+        self._lanes = lanes(self.document, self.active)
+        self.lanes_ready.emit(self._lanes)

@@ -1,0 +1,59 @@
+"""Recent files (QSettings), autosave timing and crash-recovery lookup."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+from app.gui.document import PROJECT_SUFFIX
+
+__all__ = ["RecentFiles", "recovery_for", "is_project", "VIDEO_FILTER", "AUTOSAVE_MS", "settings"]
+
+VIDEO_FILTER = "Videos and projects (*.mp4 *.mov *.mkv *.webm *.avi *.m4v *.rotokit);;All files (*)"
+AUTOSAVE_MS = 30_000
+MAX_RECENT = 10
+
+
+def settings() -> QSettings:
+    return QSettings("rotokit", "rotokit")
+
+
+def is_project(path: str | Path) -> bool:
+    return Path(path).suffix.lower() == PROJECT_SUFFIX
+
+
+class RecentFiles:
+    """Most recent first, de-duplicated, missing files dropped."""
+
+    KEY = "recent_files"
+
+    def __init__(self, store: QSettings | None = None) -> None:
+        self._s = store or settings()
+
+    def paths(self) -> list[str]:
+        value = self._s.value(self.KEY, [])
+        items = [value] if isinstance(value, str) else list(value or [])
+        return [p for p in items if Path(p).exists()]
+
+    def add(self, path: str | Path) -> None:
+        p = str(Path(path).absolute())
+        items = [p] + [x for x in self.paths() if x != p]
+        self._s.setValue(self.KEY, items[:MAX_RECENT])
+
+
+def recovery_for(path: str | Path) -> Path | None:
+    """The autosave of ``path`` (video or project) if it is newer than the file itself."""
+    from app.project import Project, autosave_path, load_project
+
+    path = Path(path).absolute()
+    try:
+        project = load_project(path) if is_project(path) else Project.new(path)
+    except Exception:  # noqa: BLE001 - the real open reports the problem
+        return None
+    if is_project(path):
+        project.path = path
+    auto = autosave_path(project)
+    if auto.is_file() and auto.stat().st_mtime > path.stat().st_mtime:
+        return auto
+    return None

@@ -1,0 +1,200 @@
+"""GUI operations as small named functions (Anki's ``operations/``): the window stays thin.
+
+Edits go through the project's command API onto the undo stack; long jobs go to the runner and
+return their worker so the caller connects progress/result/failure. Nothing here touches a
+widget from a worker thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtGui import QUndoStack
+
+from app.errors import ProjectError
+from app.gui.document import EditorDocument
+from app.gui.export_dialog import ExportRequest
+from app.gui.undo import push
+from app.gui.workers import GeneratorWorker, JobRunner
+from app.project import AddObject, Batch, MoveObject, Prompt, RemoveObject, SetEffects, SetObjectAttr
+
+__all__ = [
+    "add_object", "remove_object", "rename_object", "set_colour", "set_visible", "move_object",
+    "set_effects", "add_point", "add_box", "snapshot_project", "start_export", "start_find_faces",
+    "add_face_objects", "FaceFindResult",
+]
+
+
+def _project(document: EditorDocument):
+    if document.project is None:
+        raise ProjectError("no project is open: open a video or a .rotokit project first")
+    return document.project
+
+
+# -- document edits (undoable) ---------------------------------------------------------------
+def add_object(*, document: EditorDocument, stack: QUndoStack, name: str | None = None) -> int:
+    project = _project(document)
+    obj = project.make_object(name)
+    push(stack, project, AddObject(obj))
+    return obj.id
+
+
+def remove_object(*, document: EditorDocument, stack: QUndoStack, obj_id: int) -> None:
+    push(stack, _project(document), RemoveObject(obj_id))
+
+
+def rename_object(*, document: EditorDocument, stack: QUndoStack, obj_id: int, name: str) -> None:
+    push(stack, _project(document), SetObjectAttr(obj_id, "name", name))
+
+
+def set_colour(*, document: EditorDocument, stack: QUndoStack, obj_id: int, colour: str) -> None:
+    push(stack, _project(document), SetObjectAttr(obj_id, "colour", colour))
+
+
+def set_visible(*, document: EditorDocument, stack: QUndoStack, obj_id: int, visible: bool) -> None:
+    push(stack, _project(document), SetObjectAttr(obj_id, "visible", visible))
+
+
+def move_object(*, document: EditorDocument, stack: QUndoStack, obj_id: int, delta: int) -> None:
+    project = _project(document)
+    new = project.index_of(obj_id) + delta
+    if 0 <= new < len(project.objects):
+        push(stack, project, MoveObject(obj_id, new))
+
+
+def set_effects(*, document: EditorDocument, stack: QUndoStack, obj_id: int | None,
+                effects: list[dict[str, Any]], merge_key: object | None = None) -> None:
+    """Replace a stack; invalid parameters raise ``ProjectError``/``EffectError`` before any change."""
+    push(stack, _project(document), SetEffects(obj_id, effects), merge_key)
+
+
+def add_point(*, document: EditorDocument, stack: QUndoStack, obj_id: int, frame_idx: int,
+              x: float, y: float, label: int) -> None:
+    """One click = one prompt entry, so Ctrl+Z removes exactly that click."""
+    prompt = Prompt(frame=frame_idx, points=[[round(x, 1), round(y, 1)]], labels=[int(label)])
+    push(stack, _project(document), _add_prompt(document, obj_id, prompt))
+
+
+def add_box(*, document: EditorDocument, stack: QUndoStack, obj_id: int, frame_idx: int,
+            box: tuple[float, float, float, float]) -> None:
+    prompt = Prompt(frame=frame_idx, box=[round(v, 1) for v in box])
+    push(stack, _project(document), _add_prompt(document, obj_id, prompt))
+
+
+def _add_prompt(document: EditorDocument, obj_id: int, prompt: Prompt):
+    from app.project import AddPrompt
+
+    return AddPrompt(obj_id, prompt)
+
+
+# -- long jobs -------------------------------------------------------------------------------
+def snapshot_project(document: EditorDocument):
+    """A detached copy for a worker (the GUI may keep editing the live one)."""
+    from app.project.document import project_from_dict
+
+    project = _project(document)
+    copy = project_from_dict(project.to_dict(), project.path)
+    copy.fingerprint = project.fingerprint
+    return copy
+
+
+def start_export(*, document: EditorDocument, runner: JobRunner, request: ExportRequest,
+                 model: str) -> GeneratorWorker:
+    """Render the video or write the dataset; the worker yields the result summary (str)."""
+    project = snapshot_project(document)
+    if project.path is None:
+        raise ProjectError("save the project first (File ▸ Save As): its masks are stored beside it")
+
+    def job(cancel: threading.Event, progress: Callable[[int, int], None]) -> Iterator[str]:
+        from app.project import MaskStore, masks_path_for
+
+        if request.kind == "video":
+            from app.render import render
+
+            result = render(project, request.output, codec=request.codec, crf=request.crf,
+                            preset=request.preset, model=model, offline=True,
+                            on_progress=progress, cancel=cancel)
+            yield result.summary()
+        else:
+            from app.export import export_dataset
+
+            with MaskStore(masks_path_for(project.path), readonly=True) as store:
+                out = export_dataset(project, store, request.fmt, request.output,
+                                     frame_range=request.frame_range, allow_stale=True,
+                                     on_progress=progress, cancel=cancel)
+            yield f"wrote {request.fmt} dataset to {out}"
+
+    worker = runner.start(job, name="export")
+    return worker
+
+
+@dataclass(frozen=True)
+class FaceFindResult:
+    tracks: list  # model.faces.FaceTrack
+    shape: tuple[int, int]
+    fps: float
+
+
+def start_find_faces(*, document: EditorDocument, runner: JobRunner) -> GeneratorWorker:
+    """Detect faces on every frame and link them into per-person tracks (offline, no SAM 2)."""
+    from app.anonymize import CONTINUE_FACTOR, DEFAULT_THRESHOLD, MARGIN
+
+    video = _project(document).video_path
+
+    def job(cancel: threading.Event, progress: Callable[[int, int], None]) -> Iterator[FaceFindResult]:
+        from app.errors import Cancelled
+        from app.media import FrameSource
+        from model.faces import FaceDetector, track_faces
+
+        detector = FaceDetector(threshold=DEFAULT_THRESHOLD * CONTINUE_FACTOR)
+        with FrameSource(video, cache_bytes=0) as frames:
+            n, info = len(frames), frames.info
+            detections = []
+            for fr in frames.iter_frames():
+                if cancel.is_set():
+                    raise Cancelled("face search stopped")
+                detections.append(detector.detect(fr.rgb))
+                progress(fr.index + 1, n)
+        tracks = track_faces(detections, start_threshold=DEFAULT_THRESHOLD, margin=MARGIN,
+                             frame_size=(info.width, info.height))
+        yield FaceFindResult(list(tracks), (info.height, info.width), info.avg_fps or info.base_fps)
+
+    return runner.start(job, name="faces")
+
+
+def add_face_objects(*, document: EditorDocument, stack: QUndoStack, runner: JobRunner,
+                     result: FaceFindResult) -> GeneratorWorker | None:
+    """One object "face N" per track with a blur effect (one undo step); masks written off-thread."""
+    from app.anonymize import face_effects, face_project, oval_mask
+    from app.project import prompts_hash
+
+    project = _project(document)
+    if not result.tracks:
+        return None
+    faces = face_project(project.video_path, result.tracks, face_effects("blur"), fps=result.fps)
+    added = []
+    for face, track in zip(faces.objects, result.tracks):
+        obj = project.make_object(face.name)
+        obj.effects, obj.prompts, obj.extra = face.effects, face.prompts, face.extra
+        added.append((obj, track))
+    push(stack, project, Batch(tuple(AddObject(o) for o, _ in added), f"find {len(added)} face(s)"))
+    boxes = [(o.id, dict(t.boxes), dict(t.scores), prompts_hash(o)) for o, t in added]
+    store = document.store
+
+    def job(cancel: threading.Event, progress: Callable[[int, int], None]) -> Iterator[tuple[int, list[int]]]:
+        by_frame: dict[int, dict[int, tuple]] = {}
+        for oid, bx, scores, _h in boxes:
+            for f, box in bx.items():
+                by_frame.setdefault(f, {})[oid] = (oval_mask(box, result.shape), scores.get(f))
+        for k, f in enumerate(sorted(by_frame)):
+            store.put_many(f, by_frame[f])
+            progress(k + 1, len(by_frame))
+            yield f, sorted(by_frame[f])
+        for oid, _bx, _s, h in boxes:
+            store.set_prompts_hash(oid, h, model="faces")
+
+    return runner.start(job, name="face-masks")

@@ -1,0 +1,247 @@
+"""Click-to-mask and propagation: keeps one TrackingSession in step with the project's prompts.
+
+The project's prompts are the truth; the session is a cache of them. Before every job the GUI
+thread takes a snapshot of the prompts (plain tuples); the worker diffs it against what it fed
+last and only re-feeds the frames that changed (a removed prompt resets that object). All
+session work runs as *mutating* jobs on the `JobRunner`, so at most one touches the model at a
+time; clicks that arrive meanwhile are coalesced into one follow-up job.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from app.gui.document import EditorDocument
+from app.gui.workers import GeneratorWorker, JobRunner
+from app.project import Project, prompts_hash
+
+__all__ = ["TrackingController", "MaskUpdate", "Direction"]
+
+log = logging.getLogger(__name__)
+
+Direction = Literal["forward", "backward", "both"]
+# obj_id -> frame_idx -> (points, labels, box)
+Snapshot = dict[int, dict[int, tuple[tuple, tuple, tuple | None]]]
+
+
+@dataclass(frozen=True)
+class MaskUpdate:
+    """Masks written to the store for one frame (what the views must redraw)."""
+
+    frame_idx: int
+    obj_ids: tuple[int, ...]
+
+
+def snapshot_prompts(project: Project) -> Snapshot:
+    """Prompts per object and frame, merged (clicks in order, last box wins), as plain tuples."""
+    out: Snapshot = {}
+    for obj in project.objects:
+        frames: dict[int, list] = {}
+        for p in obj.prompts:
+            pts, labs, box = frames.setdefault(p.frame, [[], [], None])
+            if p.box is not None:
+                frames[p.frame][2] = tuple(float(v) for v in p.box)
+            for (x, y), lab in zip(p.points or [], p.labels or []):
+                pts.append((float(x), float(y)))
+                labs.append(int(lab))
+        if frames:
+            out[obj.id] = {f: (tuple(v[0]), tuple(v[1]), v[2]) for f, v in frames.items()}
+    return out
+
+
+class TrackingController(QObject):
+    """Owns the model and session; every call returns the started worker (or None if queued)."""
+
+    model_loaded = Signal(str, str)  # model name, device
+    job_started = Signal(object)  # GeneratorWorker (propagation: the window shows progress)
+
+    def __init__(self, document: EditorDocument, runner: JobRunner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.runner = runner
+        self.model_name = "auto"
+        self.device = "auto"
+        self._tracker = None
+        self._session = None
+        self._session_source = None
+        self._fed: Snapshot = {}
+        self._pending_sync = False
+        self._lock = threading.Lock()  # guards tracker/session swaps against a running job
+        document.opened.connect(self._drop_session)
+        document.closed.connect(self._drop_session)
+
+    # -- configuration -----------------------------------------------------------------------
+    def set_model(self, name: str, device: str = "auto") -> None:
+        """Use another model/device from the next job on (the session restarts from prompts)."""
+        if (name, device) != (self.model_name, self.device):
+            self.model_name, self.device = name, device
+            with self._lock:
+                self._tracker = None
+            self._drop_session()
+
+    @property
+    def loaded_model(self) -> tuple[str, str] | None:
+        t = self._tracker
+        return (t.name, str(t.device)) if t is not None else None
+
+    @Slot()
+    def _drop_session(self) -> None:
+        with self._lock:
+            if self._session is not None:
+                try:
+                    self._session.close()
+                    self._session_source.close()
+                except Exception:  # noqa: BLE001
+                    log.exception("closing tracking session")
+            self._session = self._session_source = None
+            self._fed = {}
+
+    # -- jobs --------------------------------------------------------------------------------
+    def sync_and_predict(self) -> GeneratorWorker | None:
+        """Feed changed prompts and segment each changed frame at once (click feedback, P4)."""
+        if self.runner.busy:
+            self._pending_sync = True
+            return None
+        self._pending_sync = False
+        snap = snapshot_prompts(self.document.project)  # type: ignore[arg-type]
+        if snap == self._fed:
+            return None  # nothing changed for the model (e.g. a new object without clicks yet)
+        worker = self.runner.start(lambda cancel, progress: self._predict_job(snap, cancel), name="predict")
+        self._connect(worker)
+        self.runner.launch(worker)
+        return worker
+
+    def propagate(self, start: int, direction: Direction, frame_range: tuple[int, int]) -> GeneratorWorker:
+        """Track every prompted object from ``start`` over ``frame_range`` [lo, hi)."""
+        project = self.document.project
+        assert project is not None
+        snap = snapshot_prompts(project)
+        if not snap:
+            from model.errors import PromptError
+
+            raise PromptError("nothing to track: click on an object first (left click adds it)")
+        lo, hi = frame_range
+        start = min(max(start, lo), hi - 1)
+        # Masks match the prompts (render need not re-track) once the project's whole range is done.
+        whole = project.frame_range or (0, self.document.frame_count)
+        full = (lo, hi) == tuple(whole) and (
+            direction == "both" or (direction == "forward" and start == lo)
+            or (direction == "backward" and start == hi - 1))
+        hashes = {o.id: prompts_hash(o) for o in project.objects if o.id in snap} if full else {}
+        job = lambda cancel, progress: self._propagate_job(snap, start, direction, lo, hi, hashes, cancel, progress)  # noqa: E731
+        worker = self.runner.start(job, name="propagate")
+        self._connect(worker)
+        self.job_started.emit(worker)
+        self.runner.launch(worker)
+        return worker
+
+    def _connect(self, worker: GeneratorWorker) -> None:
+        worker.item_ready.connect(self._on_item)
+        worker.finished.connect(self._after_job)
+        worker.cancelled.connect(self._after_job)
+        worker.failed.connect(self._after_failed)
+
+    @Slot(object)
+    def _on_item(self, item: object) -> None:
+        if isinstance(item, MaskUpdate):
+            self.document.notify_masks(item.frame_idx, list(item.obj_ids))
+
+    @Slot()
+    def _after_job(self) -> None:
+        t = self._tracker
+        if t is not None:
+            self.model_loaded.emit(t.name, str(t.device))
+        if self._pending_sync and self.document.is_open:
+            self.sync_and_predict()
+
+    @Slot(object)
+    def _after_failed(self, _exc: object) -> None:
+        self._pending_sync = False
+
+    # -- worker side (never touches widgets) -------------------------------------------------
+    def _ensure_session(self):
+        from app.media import FrameSource
+        from model.tracking import Tracker, TrackingSession
+
+        with self._lock:
+            if self._tracker is None:
+                self._tracker = Tracker.load(self.model_name, device=self.device, offline=True, progress=False)
+            if self._session is None:
+                path = self.document.project.video_path  # type: ignore[union-attr]
+                self._session_source = FrameSource(path)
+                self._session = TrackingSession(self._tracker, self._session_source)
+                self._fed = {}
+            return self._session
+
+    def _sync(self, snap: Snapshot) -> dict[int, set[int]]:
+        """Bring the session in line with ``snap``; returns {frame: objects whose prompt changed}."""
+        session = self._ensure_session()
+        changed: dict[int, set[int]] = {}
+        for oid in set(self._fed) | set(snap):
+            want, have = snap.get(oid, {}), self._fed.get(oid, {})
+            if want == have:
+                continue
+            for f in set(want) | set(have):
+                if want.get(f) != have.get(f):
+                    changed.setdefault(f, set()).add(oid)
+            if oid in session.object_ids and (set(have) - set(want)):
+                session.remove_object(oid)  # a prompt went away: rebuild this object from scratch
+                have = {}
+            for frame, (pts, labs, box) in want.items():
+                if have.get(frame) == (pts, labs, box):
+                    continue
+                if box is not None:
+                    session.add_box(frame, oid, box)
+                if pts:
+                    session.add_points(frame, oid, [list(p) for p in pts], list(labs), replace=box is None)
+            self._fed[oid] = want
+        return changed
+
+    def _predict_job(self, snap: Snapshot, cancel: threading.Event) -> Iterator[MaskUpdate]:
+        changed = self._sync(snap)
+        store = self.document.store
+        for frame in sorted(changed):
+            if cancel.is_set():
+                return
+            prompted_here = {oid for oid, frames in snap.items() if frame in frames}
+            masks = self._session.predict(frame) if prompted_here else {}
+            store.put_many(frame, {oid: (m.mask, m.score) for oid, m in masks.items() if oid in prompted_here})
+            # An undone last click on this frame: its mask there goes too (the view redraws it).
+            gone = changed[frame] - prompted_here
+            for oid in gone:
+                store.delete_range(oid, frame, frame + 1)
+            yield MaskUpdate(frame, tuple(sorted(prompted_here | gone)))
+
+    def _propagate_job(self, snap: Snapshot, start: int, direction: Direction, lo: int, hi: int,
+                       hashes: dict[int, str], cancel: threading.Event,
+                       progress: Callable[[int, int], None]) -> Iterator[MaskUpdate]:
+        self._sync(snap)
+        session = self._session
+        store = self.document.store
+        passes: list[tuple[int, int, str]] = []
+        if direction in ("forward", "both"):
+            passes.append((start, hi - 1, "forward"))
+        if direction == "backward":
+            passes.append((start, lo, "backward"))
+        elif direction == "both" and start > lo:
+            passes.append((start - 1, lo, "backward"))
+        total = sum(abs(b - a) + 1 for a, b, _ in passes)
+        done = 0
+        ids = set(snap)
+        for a, b, d in passes:
+            for frame_idx, masks in session.propagate(a, b, direction=d):
+                store.put_many(frame_idx, {oid: (m.mask, m.score) for oid, m in masks.items() if oid in ids})
+                done += 1
+                progress(done, total)
+                yield MaskUpdate(frame_idx, tuple(sorted(masks)))
+                if cancel.is_set():
+                    return
+        model = self._tracker.name if self._tracker is not None else None
+        for oid, h in hashes.items():
+            store.set_prompts_hash(oid, h, model=model)
