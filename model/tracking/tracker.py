@@ -12,6 +12,7 @@ import torch
 from model import registry
 from model.errors import ModelError
 from model.tracking.hf_backend import HFBackend
+from model.tracking.speedups import optimize_for_inference
 
 __all__ = ["Tracker", "pick_device"]
 
@@ -40,20 +41,6 @@ def pick_device(device: str = "auto") -> torch.device:
 def _configure_cpu() -> None:
     """Use every core for torch's intra-op threads (torch defaults to physical cores only)."""
     torch.set_num_threads(os.cpu_count() or 1)
-
-
-def _optimize_for_inference(model, device: torch.device) -> list[str]:
-    """Speed levers that leave the maths intact up to float rounding: BN folding / RepViT
-    re-parameterisation of a timm backbone (EdgeTAM), SDPA attention."""
-    applied = []
-    backbone = getattr(getattr(model, "vision_encoder", None), "backbone", None)
-    timm_model = getattr(backbone, "timm_model", None)
-    if timm_model is not None:
-        from timm.utils.model import reparameterize_model
-
-        backbone.timm_model = reparameterize_model(timm_model, inplace=True)
-        applied.append("timm reparameterize (conv+BN folding)")
-    return applied
 
 
 def _load_model(folder: Path):
@@ -115,7 +102,7 @@ class Tracker:
         """Wrap an already-built transformers model (tests, benches, custom checkpoints)."""
         dev = torch.device(device)
         model = model.to(dev).eval()
-        applied = _optimize_for_inference(model, dev) if optimize else []
+        applied = optimize_for_inference(model) if optimize else []
         if random_weights:
             log.warning("rotokit: tracking with RANDOM weights (%s): masks are meaningless", name)
         return cls(HFBackend(model, name, dev), name, dev, random_weights, applied)

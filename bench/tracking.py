@@ -1,0 +1,245 @@
+"""Tracking benchmarks (DESIGN.md P1, P2, P4, P8 and s/frame per registry architecture).
+
+Random weights with the real architectures (no hub access here): speed and memory are real,
+masks are not. Every target is printed as a ratio measured in this run, since the machine is
+shared and absolute numbers drift.
+
+    .venv/bin/python bench/tracking.py              # everything (~10-20 min on 2 cores)
+    .venv/bin/python bench/tracking.py --only p1,p8 # a subset
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from model.testmodels import build_random_model  # noqa: E402
+from model.tracking import Tracker, TrackingSession  # noqa: E402
+from model.tracking.hf_backend import _classes  # noqa: E402
+from model.tracking.preprocess import Preprocessor, logits_to_masks  # noqa: E402
+
+MEDIA = Path(os.environ.get("ROTOKIT_MEDIA", REPO.parent / "shared" / "media"))
+CLIP = MEDIA / "dog_ball.mp4"
+DOG_BOX = [440, 190, 600, 280]
+
+
+class Clip:
+    """Frames of a real clip, optionally upscaled (e.g. to 1080p) and looped to any length."""
+
+    def __init__(self, path: Path, length: int | None = None, size: tuple[int, int] | None = None) -> None:
+        with av.open(str(path)) as container:
+            self.base = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+        self.length = length or len(self.base)
+        self.size = size  # (width, height)
+
+    def __len__(self) -> int:
+        return self.length
+
+    def frame(self, idx: int) -> np.ndarray:
+        rgb = self.base[idx % len(self.base)]
+        if self.size is not None:
+            rgb = cv2.resize(rgb, self.size, interpolation=cv2.INTER_LINEAR)
+        return rgb
+
+
+def machine() -> str:
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = os.getloadavg()
+    return (
+        f"{cpu}, {os.cpu_count()} logical cores, torch {torch.__version__} "
+        f"({torch.get_num_threads()} threads), Python {platform.python_version()}, "
+        f"load average {load[0]:.1f}/{load[1]:.1f} (shared machine: compare ratios, not absolutes)"
+    )
+
+
+def reference_run(model, clip: Clip, frames: int, image_size: int) -> tuple[float, dict]:
+    """transformers' own loop: preloaded session (all frames preprocessed up front, not timed),
+    prompt on frame 0, ``propagate_in_video_iterator``. Returns (s/frame of propagated frames, masks)."""
+    session_cls, _ = _classes(model)
+    pre = Preprocessor(image_size)
+    video = torch.stack([pre(clip.frame(i)) for i in range(frames)])
+    h, w = clip.frame(0).shape[:2]
+    session = session_cls(video=video, video_height=h, video_width=w, dtype=torch.float32)
+    s = image_size
+    x0, y0, x1, y1 = DOG_BOX
+    session.add_point_inputs(
+        session.obj_id_to_idx(1),
+        0,
+        {
+            "point_coords": torch.tensor([[x0 * s / w, y0 * s / h], [x1 * s / w, y1 * s / h]]).reshape(1, 1, 2, 2),
+            "point_labels": torch.tensor([2, 3], dtype=torch.int32).reshape(1, 1, 2),
+        },
+    )
+    session.obj_with_new_inputs = [1]
+    masks = {}
+    with torch.inference_mode():
+        model(session, frame_idx=0)
+        t0 = time.perf_counter()
+        for out in model.propagate_in_video_iterator(session, start_frame_idx=1):
+            masks[out.frame_idx] = logits_to_masks(out.pred_masks, h, w)[0]
+        elapsed = time.perf_counter() - t0
+    return elapsed / (frames - 1), masks
+
+
+def session_run(tracker: Tracker, clip: Clip, frames: int) -> tuple[float, float, dict]:
+    """Our session: frames streamed from the provider (decode+resize timed). Returns
+    (s/frame of propagated frames, prompt-frame latency, masks)."""
+    clip.length = frames
+    with TrackingSession(tracker, clip) as session:
+        session.add_box(0, 1, DOG_BOX)
+        t0 = time.perf_counter()
+        session.predict(0)
+        prompt_latency = time.perf_counter() - t0
+        masks = {}
+        t0 = time.perf_counter()
+        for frame_idx, out in session.propagate(start=1):
+            masks[frame_idx] = out[1].mask
+        elapsed = time.perf_counter() - t0
+    return elapsed / (frames - 1), prompt_latency, masks
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    union = np.logical_or(a, b).sum()
+    return 1.0 if union == 0 else float(np.logical_and(a, b).sum() / union)
+
+
+def bench_p1_p8(rows: list, frames: int) -> None:
+    """P1: session vs reference loop, same weights and frames. P8: the CPU default model
+    (EdgeTAM architecture) with our optimisations vs the fp32 eager reference."""
+    clip = Clip(CLIP)
+    eager = build_random_model("test-random-edgetam")
+    ref_spf, ref_masks = reference_run(eager, clip, frames, 1024)
+
+    same = Tracker.from_model(build_random_model("test-random-edgetam"), "test-random-edgetam", optimize=False)
+    plain_spf, _, plain_masks = session_run(same, clip, frames)
+    fast = Tracker.load("test-random-edgetam", device="cpu")
+    fast_spf, _, fast_masks = session_run(fast, clip, frames)
+
+    same_iou = min(iou(plain_masks[f], ref_masks[f]) for f in ref_masks)
+    fast_iou = min(iou(fast_masks[f], ref_masks[f]) for f in ref_masks)
+    rows.append(("P1", f"EdgeTAM arch, {frames - 1} frames 640x360: transformers reference loop (preloaded)",
+                 f"{ref_spf:.2f} s/frame", "baseline"))
+    rows.append(("P1", "rotokit session, same model (no optimisations), streamed from the decoder",
+                 f"{plain_spf:.2f} s/frame", f"{ref_spf / plain_spf:.2f}x reference fps (target >= 1.0); min IoU {same_iou:.4f}"))
+    rows.append(("P8", f"rotokit session, CPU default model optimised ({', '.join(fast.optimizations) or 'none'})",
+                 f"{1 / fast_spf:.2f} frames/s", f"{ref_spf / fast_spf:.2f}x reference; target 2 frames/s; min IoU vs fp32 eager {fast_iou:.4f} (target >= 0.99)"))
+
+
+def bench_models(rows: list, frames: int) -> None:
+    clip = Clip(CLIP)
+    base = None
+    for name in ["edgetam", "sam2.1-tiny", "sam2.1-small", "sam2.1-base-plus", "sam2.1-large"]:
+        tracker = Tracker.from_model(build_random_model(name), f"{name} (random)", optimize=True)
+        spf, prompt, _ = session_run(tracker, clip, frames)
+        base = base or spf
+        params = sum(p.numel() for p in tracker.backend.model.parameters()) / 1e6
+        rows.append(("s/frame", f"{name} architecture ({params:.1f} M params), {frames - 1} frames after the prompt",
+                     f"{spf:.2f} s/frame (prompt frame {prompt:.2f} s)", f"{spf / base:.1f}x EdgeTAM"))
+        del tracker
+
+
+def bench_p4(rows: list) -> None:
+    """Click latency, CPU default model: first click on a new frame (decode + image encoder +
+    decoder) vs another click on the same frame (features cached)."""
+    clip = Clip(CLIP)
+    tracker = Tracker.load("test-random-edgetam", device="cpu")
+    with TrackingSession(tracker, clip) as session:
+        session.add_points(5, 1, [[470, 230]], [1])
+        session.predict(5)  # warm-up (first-call allocations)
+        new, same = [], []
+        for k, frame_idx in enumerate([20, 40, 60]):
+            session.add_points(frame_idx, 1, [[470, 230]], [1])
+            t0 = time.perf_counter()
+            session.predict(frame_idx)
+            new.append(time.perf_counter() - t0)
+            session.add_points(frame_idx, 1, [[300, 100]], [0])
+            t0 = time.perf_counter()
+            session.predict(frame_idx)
+            same.append(time.perf_counter() - t0)
+    n, s = float(np.median(new)), float(np.median(same))
+    rows.append(("P4", "click -> mask, EdgeTAM arch, new frame (median of 3)", f"{n * 1000:.0f} ms", "target <= 800 ms"))
+    rows.append(("P4", "another click on the same frame (median of 3)", f"{s * 1000:.0f} ms", f"{n / s:.1f}x faster than new frame; target <= 100 ms"))
+
+
+def _p2_child(frames: int, model: str) -> None:
+    clip = Clip(CLIP, length=frames, size=(1920, 1080))
+    tracker = Tracker.load(model, device="cpu")
+    t0 = time.perf_counter()
+    with TrackingSession(tracker, clip) as session:
+        session.add_box(0, 1, [x * 3 for x in DOG_BOX])
+        count = sum(1 for _ in session.propagate())
+    assert count == frames
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{peak_mb:.1f} {time.perf_counter() - t0:.1f}")
+
+
+def bench_p2(rows: list, long: int, short: int, model: str) -> None:
+    """Peak RSS of a whole propagation at 1080p, each length in a fresh process."""
+    result = {}
+    for frames in (short, long):
+        out = subprocess.run(
+            [sys.executable, __file__, "--p2-child", str(frames), "--p2-model", model],
+            capture_output=True, text=True, check=True,
+        ).stdout.split()
+        result[frames] = (float(out[-2]), float(out[-1]))
+    (s_mb, s_t), (l_mb, l_t) = result[short], result[long]
+    rows.append(("P2", f"peak RSS, {short} frames 1920x1080 ({model})", f"{s_mb:.0f} MB ({s_t:.0f} s)", "baseline"))
+    rows.append(("P2", f"peak RSS, {long} frames 1920x1080 ({model})", f"{l_mb:.0f} MB ({l_t:.0f} s)",
+                 f"{l_mb / s_mb:.3f}x (target <= 1.25x)"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="p1,p8,p4,models,p2", help="comma list of p1 (with p8), p4, models, p2")
+    parser.add_argument("--frames", type=int, default=9, help="frames per P1/P8 run (incl. the prompt frame)")
+    parser.add_argument("--model-frames", type=int, default=3, help="frames per architecture in the s/frame table")
+    parser.add_argument("--p2", default="1800,180", help="long,short frame counts for P2")
+    parser.add_argument("--p2-model", default="test-random-micro")
+    parser.add_argument("--p2-child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(os.cpu_count() or 1)
+    if args.p2_child:
+        _p2_child(args.p2_child, args.p2_model)
+        return 0
+    only = set(args.only.split(","))
+    rows: list[tuple[str, str, str, str]] = []
+    if "p1" in only or "p8" in only:
+        bench_p1_p8(rows, args.frames)
+    if "p4" in only:
+        bench_p4(rows)
+    if "models" in only:
+        bench_models(rows, args.model_frames)
+    if "p2" in only:
+        long, short = (int(v) for v in args.p2.split(","))
+        bench_p2(rows, long, short, args.p2_model)
+    print(f"\nMachine: {machine()}\n")
+    print("| target | what | measured | ratio (same run) |")
+    print("|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
