@@ -95,7 +95,8 @@ EFFECT_TYPES: dict[str, EffectType] = {
             ParamSpec("rotation", "float", 0.0, "rotation in degrees, counter-clockwise",
                       -360, 360),
             ParamSpec("smoothing", "float", 0.6, "temporal smoothing of position and size "
-                      "(EMA weight of the past; 0 = none)", 0, 0.95),
+                      "(One Euro filter: weight of the past when still, less when moving; "
+                      "0 = none)", 0, 0.95),
         ), on_background=False),
         EffectType("face_blur", "anonymise a face: blur or pixelate an oval inscribed in the "
                    "object's bounding box", "oval", (

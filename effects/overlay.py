@@ -24,26 +24,56 @@ class Placement:
     side: float
 
 
+class _OneEuro:
+    """One Euro filter (Casiez et al., CHI 2012) for one coordinate, one step per frame:
+    a low-pass whose cutoff rises with speed, so a still object's jitter is smoothed away
+    while a moving one is followed with little lag (a plain EMA of weight 0.6 trails a
+    20 px/frame motion by 30 px; this by ~5)."""
+
+    BETA = 1.5  # speed sensitivity, speed measured in object sizes per frame
+    D_CUTOFF = 1.0
+
+    def __init__(self, smoothing: float):
+        # at rest it behaves like an EMA giving the past weight `smoothing`
+        tau = 1.0 / (1.0 - smoothing) - 1.0
+        self.min_cutoff = 1.0 / (2 * math.pi * tau) if tau > 0 else math.inf
+        self.x: float | None = None
+        self.dx = 0.0
+
+    @staticmethod
+    def _alpha(cutoff: float) -> float:
+        return 1.0 / (1.0 + 1.0 / (2 * math.pi * cutoff))
+
+    def __call__(self, x: float, size: float) -> float:
+        if self.x is None or math.isinf(self.min_cutoff):
+            self.x = x
+            return x
+        a_d = self._alpha(self.D_CUTOFF)
+        self.dx = a_d * (x - self.x) + (1 - a_d) * self.dx
+        a = self._alpha(self.min_cutoff + self.BETA * abs(self.dx) / max(size, 1.0))
+        self.x = a * x + (1 - a) * self.x
+        return self.x
+
+
 class OverlayTrack:
-    """Exponential moving average of an overlay's placement, so a jittery mask does not make
-    the emoji shake; it restarts from the measurement when the object reappears."""
+    """Temporal smoothing of an overlay's placement (One Euro filter on centre and size), so
+    a jittery mask does not make the emoji shake nor trail a moving object; it restarts
+    from the measurement when the object reappears."""
 
     def __init__(self, smoothing: float):
         self.smoothing = smoothing
-        self.state: Placement | None = None
+        self._filters: tuple[_OneEuro, _OneEuro, _OneEuro] | None = None
 
     def update(self, measured: Placement | None) -> Placement | None:
         if measured is None:  # object absent: hide, and forget (no glide in from the old spot)
-            self.state = None
+            self._filters = None
             return None
-        s, w = self.state, self.smoothing
-        if s is None or w <= 0:
-            self.state = measured
-        else:
-            self.state = Placement(w * s.cx + (1 - w) * measured.cx,
-                                   w * s.cy + (1 - w) * measured.cy,
-                                   w * s.side + (1 - w) * measured.side)
-        return self.state
+        if self._filters is None:
+            self._filters = (_OneEuro(self.smoothing), _OneEuro(self.smoothing),
+                             _OneEuro(self.smoothing))
+        fx, fy, fs = self._filters
+        size = measured.side
+        return Placement(fx(measured.cx, size), fy(measured.cy, size), fs(measured.side, size))
 
 
 def measure(mask01: np.ndarray, anchor: str, scale: float) -> Placement | None:

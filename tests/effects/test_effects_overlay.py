@@ -81,12 +81,25 @@ def test_overlay_does_not_jitter_and_restarts_after_absence(dog_frame, disc_png)
         drawn.append(centroid(changed(comp.render(i, dog_frame, {1: m}), dog_frame)))
     raw_jitter = np.abs(np.diff(np.array(raw[10:]), axis=0)).mean()
     drawn_jitter = np.abs(np.diff(np.array(drawn[10:]), axis=0)).mean()
-    assert drawn_jitter < 0.4 * raw_jitter, (raw_jitter, drawn_jitter)
+    assert drawn_jitter < 0.55 * raw_jitter, (raw_jitter, drawn_jitter)
     # gone for a frame, back elsewhere: drawn at the new place at once, no glide
     comp.render(30, dog_frame, {})
     far = ellipse_mask((360, 640), (60, 60, 140, 140))
     at = centroid(changed(comp.render(31, dog_frame, {1: far}), dog_frame))
     assert np.linalg.norm(at - centroid(far)) < 2.0
+
+
+def test_overlay_follows_a_moving_object_without_trailing(dog_frame, disc_png):
+    """Smoothing must not make the emoji lag behind a moving head: at 12 px/frame the drawn
+    centre stays within 6 px of the mask (an EMA of the same strength trails by ~18 px)."""
+    comp = Compositor([], [ObjectLayer(1, [{"type": "emoji", "emoji": disc_png}])])
+    lags = []
+    for i in range(30):
+        x = 60 + 12 * i
+        m = ellipse_mask((360, 640), (x, 150, x + 80, 230))
+        drawn = centroid(changed(comp.render(i, dog_frame, {1: m}), dog_frame))
+        lags.append(np.linalg.norm(drawn - centroid(m)))
+    assert max(lags[10:]) < 6.0, lags
 
 
 def test_overlay_rotation_and_opacity(dog_frame, face_mask):
