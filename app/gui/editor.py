@@ -99,6 +99,12 @@ class Editor(QObject):
 
     def save(self, path: str | Path | None = None) -> bool:
         try:
+            moving = path is not None and self.document.project is not None and (
+                self.document.project.path is None or Path(path).absolute() != self.document.project.path)
+            if moving and not self.runner.wait_quick():
+                from app.errors import ProjectError
+
+                raise ProjectError("stop tracking/export first: Save As moves the masks, which the running job is writing")
             written = self.document.save(path)
         except Exception as exc:  # noqa: BLE001
             self.fail(exc, "Save")

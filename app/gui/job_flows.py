@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app.gui import operations as ops
@@ -42,6 +42,10 @@ class ExportFlow(QObject):
 
     @Slot(object)
     def start(self, request: ExportRequest) -> None:
+        if self.editor.runner.only_quick_job:  # the mask of the last click is still coming
+            self.dialog.show_result("waiting for the last click's mask…")
+            QTimer.singleShot(50, lambda: self.start(request))
+            return
         try:
             model = self.editor.tracking.model_name
             self.worker = ops.start_export(document=self.editor.document, runner=self.editor.runner, request=request, model=model)

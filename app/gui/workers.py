@@ -23,6 +23,8 @@ __all__ = ["GeneratorWorker", "JobRunner", "Job", "BusyError"]
 
 log = logging.getLogger(__name__)
 
+QUICK_JOBS = frozenset({"predict"})
+
 Job = Callable[[threading.Event, Callable[[int, int], None]], Iterator[Any]]
 
 
@@ -44,6 +46,7 @@ class GeneratorWorker(QObject):
         self._job = job
         self.cancel_event = threading.Event()
         self.on_done: Callable[[], None] | None = None
+        self.name = "job"
         self._thread: QThread | None = None
 
     @Slot()
@@ -105,6 +108,7 @@ class JobRunner(QObject):
         if mutating and not self._lock.acquire(blocking=False):
             raise BusyError("another operation is still running; stop it or wait for it to finish")
         worker = GeneratorWorker(job)
+        worker.name = name
         thread = QThread()
         thread.setObjectName(f"rotokit-{name}")
         worker.moveToThread(thread)
@@ -139,6 +143,20 @@ class JobRunner(QObject):
     @Slot(object)
     def _on_mutating_failed(self, _exc: object) -> None:
         self._on_mutating_done()
+
+    @property
+    def only_quick_job(self) -> bool:
+        """True when the running job is click feedback (a short predict), worth waiting for."""
+        return self.current is not None and self.current.name in QUICK_JOBS
+
+    def wait_quick(self, timeout_s: float = 10.0) -> bool:
+        """Block briefly until a running *quick* job is done (True when nothing runs)."""
+        if self.busy and not self.only_quick_job:
+            return False
+        if self._lock.acquire(timeout=timeout_s):
+            self._lock.release()
+            return True
+        return False
 
     def cancel_current(self) -> None:
         if self.current is not None:

@@ -26,6 +26,33 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     yield
 
 
+@pytest.fixture(autouse=True)
+def questions(monkeypatch: pytest.MonkeyPatch):
+    """Modal questions never block a headless run: they are recorded and answered from
+    ``answers`` (default: Discard / No / Ok)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    asked: list[str] = []
+    answers: list = []
+
+    def question(parent, title, text, *a, **k):
+        asked.append(f"{title}: {text}")
+        if answers:
+            return answers.pop(0)
+        buttons = a[0] if a else QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+        if buttons & QMessageBox.StandardButton.Discard:
+            return QMessageBox.StandardButton.Discard
+        return QMessageBox.StandardButton.No
+
+    def information(parent, title, text, *a, **k):
+        asked.append(f"{title}: {text}")
+        return QMessageBox.StandardButton.Ok
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    monkeypatch.setattr(QMessageBox, "information", staticmethod(information))
+    return type("Questions", (), {"asked": asked, "answers": answers})
+
+
 @pytest.fixture
 def errors():
     """Every report_error call lands here; tests assert on it (and that it stays empty)."""
@@ -53,7 +80,6 @@ def make_window(qtbot, errors):
 
     def make(model: str = MODEL):
         w = MainWindow(model=model, device="cpu")
-        qtbot.addWidget(w)
         w.show()
         qtbot.waitExposed(w)
         made.append(w)
@@ -61,8 +87,8 @@ def make_window(qtbot, errors):
 
     yield make
     for w in made:
-        w.editor.document.project and w.editor.document.project.set_dirty(False)
         w.close()
+        w.deleteLater()
 
 
 def wait_idle(qtbot, editor, timeout: int = 60_000) -> None:

@@ -33,7 +33,8 @@ def test_click_track_stop_undo_effect_export(qtbot, make_window, clip, errors, t
     wait_idle(qtbot, ed)
     assert not errors, errors
     (obj,) = ed.document.project.objects
-    assert [p.points for p in obj.prompts] == [[[500.0, 230.0]]] and obj.prompts[0].labels == [1]
+    assert len(obj.prompts) == 1 and obj.prompts[0].labels == [1] and obj.prompts[0].frame == 0
+    assert obj.prompts[0].points[0] == pytest.approx([500, 230], abs=1.5)  # widget → frame pixels
     assert store.get(0, obj.id) is not None and store.get(1, obj.id) is None
     assert w.viewer._glyphs and w.viewer._glyphs[0].points[0][2] == 1  # drawn green (positive)
     assert w.timeline.lane(obj.id).has_mask[0] and 0 in w.timeline.lane(obj.id).prompt_frames
@@ -81,7 +82,9 @@ def test_click_track_stop_undo_effect_export(qtbot, make_window, clip, errors, t
     # background pixelate from the effects panel; the preview is the real render of the frame
     w.objects.set_active(-1)
     w.effects.type_box.setCurrentText("pixelate")
-    qtbot.mouseClick(w.effects.findChild(type(w.effects.list.parent()).__mro__[0], "effect_add") or w.effects.findChildren(object, "effect_add")[0], Qt.MouseButton.LeftButton)
+    from PySide6.QtWidgets import QToolButton
+
+    qtbot.mouseClick(w.effects.findChild(QToolButton, "effect_add"), Qt.MouseButton.LeftButton)
     assert ed.document.project.background_effects == [{"type": "pixelate"}]
     masks_view = w.viewer.image().copy()
     w.transport.preview.click()
