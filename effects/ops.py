@@ -4,6 +4,7 @@ pixel; the compositor then blends it in through the target's alpha. RGB uint8 in
 from __future__ import annotations
 
 import math
+import threading
 from functools import lru_cache
 
 import cv2
@@ -134,19 +135,22 @@ def erase(frame: np.ndarray, ys: slice, xs: slice, mask01: np.ndarray, smooth: f
                xs.stop - pxs.start]
 
 
+_COVER_LOCK = threading.Lock()
 _COVER_CACHE: dict[tuple[int, tuple[int, int]], tuple[np.ndarray, np.ndarray]] = {}
 
 
 def cover_image(img: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Scale and centre-crop ``img`` to cover a frame of ``shape`` (H, W), cached."""
     key = (id(img), shape)
-    hit = _COVER_CACHE.get(key)
+    with _COVER_LOCK:
+        hit = _COVER_CACHE.get(key)
     if hit is not None and hit[0] is img:
         return hit[1]
-    if len(_COVER_CACHE) >= 4:
-        _COVER_CACHE.clear()
     out = _cover(img, shape)
-    _COVER_CACHE[key] = (img, out)  # keep img alive so its id() stays unique
+    with _COVER_LOCK:
+        if len(_COVER_CACHE) >= 4:
+            _COVER_CACHE.clear()
+        _COVER_CACHE[key] = (img, out)  # keep img alive so its id() stays unique
     return out
 
 

@@ -4,6 +4,7 @@ temporal smoothing), the outline/glow ring, and the face oval."""
 from __future__ import annotations
 
 import math
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -105,6 +106,7 @@ class Sprite:
 
 
 _SPRITES: OrderedDict[tuple[str, int, float, float], Sprite] = OrderedDict()
+_SPRITES_LOCK = threading.Lock()  # the GUI preview and an export may render at the same time
 
 
 @lru_cache(maxsize=64)
@@ -123,10 +125,11 @@ def sprite(key: str, side: int, rotation: float, opacity: float) -> Sprite:
     """The emoji/PNG ``key`` scaled to ``side`` px (its longer side) and rotated; LRU-cached,
     and cheap to rebuild (uint8 resampling) when a smoothed size drifts by a pixel."""
     ck = (key, side, rotation, opacity)
-    hit = _SPRITES.get(ck)
-    if hit is not None:
-        _SPRITES.move_to_end(ck)
-        return hit
+    with _SPRITES_LOCK:
+        hit = _SPRITES.get(ck)
+        if hit is not None:
+            _SPRITES.move_to_end(ck)
+            return hit
     pre = _premultiplied(key)
     h, w = pre.shape[:2]
     s = side / max(h, w)
@@ -150,9 +153,10 @@ def sprite(key: str, side: int, rotation: float, opacity: float) -> Sprite:
     edge = np.nonzero((a > 0) & (a < 255))
     spr = Sprite(colour, (a == 255).view(np.uint8), edge,
                  (1.0 - a[edge].astype(np.float32) / 255.0)[:, None])
-    _SPRITES[ck] = spr
-    if len(_SPRITES) > 64:
-        _SPRITES.popitem(last=False)
+    with _SPRITES_LOCK:
+        _SPRITES[ck] = spr
+        if len(_SPRITES) > 64:
+            _SPRITES.popitem(last=False)
     return spr
 
 

@@ -156,3 +156,27 @@ def test_bundled_set_is_complete_and_licensed():
     assert load_emoji("🐶") is load_emoji("dog")  # one cached array per emoji
     total = sum(e.path.stat().st_size for e in items)
     assert total < 3_000_000
+
+
+def test_two_threads_render_at_once(face_frame, face_mask):
+    """The GUI preview and an export render in parallel: shared sprite caches stay
+    consistent and each thread gets the same pixels as a lone render."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(seed: int) -> list[np.ndarray]:
+        comp = Compositor([{"type": "pixelate"}],
+                          [ObjectLayer(1, [{"type": "emoji", "emoji": "fox", "smoothing": 0}])])
+        outs = []
+        for i in range(12):
+            grow = (seed * 7 + i * 5) % 23  # a new sprite size on most frames
+            m = dilated(face_mask, grow)
+            outs.append(comp.render(i, face_frame, {1: m}))
+        return outs
+
+    alone = run(1)
+    with ThreadPoolExecutor(2) as pool:
+        together = list(pool.map(run, [1, 2, 1, 2]))
+    for a, b in zip(alone, together[0], strict=True):
+        assert (a == b).all()
+    for a, b in zip(together[1], together[3], strict=True):
+        assert (a == b).all()
