@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QColorDialog,
     QComboBox,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -243,8 +244,11 @@ class EffectsPanel(QWidget):
             return b
         b = QPushButton(str(value) or "(none)")  # emoji / path
 
-        def pick(_: bool = False, n: str = spec.name) -> None:
-            chosen = pick_emoji(self)
+        def pick(_: bool = False, n: str = spec.name, kind: str = spec.kind) -> None:
+            if kind == "path":
+                chosen = QFileDialog.getOpenFileName(self, n, "", "Images (*.png *.jpg *.jpeg *.webp)")[0]
+            else:
+                chosen = pick_emoji(self)
             if chosen:
                 self._set_param(row, n, chosen)
                 self._build_form(row)
