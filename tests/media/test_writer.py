@@ -3,10 +3,12 @@ upright and odd-sized output, and never a partial file at the output path."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 from media_helpers import audio_packets, beep_onsets, clip_path, video_times
@@ -20,6 +22,16 @@ def transcode(src: Path, out: Path, stop: int | None = None, **kwargs: object) -
         for f in fs.iter_frames(stop=stop):
             w.write(f.rgb, f.pts)
     return w
+
+
+def thumbnail_transcode(src: Path, out: Path, codec: str) -> Path:
+    """Re-encode ``src`` at 160x90 with its audio: the audio path at a fraction of the cost."""
+    with FrameSource(src) as fs:
+        info = dataclasses.replace(fs.info, width=160, height=90)
+        with VideoWriter(out, source=info, codec=codec, audio_from=src) as w:
+            for f in fs.iter_frames():
+                w.write(cv2.resize(f.rgb, (160, 90), interpolation=cv2.INTER_AREA), f.pts)
+    return out
 
 
 def _leftovers(folder: Path) -> list[str]:
@@ -40,7 +52,10 @@ def test_transcode_keeps_frames_timestamps_and_duration(
     name: str, out_name: str, codec: str, tick: float, tmp_path: Path
 ) -> None:
     src = clip_path(name)
-    out = transcode(src, tmp_path / out_name, codec=codec).path
+    if codec == "h264":
+        out = transcode(src, tmp_path / out_name, codec=codec).path
+    else:  # timing does not depend on the picture size; the slower encoders get thumbnails
+        out = thumbnail_transcode(src, tmp_path / out_name, codec)
     a, b = probe(src), probe(out)
     assert b.frame_count == a.frame_count
     assert abs(b.duration - a.duration) < 1 / a.avg_fps
@@ -72,11 +87,11 @@ def test_transcoded_audio_keeps_beeps_in_place(tmp_path: Path) -> None:
     src = clip_path("beeps_audio.mp4")
     expected = [0.25 + 0.5 * i for i in range(8)]
     assert beep_onsets(src) == pytest.approx(expected, abs=0.002)
-    webm = transcode(src, tmp_path / "beeps.webm", codec="vp9").path  # AAC -> Opus
+    webm = thumbnail_transcode(src, tmp_path / "beeps.webm", "vp9")  # AAC -> Opus
     with av.open(str(webm)) as c:
         assert c.streams.audio[0].codec_context.name == "opus"
     assert beep_onsets(webm) == pytest.approx(expected, abs=0.005)
-    mp4 = transcode(webm, tmp_path / "beeps.mp4").path  # Opus -> AAC
+    mp4 = thumbnail_transcode(webm, tmp_path / "beeps.mp4", "h264")  # Opus -> AAC
     with av.open(str(mp4)) as c:
         assert c.streams.audio[0].codec_context.name == "aac"
     assert beep_onsets(mp4) == pytest.approx(expected, abs=0.005)
