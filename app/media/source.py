@@ -341,6 +341,7 @@ def _decode(
     try:
         for packet in container.demux(stream):
             if not started:
+                assert key_pts is not None
                 if packet.size == 0:
                     continue
                 if packet.pts != key_pts:
