@@ -118,20 +118,25 @@ def main() -> int:
     pump_until(app, idle, 60)
     exp_s = time.perf_counter() - t0
     exp = probe.stop()
+    probe.start()
+    pump_until(app, lambda: False, args.idle)
+    base2 = probe.stop()
     if errors:
         print("errors:", *errors, sep="\n  ")
         return 1
 
     print(f"P6 Qt event-loop stall, 10 ms QTimer probe ({args.model}, {clip.name}, {os.cpu_count()} CPUs)")
     print(f"{'phase':<34}{'max stall ms':>14}{'p99 ms':>9}{'ticks':>8}{'vs idle':>9}")
-    rows = [("idle (baseline)", base, ""),
+    base = max(base, base2)  # the noisier of the two idle windows (machine load varies)
+    rows = [("idle (baseline, worse of 2)", base, ""),
             (f"propagate {tracked} frames ({prop_s:.1f} s)", prop, ""),
             (f"export {n} frames ({exp_s:.1f} s)", exp, "")]
     for name, (mx, p99, ticks), _ in rows:
         ratio = mx / base[0] if base[0] > 0 else float("inf")
         print(f"{name:<34}{mx:>14.1f}{p99:>9.1f}{ticks:>8}{ratio:>8.1f}×")
     worst = max(prop[0], exp[0])
-    print(f"worst stall while working: {worst:.1f} ms (target ≤ 50 ms): {'PASS' if worst <= 50 else 'FAIL'}")
+    print(f"worst stall while working: {worst:.1f} ms (target ≤ 50 ms): {'PASS' if worst <= 50 else 'FAIL'}; "
+          f"idle already stalls {base[0]:.1f} ms here (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     w.editor.document.project.set_dirty(False)
     w.close()
     shutil.rmtree(work, ignore_errors=True)

@@ -9,10 +9,11 @@ preview re-renders on the resulting project event: that is the live preview.
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import (
     QColorDialog,
     QComboBox,
@@ -243,6 +244,14 @@ class EffectsPanel(QWidget):
             b.clicked.connect(choose)
             return b
         b = QPushButton(str(value) or "(none)")  # emoji / path
+        if spec.kind == "emoji":
+            from effects.emoji import list_emoji, resolve_emoji
+
+            path = resolve_emoji(str(value))
+            names = {e.char: e.name for e in list_emoji()}
+            b.setText(names.get(str(value), names.get(str(value).replace("\ufe0f", ""), Path(str(value)).name)))
+            if path is not None:
+                b.setIcon(QIcon(str(path)))
 
         def pick(_: bool = False, n: str = spec.name, kind: str = spec.kind) -> None:
             if kind == "path":

@@ -128,7 +128,8 @@ class FaceFlow(QObject):
             QTimer.singleShot(20, lambda: self._add(result))
             return
         try:
-            worker = ops.add_face_objects(document=ed.document, stack=ed.stack, runner=ed.runner, result=result)
+            worker = ops.add_face_objects(document=ed.document, stack=ed.stack, runner=ed.runner, result=result,
+                                           external_ids=ed.tracking.external_ids)
         except Exception as exc:  # noqa: BLE001
             ed.fail(exc, "Find faces")
             return

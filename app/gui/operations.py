@@ -167,7 +167,7 @@ def start_find_faces(*, document: EditorDocument, runner: JobRunner) -> Generato
 
 
 def add_face_objects(*, document: EditorDocument, stack: QUndoStack, runner: JobRunner,
-                     result: FaceFindResult) -> GeneratorWorker | None:
+                     result: FaceFindResult, external_ids: set[int]) -> GeneratorWorker | None:
     """One object "face N" per track with a blur effect (one undo step); masks written off-thread."""
     from app.anonymize import face_effects, face_project, oval_mask
     from app.project import prompts_hash
@@ -181,6 +181,7 @@ def add_face_objects(*, document: EditorDocument, stack: QUndoStack, runner: Job
         obj = project.make_object(face.name)
         obj.effects, obj.prompts, obj.extra = face.effects, face.prompts, face.extra
         added.append((obj, track))
+    external_ids.update(o.id for o, _ in added)  # their masks are the detector's ovals, not SAM 2's
     push(stack, project, Batch(tuple(AddObject(o) for o, _ in added), f"find {len(added)} face(s)"))
     boxes = [(o.id, dict(t.boxes), dict(t.scores), prompts_hash(o)) for o, t in added]
     store = document.store

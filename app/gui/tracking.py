@@ -72,8 +72,11 @@ class TrackingController(QObject):
         self._session_source = None
         self._fed: Snapshot = {}
         self._pending_sync = False
+        # Objects whose masks come from elsewhere (Find faces): never fed to SAM 2 this session.
+        self.external_ids: set[int] = set()
         self._lock = threading.Lock()  # guards tracker/session swaps against a running job
         document.opened.connect(self._drop_session)
+        document.opened.connect(self.external_ids.clear)
         document.closed.connect(self._drop_session)
 
     # -- configuration -----------------------------------------------------------------------
@@ -109,7 +112,7 @@ class TrackingController(QObject):
             self._pending_sync = True
             return None
         self._pending_sync = False
-        snap = snapshot_prompts(self.document.project)  # type: ignore[arg-type]
+        snap = self._snapshot()
         if snap == self._fed:
             return None  # nothing changed for the model (e.g. a new object without clicks yet)
         worker = self.runner.start(lambda cancel, progress: self._predict_job(snap, cancel), name="predict")
@@ -121,7 +124,7 @@ class TrackingController(QObject):
         """Track every prompted object from ``start`` over ``frame_range`` [lo, hi)."""
         project = self.document.project
         assert project is not None
-        snap = snapshot_prompts(project)
+        snap = self._snapshot()
         if not snap:
             from model.errors import PromptError
 
@@ -140,6 +143,12 @@ class TrackingController(QObject):
         self.job_started.emit(worker)
         self.runner.launch(worker)
         return worker
+
+    def _snapshot(self) -> Snapshot:
+        project = self.document.project
+        snap = snapshot_prompts(project)  # type: ignore[arg-type]
+        faces = {o.id for o in project.objects if "face_track" in o.extra}  # type: ignore[union-attr]
+        return {k: v for k, v in snap.items() if k not in self.external_ids and k not in faces}
 
     def _connect(self, worker: GeneratorWorker) -> None:
         worker.item_ready.connect(self._on_item)

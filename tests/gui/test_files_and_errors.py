@@ -124,3 +124,30 @@ def test_viewer_drag_is_a_box_and_timeline_click_jumps(qtbot, make_window, clip,
     assert w.viewer.scale == 1.0
     w.viewer.fit()
     assert not errors, errors
+
+
+def test_find_faces_adds_blurred_objects(qtbot, make_window, tmp_path, errors):
+    """Find faces: the magician's face becomes an object with a blur, masks on its frames, undoable."""
+    import shutil
+
+    from tests.conftest import clip_path
+
+    video = tmp_path / "people_audio.mp4"
+    shutil.copy(clip_path("people_audio.mp4"), video)
+    w = make_window()
+    assert w.open_path(str(video))
+    ed = w.editor
+    w.actions["find_faces"].trigger()
+    qtbot.waitUntil(lambda: bool(ed.document.project.objects) and not ed.runner.busy and ed.runner.current is None, timeout=120_000)
+    wait_idle(qtbot, ed)
+    assert not errors, errors
+    (face,) = ed.document.project.objects
+    assert face.name.startswith("face") and face.effects[0]["type"] == "face_blur"
+    frames = ed.document.store.frames_with_mask(face.id)
+    assert len(frames) >= 90  # visible in all 96 frames
+    x0, y0, x1, y1 = ed.document.store.bbox(10, face.id)
+    assert 250 < (x0 + x1) / 2 < 400 and 80 < (y0 + y1) / 2 < 200  # on the face (README: x 280–370)
+    assert w.timeline.lane(face.id).has_mask.sum() >= 90
+    assert ed.tracking.loaded_model is None  # SAM 2 was never needed
+    ed.stack.undo()
+    assert ed.document.project.objects == []
