@@ -149,6 +149,8 @@ class VideoWriter:
             )
         if not self.path.parent.is_dir():
             raise MediaError(self.path, "output directory does not exist")
+        if self.path.is_dir():
+            raise MediaError(self.path, "is a directory, not an output file")
         w, h = source.width, source.height
         odd = bool(w % 2 or h % 2)
         default = (spec.alpha_pix_fmt if alpha else None) or (
@@ -164,9 +166,14 @@ class VideoWriter:
         )
         self._is_rgb_fmt = self.pix_fmt.startswith(("gbr", "rgb", "bgr"))
 
-        fd, tmp = tempfile.mkstemp(
-            dir=self.path.parent, prefix=f".{self.path.stem}.", suffix=f".part{self.path.suffix}"
-        )
+        try:
+            fd, tmp = tempfile.mkstemp(
+                dir=self.path.parent,
+                prefix=f".{self.path.stem}.",
+                suffix=f".part{self.path.suffix}",
+            )
+        except OSError as e:
+            raise MediaError(self.path, f"cannot write here: {e.strerror or e}") from None
         os.close(fd)
         self.temp_path = Path(tmp)
         # Removes the temp file even if the writer is dropped without commit/abort.

@@ -218,3 +218,13 @@ def test_bad_frames_are_refused(tmp_path: Path) -> None:
         with pytest.raises(ValueError, match="does not increase"):
             w.write(np.zeros((360, 640, 3), np.uint8), 1001)
     assert probe(tmp_path / "x.mp4").frame_count == 1
+
+
+def test_output_path_problems_are_clear(tmp_path: Path) -> None:
+    info = probe(clip_path("dog_ball.mp4"))
+    (tmp_path / "taken.mp4").mkdir()
+    with pytest.raises(MediaError, match="is a directory"):
+        VideoWriter(tmp_path / "taken.mp4", source=info)
+    with pytest.raises(MediaError, match="output directory does not exist"):
+        VideoWriter(tmp_path / "missing" / "out.mp4", source=info)
+    assert _leftovers(tmp_path) == ["taken.mp4"]
