@@ -23,6 +23,8 @@ __all__ = ["GeneratorWorker", "JobRunner", "Job", "BusyError"]
 
 log = logging.getLogger(__name__)
 
+_ORPHANS: list[tuple[QThread, "GeneratorWorker"]] = []
+
 QUICK_JOBS = frozenset({"predict"})
 
 Job = Callable[[threading.Event, Callable[[int, int], None]], Iterator[Any]]
@@ -167,10 +169,18 @@ class JobRunner(QObject):
         thread = self.sender()
         self._live = [(t, w) for t, w in self._live if t is not thread]
 
-    def shutdown(self, timeout_ms: int = 5000) -> None:
-        """Cancel everything and wait for the threads (closing the window)."""
+    def shutdown(self, timeout_ms: int = 60_000) -> None:
+        """Cancel everything and wait for the threads (closing the window).
+
+        A job stops at its next frame; a real model's frame can take seconds on a CPU. A thread
+        still running after the timeout is parked in ``_ORPHANS`` so Python never destroys a
+        running QThread (Qt aborts the process on that).
+        """
         for thread, worker in list(self._live):
             worker.request_cancel()
-        for thread, _worker in list(self._live):
+        for thread, worker in list(self._live):
             thread.quit()
-            thread.wait(timeout_ms)
+            if not thread.wait(timeout_ms):
+                log.warning("job %s did not stop within %d ms", worker.name, timeout_ms)
+                _ORPHANS.append((thread, worker))
+        self._live.clear()

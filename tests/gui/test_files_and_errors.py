@@ -151,3 +151,25 @@ def test_find_faces_adds_blurred_objects(qtbot, make_window, tmp_path, errors):
     assert ed.tracking.loaded_model is None  # SAM 2 was never needed
     ed.stack.undo()
     assert ed.document.project.objects == []
+
+
+def test_close_while_tracking_stops_the_job(qtbot, make_window, clip, errors):
+    """Closing the window mid-propagation stops the worker cleanly (no crash, masks kept)."""
+    w = make_window()
+    assert w.open_path(str(clip))
+    ed = w.editor
+    ed.set_range(0, 40)
+    ed.click(500, 230, 1)
+    wait_idle(qtbot, ed)
+    started = []
+    ed.progress.connect(lambda d, t: started.append(d))
+    ed.propagate("forward")
+    qtbot.waitUntil(lambda: bool(started), timeout=60_000)
+    store_path = ed.document.store.path
+    ed.document.project.set_dirty(False)
+    assert w.close()
+    assert not ed.runner._live and not errors, errors
+    from app.project import MaskStore
+
+    with MaskStore(store_path, readonly=True) as store:
+        assert 1 <= len(store.frames_with_mask(1)) < 40
