@@ -15,14 +15,15 @@ class ModelError(Exception):
 class WeightsUnavailableError(ModelError):
     """The weights of a model are not on this machine and cannot be fetched now."""
 
-    def __init__(self, name: str, reason: str) -> None:
+    def __init__(self, name: str, reason: str, fix: str | None = None) -> None:
         self.name = name
         self.reason = reason
-        super().__init__(
-            f"model {name!r}: {reason}; get it with `rotokit models download {name}` "
-            f"(needs internet) or pass `--weights DIR` with a local Hugging Face-format folder "
-            f"(config.json + model.safetensors)"
-        )
+        if fix is None:
+            fix = (
+                f"get it with `rotokit models download {name}` (needs internet) or pass "
+                f"`--weights DIR` with a local Hugging Face-format folder (config.json + model.safetensors)"
+            )
+        super().__init__(f"model {name!r}: {reason}; {fix}")
 
 
 class PromptError(ModelError, ValueError):

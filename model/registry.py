@@ -120,7 +120,9 @@ def _spec(name: str) -> ModelSpec:
         return MODELS[name]
     except KeyError:
         known = ", ".join(MODELS)
-        raise WeightsUnavailableError(name, f"unknown model (known: {known})") from None
+        raise WeightsUnavailableError(
+            name, f"unknown model (known: {known})", fix="see `rotokit models list`"
+        ) from None
 
 
 def is_hf_folder(path: Path) -> bool:
@@ -151,7 +153,7 @@ def model_path(name: str) -> Path:
     """Folder of a model already on this machine (never touches the network)."""
     spec = _spec(name)
     if spec.hub_id is None:
-        raise WeightsUnavailableError(name, "is a random test model and has no weights on disk")
+        raise WeightsUnavailableError(name, "is a random test model and has no weights on disk", fix="nothing to fetch")
     try:
         folder = _snapshot(spec, offline=True, progress=False)
     except Exception:  # huggingface_hub raises several types for "not in the cache"
@@ -165,7 +167,7 @@ def download_model(name: str, progress: bool = True) -> Path:
     """Fetch (or resume, or verify) a model's weights; returns its folder."""
     spec = _spec(name)
     if spec.hub_id is None:
-        raise WeightsUnavailableError(name, "is a random test model; there is nothing to download")
+        raise WeightsUnavailableError(name, "is a random test model", fix="there is nothing to download")
     try:
         folder = _snapshot(spec, offline=False, progress=progress)
     except Exception as exc:
@@ -190,14 +192,18 @@ def resolve_weights(name_or_path: str | os.PathLike, offline: bool = False, prog
         if path.is_dir():
             if not is_hf_folder(path):
                 raise WeightsUnavailableError(
-                    text, f"folder has no config.json + {WEIGHTS_FILE} (Hugging Face format expected)"
+                    text,
+                    f"folder has no config.json + {WEIGHTS_FILE} (Hugging Face format expected)",
+                    fix="save one with transformers' `save_pretrained`, or use a registry name",
                 )
             return path
         if os.sep in text or path.suffix:
-            raise WeightsUnavailableError(text, "no such folder")
+            raise WeightsUnavailableError(text, "no such folder", fix="check the --weights path")
     spec = _spec(text)
     if spec.hub_id is None:
-        raise WeightsUnavailableError(text, "is a random test model; it is built, not loaded")
+        raise WeightsUnavailableError(
+            text, "is a random test model", fix="load it with Tracker.load(name), it is built, not downloaded"
+        )
     if offline:
         return model_path(text)
     return download_model(text, progress=progress)
@@ -210,7 +216,9 @@ def read_kind(folder: Path) -> Kind:
         return "edgetam"
     if model_type.startswith("sam2"):
         return "sam2"
-    raise WeightsUnavailableError(str(folder), f"config.json model_type {model_type!r} is not SAM 2 or EdgeTAM")
+    raise WeightsUnavailableError(
+        str(folder), f"config.json model_type {model_type!r} is not SAM 2 or EdgeTAM", fix="use a SAM 2.1 or EdgeTAM folder"
+    )
 
 
 def list_models() -> list[ModelSpec]:

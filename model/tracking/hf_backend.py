@@ -47,13 +47,13 @@ def _classes(model):
 class HFBackend:
     """A loaded ``Sam2VideoModel`` or ``EdgeTamVideoModel`` on one device."""
 
-    def __init__(self, model, name: str, device: torch.device) -> None:
+    def __init__(self, model, name: str, device: torch.device, autocast: torch.dtype | None = None) -> None:
         self.model = model
         self.name = name
         self.device = device
         size = model.config.image_size
         self.image_size = int(size[0] if isinstance(size, (list, tuple)) else size)
-        self.autocast = device.type == "cuda"
+        self.autocast = autocast  # None = run in the weights' dtype (fp32)
 
     def open(self, feed: FrameFeed) -> HFSession:
         return HFSession(self, feed)
@@ -147,7 +147,8 @@ class HFSession:
     # inference ----------------------------------------------------------------------------
     def step(self, frame_idx: int, obj_ids: list[int], reverse: bool) -> StepResult:
         results: StepResult = {}
-        with torch.autocast(self._device.type, dtype=torch.bfloat16, enabled=self._backend.autocast):
+        dtype = self._backend.autocast
+        with torch.autocast(self._device.type, dtype=dtype or torch.bfloat16, enabled=dtype is not None):
             for obj_id in obj_ids:
                 session = self._objects[obj_id]
                 is_new = frame_idx in self._new_inputs[obj_id]

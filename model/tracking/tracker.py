@@ -38,6 +38,17 @@ def pick_device(device: str = "auto") -> torch.device:
     return dev
 
 
+def pick_precision(precision: str, device: torch.device) -> torch.dtype | None:
+    """Autocast dtype: bf16 on CUDA; on CPU only when asked (``bf16``), fp32 otherwise."""
+    if precision not in ("auto", "fp32", "bf16"):
+        raise ModelError(f"precision {precision!r}: use auto, fp32 or bf16")
+    if precision == "fp32" or device.type == "mps":
+        return None
+    if precision == "bf16" or device.type == "cuda":
+        return torch.bfloat16
+    return None
+
+
 def _configure_cpu() -> None:
     """Use every core for torch's intra-op threads (torch defaults to physical cores only)."""
     torch.set_num_threads(os.cpu_count() or 1)
@@ -72,6 +83,7 @@ class Tracker:
         offline: bool = False,
         optimize: bool = True,
         progress: bool = True,
+        precision: str = "auto",
     ) -> Tracker:
         """Load a registry model (``auto`` = the device's default) or ``weights``, a local
         Hugging Face-format folder. Random test models are built, never downloaded."""
@@ -93,11 +105,24 @@ class Tracker:
         else:
             model = _load_model(registry.resolve_weights(name, offline=offline, progress=progress))
             label = name
-        return cls.from_model(model, name=label, device=dev, optimize=optimize, random_weights=registry.is_random(name) and weights is None)
+        return cls.from_model(
+            model,
+            name=label,
+            device=dev,
+            optimize=optimize,
+            random_weights=registry.is_random(name) and weights is None,
+            precision=precision,
+        )
 
     @classmethod
     def from_model(
-        cls, model, name: str, device: torch.device | str = "cpu", optimize: bool = True, random_weights: bool = False
+        cls,
+        model,
+        name: str,
+        device: torch.device | str = "cpu",
+        optimize: bool = True,
+        random_weights: bool = False,
+        precision: str = "auto",
     ) -> Tracker:
         """Wrap an already-built transformers model (tests, benches, custom checkpoints)."""
         dev = torch.device(device)
@@ -105,7 +130,10 @@ class Tracker:
         applied = optimize_for_inference(model) if optimize else []
         if random_weights:
             log.warning("rotokit: tracking with RANDOM weights (%s): masks are meaningless", name)
-        return cls(HFBackend(model, name, dev), name, dev, random_weights, applied)
+        autocast = pick_precision(precision, dev)
+        if autocast is not None:
+            applied.append(f"{dev.type} autocast {str(autocast).removeprefix('torch.')}")
+        return cls(HFBackend(model, name, dev, autocast), name, dev, random_weights, applied)
 
     @property
     def image_size(self) -> int:
