@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
-from typing import Self, cast
+from typing import Any, Self, cast
 
 import av
 import av.error
@@ -92,9 +92,6 @@ _AUDIO_COPY: dict[str, frozenset[str]] = {
     "webm": frozenset({"opus", "vorbis"}),
 }
 _AUDIO_TRANSCODE = {"mp4": "aac", "mov": "aac", "matroska": "libopus", "webm": "libopus"}
-
-# Mux audio this far ahead of the video so the muxer interleaves without buffering much.
-_AUDIO_LEAD_S = 0.5
 
 
 class VideoWriter:
@@ -295,7 +292,9 @@ class VideoWriter:
         self._prev_pts, self._last_pts = self._last_pts, pts
         self.frames_written += 1
         if self._audio is not None:
-            self._audio.mux_until(float(pts * self.source.time_base) + _AUDIO_LEAD_S)
+            # Audio up to the current frame only: the video's end is known at commit, and the
+            # muxer's interleaving queue absorbs the small lag.
+            self._audio.mux_until(float(pts * self.source.time_base))
 
     def _mux_video(self, packets: list[av.Packet], flush: bool = False) -> None:
         """Mux with each packet's true duration (the gap to the next pts), so the last frame of
@@ -415,6 +414,19 @@ def _rescale(value: int, src: Fraction, dst: Fraction) -> int:
     return math.floor(x + Fraction(1, 2))
 
 
+def _drop_leading_samples(fr: av.AudioFrame, n: int) -> av.AudioFrame:
+    """A copy of audio frame ``fr`` without its first ``n`` samples, starting at pts 0."""
+    a: Any = fr.to_ndarray()  # planar: channels × samples; packed: 1 × (samples·channels)
+    a = a[:, n:] if fr.format.is_planar else a[:, n * len(fr.layout.channels) :]
+    out = av.AudioFrame.from_ndarray(
+        np.ascontiguousarray(a), format=fr.format.name, layout=fr.layout.name
+    )
+    out.sample_rate = fr.sample_rate
+    out.time_base = fr.time_base
+    out.pts = 0
+    return out
+
+
 def _unlink(path: Path) -> None:
     try:
         path.unlink()
@@ -479,8 +491,8 @@ class _AudioMux:
         self._offset = offset_s
         if not self._routes:
             return
-        if offset_s > 0:
-            self._in.seek(int(offset_s / av.time_base), backward=True)
+        if offset_s > 1.0:  # partial render: start near it (1 s early, for the pre-roll packet)
+            self._in.seek(int((offset_s - 1.0) * av.time_base), backward=True)
         self._packets = self._in.demux(*[self._in.streams[i] for i in self._routes])
 
     def mux_until(self, until_s: float) -> None:
@@ -530,9 +542,20 @@ class _AudioMux:
         except av.error.InvalidDataError:
             return  # a corrupt audio packet is dropped, as players do
         for fr in frames:
-            if fr.pts is not None:
-                fr.pts -= shift
-            self._out.mux(ostream.encode(fr))
+            self._encode(ostream, fr, shift)
+
+    def _encode(self, ostream: av.audio.stream.AudioStream, fr: av.AudioFrame, shift: int) -> None:
+        """Encode a decoded frame moved by ``shift`` (in its time base). Samples that would
+        land before 0 are cut: encoders restart their clock at the first frame, so a frame
+        starting early would drag all later audio late by that much."""
+        if fr.pts is not None and fr.time_base is not None:
+            fr.pts -= shift
+            if fr.pts < 0:
+                cut = round(-fr.pts * fr.time_base * fr.sample_rate)
+                if cut >= fr.samples:
+                    return
+                fr = _drop_leading_samples(fr, cut)
+        self._out.mux(ostream.encode(fr))
 
     def finish(self, end_s: float) -> None:
         """Mux the remaining audio that starts before the video's end, flush encoders."""
@@ -546,8 +569,9 @@ class _AudioMux:
                 if fr.pts is not None and fr.time_base is not None:
                     if fr.pts * fr.time_base >= end_s:
                         continue
-                    fr.pts -= round(shift_s / fr.time_base)
-                self._out.mux(ostream.encode(fr))
+                    self._encode(ostream, fr, round(shift_s / fr.time_base))
+                else:
+                    self._out.mux(ostream.encode(fr))
             self._out.mux(ostream.encode(None))
         self.close()
 

@@ -228,3 +228,24 @@ def test_output_path_problems_are_clear(tmp_path: Path) -> None:
     with pytest.raises(MediaError, match="output directory does not exist"):
         VideoWriter(tmp_path / "missing" / "out.mp4", source=info)
     assert _leftovers(tmp_path) == ["taken.mp4"]
+
+
+@pytest.mark.parametrize("ext, codec", [(".mp4", "h264"), (".webm", "vp9")])
+def test_partial_render_starts_at_zero_with_audio_in_sync(
+    ext: str, codec: str, tmp_path: Path
+) -> None:
+    """Frames 30-71 of beeps_audio (1.25 s to 3.0 s): video and audio both start at 0, the
+    beeps that were at 1.25, 1.75, 2.25, 2.75 s are now at 0, 0.5, 1.0, 1.5 s, and audio
+    stops with the video (the 3.25 s beep is gone)."""
+    src = clip_path("beeps_audio.mp4")
+    out = tmp_path / f"part{ext}"
+    with FrameSource(src) as fs:
+        info = dataclasses.replace(fs.info, width=160, height=90)
+        with VideoWriter(out, source=info, codec=codec, audio_from=src) as w:
+            for f in fs.iter_frames(30, 72):
+                w.write(cv2.resize(f.rgb, (160, 90), interpolation=cv2.INTER_AREA), f.pts)
+    result = probe(out)
+    assert result.frame_count == 42 and result.start_pts == 0
+    assert result.duration == pytest.approx(1.75, abs=1 / 24)
+    assert result.audio[0].duration == pytest.approx(1.75, abs=0.03)  # whole packets
+    assert beep_onsets(out) == pytest.approx([0.0, 0.5, 1.0, 1.5], abs=0.005)
