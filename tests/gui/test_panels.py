@@ -42,3 +42,19 @@ def test_emoji_picker_grid(qtbot):
     assert len(buttons) == len(emoji) > 20
     buttons[3].click()
     assert dlg.chosen == emoji[3].char
+
+
+def test_model_dialog_explains_missing_weights(qtbot, monkeypatch, tmp_path):
+    """A model without weights says how to get them; random test models say they are for tests."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    from app.gui.model_dialog import ModelDialog
+    from app.gui.workers import JobRunner
+
+    runner = JobRunner()
+    dlg = ModelDialog(runner, "sam2.1-tiny", "cpu")
+    qtbot.addWidget(dlg)
+    assert dlg.model_name == "sam2.1-tiny" and dlg.device == "cpu"
+    assert "rotokit models download sam2.1-tiny" in dlg.info.text() and dlg.download.isEnabled()
+    dlg.model_box.setCurrentIndex(dlg.model_box.findData("test-random-micro"))
+    assert "random weights" in dlg.info.text() and not dlg.download.isEnabled()
