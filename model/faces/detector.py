@@ -145,7 +145,7 @@ class FaceDetector:
         for region in regions:
             x0, y0, x1, y1 = (float(v) for v in region)
             side = max(x1 - x0, y1 - y0) * (1 + 2 * context)
-            side = int(math.ceil(max(side, 96) / 64) * 64)
+            side = int(math.ceil(max(side, 96) / 32) * 32)
             if side > min(height, width) or len(regions) * side * side > 0.5 * height * width:
                 return self.detect(rgb)  # crops that big save little
             cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
@@ -178,6 +178,7 @@ class FaceDetector:
         all_scores = np.concatenate(scores)
         all_marks = np.concatenate(marks)
         keep = _nms(all_boxes, all_scores, self.threshold, self.nms_threshold)
+        keep = _drop_nested(all_boxes, keep)
         found = [
             FaceDetection(
                 box=tuple(float(v) for v in all_boxes[i]),  # type: ignore[arg-type]
@@ -295,6 +296,20 @@ def _decode(
     marks[:, 0::2] = lm[:, 1::2] * box_w[:, None] + (cx - box_w / 2)[:, None]
     marks[:, 1::2] = lm[:, 0::2] * box_h[:, None] + (cy - box_h / 2)[:, None]
     return boxes, hm[ys, xs].astype(np.float32), marks.astype(np.float32)
+
+
+def _drop_nested(boxes: np.ndarray, keep: list[int]) -> list[int]:
+    """Drop a box whose centre lies inside a higher-scoring kept box (``keep`` is score-ordered).
+
+    Faces do not nest: such a box is the same face seen again (chin and neck in a crop, a
+    half-face at a tile edge) that IoU-based NMS lets through because the boxes differ in size.
+    """
+    out: list[int] = []
+    for i in keep:
+        cx, cy = (boxes[i, 0] + boxes[i, 2]) / 2, (boxes[i, 1] + boxes[i, 3]) / 2
+        if not any(boxes[j, 0] <= cx <= boxes[j, 2] and boxes[j, 1] <= cy <= boxes[j, 3] for j in out):
+            out.append(i)
+    return out
 
 
 def _nms(boxes: np.ndarray, scores: np.ndarray, score_threshold: float, iou: float) -> list[int]:
