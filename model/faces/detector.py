@@ -137,7 +137,7 @@ class FaceDetector:
         Why: between full-frame passes, a face that is already being tracked moves little, so
         looking again only around it costs a fraction of a full frame (a 40 px face in a 640×360
         frame: a 128 px crop, 1/14 of the pixels). ``context`` is the margin around each region,
-        in region sizes, on each side. Crops are squares whose side is a multiple of 64, so the
+        in region sizes, on each side. Crops are squares whose side is a multiple of 32, so the
         set of network input shapes (one net each) stays small.
         """
         height, width = rgb.shape[:2]
