@@ -126,8 +126,7 @@ class EffectsPanel(QWidget):
         self.list.blockSignals(True)
         self.list.clear()
         for e in self._stack():
-            extras = ", ".join(f"{k}={v}" for k, v in e.items() if k != "type")
-            self.list.addItem(f"{e.get('type')}  {extras}".strip())
+            self.list.addItem(_describe(e))
         self.list.blockSignals(False)
         if self.list.count():
             self.list.setCurrentRow(min(max(row, 0), self.list.count() - 1))
@@ -144,8 +143,7 @@ class EffectsPanel(QWidget):
                     row = self.list.currentRow()
                     stack = self._stack()
                     if 0 <= row < len(stack) and self.list.item(row) is not None:
-                        e = stack[row]
-                        self.list.item(row).setText(f"{e.get('type')}  " + ", ".join(f"{k}={v}" for k, v in e.items() if k != "type"))
+                        self.list.item(row).setText(_describe(stack[row]))
                 else:
                     self._refresh_list()
 
@@ -264,3 +262,18 @@ class EffectsPanel(QWidget):
 
         b.clicked.connect(pick)
         return b
+
+
+def _describe(effect: dict[str, Any]) -> str:
+    """One list line: type and the parameters set (emoji by name: fonts may lack the glyph)."""
+    parts = []
+    for k, v in effect.items():
+        if k == "type":
+            continue
+        if k == "emoji":
+            from effects.emoji import list_emoji
+
+            names = {e.char: e.name for e in list_emoji()}
+            v = names.get(str(v), names.get(str(v).replace("\ufe0f", ""), v))
+        parts.append(f"{k}={v}")
+    return f"{effect.get('type')}  {', '.join(parts)}".strip()
