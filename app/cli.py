@@ -136,6 +136,7 @@ def cmd_render(args: argparse.Namespace) -> int:
             preset=args.preset,
             model=args.model,
             offline=args.offline,
+            frame_range=args.range,
             on_progress=bar,
             log=lambda m: _say(args, m),
         )
@@ -283,6 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--codec", default="h264", choices=["h264", "hevc", "vp9", "prores", "ffv1"])
     p.add_argument("--crf", type=int, help="quality (lower is better); codec default if omitted")
     p.add_argument("--preset", help="encoder speed preset, e.g. veryfast, medium, slow")
+    p.add_argument("--range", type=_parse_range, metavar="START:END",
+                   help="render only these frames (END exclusive); audio is cut to match")
     _add_model_args(p)
 
     p = add("anonymize", cmd_anonymize, "find every face offline, track it and hide it; also "

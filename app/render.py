@@ -70,11 +70,16 @@ def render(
     model: str | None = "auto",
     offline: bool = False,
     keep_audio: bool = True,
+    frame_range: tuple[int, int] | None = None,
     on_progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
     log: LogFn | None = None,
 ) -> RenderResult:
-    """Write the edited video to `output`; track first where masks are missing or stale."""
+    """Write the edited video to `output`; track first where masks are missing or stale.
+
+    `frame_range` ([start, end), end -1 = last frame) renders part of the clip: the output
+    starts at time 0 and the audio is cut to the same span.
+    """
     started = time.perf_counter()
     output = Path(output)
     if project.path is None:
@@ -98,11 +103,16 @@ def render(
     keep_alpha = codec in ALPHA_CODECS
     with FrameSource(project.video_path) as frames, \
             MaskStore(masks_path_for(project.path), readonly=True) as store:
-        total = len(frames)
+        start, stop = frame_range or (0, len(frames))
+        stop = len(frames) if stop == -1 else min(stop, len(frames))
+        if not 0 <= start < stop:
+            raise ExportError(f"{output}: frame range {start}:{stop} is outside the clip "
+                              f"(0:{len(frames)})")
+        total = stop - start
         audio_from = project.video_path if keep_audio else None
         with VideoWriter(output, source=frames.info, codec=codec, crf=crf, preset=preset,
                          audio_from=audio_from, alpha=keep_alpha) as writer:
-            for frame in frames.iter_frames():
+            for frame in frames.iter_frames(start, stop):
                 if cancel is not None and cancel.is_set():
                     raise Cancelled(f"render of {output} stopped; no output was written")
                 masks = store.frame_masks(frame.index)
@@ -111,6 +121,6 @@ def render(
                     out = _flatten_alpha(out)
                 writer.write(out, frame.pts)
                 if on_progress:
-                    on_progress(frame.index + 1, total)
+                    on_progress(frame.index + 1 - start, total)
     return RenderResult(output=output, frames=total, seconds=time.perf_counter() - started,
                         tracked=tracked)

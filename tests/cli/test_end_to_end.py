@@ -185,3 +185,19 @@ def test_export_coco_reads_back_with_pycocotools(tracked_project, tmp_path):
             assert np.array_equal(decoded, expected)
             checked += 1
     assert checked > 0
+
+
+def test_render_range_cuts_video_and_audio_together(tracked_project, tmp_path):
+    """Frames 24–71 (1.0 s – 3.0 s): 48 frames from t=0, the beeps moved 1 s earlier."""
+    out = tmp_path / "part.mp4"
+    assert main(["render", str(tracked_project), "-o", str(out), "--range", "24:72", "-q"]) == 0
+    times = _video_times(out)
+    assert len(times) == 48
+    assert abs(times[0]) < 1e-6
+    samples, rate, _ = _audio(out)
+    assert abs(len(samples) / rate - 2.0) <= 2 * AUDIO_FRAME
+    src_onsets = [t - 1.0 for t in _beep_onsets(tracked_project.parent / "beeps_audio.mp4")
+                  if 1.0 <= t < 3.0]
+    out_onsets = _beep_onsets(out)
+    assert len(out_onsets) == len(src_onsets) == 4
+    assert max(abs(a - b) for a, b in zip(src_onsets, out_onsets)) < 0.005
