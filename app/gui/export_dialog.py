@@ -91,11 +91,12 @@ class ExportDialog(QDialog):
             box.setRange(0, frame_count)
             box.setValue(v)
         rng = QHBoxLayout()
+        rng.addWidget(QLabel("Frames"))
         rng.addWidget(self.range_lo)
         rng.addWidget(QLabel("to (exclusive)"))
         rng.addWidget(self.range_hi)
+        rng.addStretch(1)
         df.addRow("Format", self.fmt)
-        df.addRow("Frames", rng)
         df.addRow("Output folder", self._with_browse(self.data_out, folder=True))
         self.tabs.addTab(data, "Dataset")
         self.progress = QProgressBar()
@@ -114,6 +115,7 @@ class ExportDialog(QDialog):
         buttons.addWidget(self.cancel)
         lay = QVBoxLayout(self)
         lay.addWidget(self.tabs)
+        lay.addLayout(rng)  # one range for both tabs: video renders cut their audio to match
         lay.addWidget(self.progress)
         lay.addWidget(self.result)
         lay.addLayout(buttons)
@@ -140,7 +142,8 @@ class ExportDialog(QDialog):
     def request(self) -> ExportRequest:
         if self.tabs.currentIndex() == 0:
             return ExportRequest("video", Path(self.video_out.text()).expanduser(), codec=self.codec.currentText(),
-                                 crf=self.crf.value() or None, preset=self.preset.currentData())
+                                 crf=self.crf.value() or None, preset=self.preset.currentData(),
+                                 frame_range=(self.range_lo.value(), self.range_hi.value()))
         return ExportRequest("dataset", Path(self.data_out.text()).expanduser(), fmt=self.fmt.currentText(),
                              frame_range=(self.range_lo.value(), self.range_hi.value()))
 

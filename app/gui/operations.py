@@ -117,7 +117,8 @@ def start_export(*, document: EditorDocument, runner: JobRunner, request: Export
 
             result = render(project, request.output, codec=request.codec, crf=request.crf,
                             preset=request.preset, model=model, offline=True,
-                            on_progress=progress, cancel=cancel)
+                            frame_range=request.frame_range, on_progress=progress,
+                            cancel=cancel)
             yield result.summary()
         else:
             from app.export import export_dataset

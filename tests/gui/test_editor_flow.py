@@ -91,7 +91,8 @@ def test_click_track_stop_undo_effect_export(qtbot, make_window, clip, errors, t
     assert ed.presenter.preview_effects and w.viewer.image() != masks_view
     assert not errors, errors
 
-    # export the video: the file exists, has every frame and keeps the audio
+    # export the video: the file exists, has the frames of the in/out range (the dialog's
+    # default range) and keeps the audio, cut to the same span
     assert ed.save(tmp_path / "dog.rotokit")
     dialog = w.export_flow.open()
     out = tmp_path / "dog_edited.mp4"
@@ -102,8 +103,10 @@ def test_click_track_stop_undo_effect_export(qtbot, make_window, clip, errors, t
     assert str(out) in dialog.result.text()
     with av.open(str(out)) as c:
         assert c.streams.audio, "audio was dropped"
+        audio_seconds = float(c.streams.audio[0].duration * c.streams.audio[0].time_base)
         frames = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
-    assert len(frames) == 90
+    assert len(frames) == RANGE[1] - RANGE[0]
+    assert abs(audio_seconds - len(frames) * 1001 / 30000) < 0.05
     with av.open(str(clip)) as c:
         first = next(c.decode(video=0)).to_ndarray(format="rgb24")
     assert np.abs(frames[0].astype(int) - first.astype(int)).mean() > 2  # pixelated, not a copy
