@@ -294,7 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--effect", default="blur", choices=["blur", "pixelate", "solid", "emoji"])
     p.add_argument("--threshold", type=float, default=None,
-                   help="face detector score threshold (default 0.4)")
+                   help="face detector score threshold, 0–1 (default 0.5; lower finds more faces)")
     p.add_argument("--keep-audio", dest="keep_audio", action="store_true", default=True,
                    help="copy the audio (default)")
     p.add_argument("--no-audio", dest="keep_audio", action="store_false",
