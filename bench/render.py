@@ -9,7 +9,7 @@ the dog's box region) because this measures the render, not the tracker.
 
 P3 pipeline: background pixelate + one emoji + one blurred face, libx264 preset veryfast
 crf 20 — against a plain PyAV decode→encode loop with the same encoder settings, written inline
-here, in the same run. Memory: each render runs in its own process, which reports its peak RSS.
+here, in the same run. Memory: each render runs in its own process, which reports its own peak RSS (VmHWM).
 """
 
 from __future__ import annotations
@@ -101,6 +101,15 @@ def make_project(folder: Path, clip: Path) -> Path:
     return project.path
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak RSS (VmHWM). Not ru_maxrss: Linux carries that across exec from
+    the forking parent, so a child started by a big parent would report the parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child_render(project_path: str, out: str) -> None:
     from app.project import load_project
     from app.render import render
@@ -108,7 +117,7 @@ def child_render(project_path: str, out: str) -> None:
     t0 = time.perf_counter()
     result = render(load_project(project_path), out, **ENCODER)
     dt = time.perf_counter() - t0
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     print(json.dumps({"seconds": dt, "frames": result.frames, "peak_rss_mb": peak_mb}))
 
 
@@ -140,7 +149,7 @@ def child_plain(clip: str, out: str) -> None:
         for p in vout.encode():
             dst.mux(p)
     dt = time.perf_counter() - t0
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     print(json.dumps({"seconds": dt, "frames": n, "peak_rss_mb": peak_mb}))
 
 
