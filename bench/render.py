@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,7 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from bench._rss import peak_rss_mb  # noqa: E402
 MEDIA = Path(os.environ.get("ROTOKIT_MEDIA", REPO.parent / "shared" / "media"))
 W, H = 1920, 1080
 ENCODER = {"codec": "h264", "crf": 20, "preset": "veryfast"}
@@ -99,15 +99,6 @@ def make_project(folder: Path, clip: Path) -> Path:
         for obj in project.objects:
             store.set_prompts_hash(obj.id, prompts_hash(obj))
     return project.path
-
-
-def peak_rss_mb() -> float:
-    """This process's own peak RSS (VmHWM). Not ru_maxrss: Linux carries that across exec from
-    the forking parent, so a child started by a big parent would report the parent's peak."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def child_render(project_path: str, out: str) -> None:

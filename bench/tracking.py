@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench._rss import peak_rss_mb  # noqa: E402
 from model.testmodels import build_random_model  # noqa: E402
 from model.tracking import Tracker, TrackingSession  # noqa: E402
 from model.tracking.hf_backend import _classes  # noqa: E402
@@ -196,7 +196,7 @@ def _p2_child(frames: int, model: str) -> None:
         session.add_box(0, 1, [x * 3 for x in DOG_BOX])
         count = sum(1 for _ in session.propagate())
     assert count == frames
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     print(f"{peak_mb:.1f} {time.perf_counter() - t0:.1f}")
 
 
