@@ -72,8 +72,13 @@ def encode_rle(mask: np.ndarray) -> tuple[bytes, int, int]:
 
 
 def decode_rle(counts: bytes, height: int, width: int) -> np.ndarray:
-    """H×W bool mask from COCO RLE counts."""
-    return mask_utils.decode({"size": [height, width], "counts": counts}).astype(bool)
+    """H×W bool mask from COCO RLE counts, C-contiguous.
+
+    pycocotools decodes column-major; effects and OpenCV want rows, so transpose once here
+    (a bool view of the contiguous copy) rather than in every effect that touches the mask.
+    """
+    decoded = mask_utils.decode({"size": [height, width], "counts": counts})
+    return np.ascontiguousarray(decoded).view(bool)
 
 
 def mask_bbox(mask: np.ndarray) -> tuple[int, int, int, int] | None:
