@@ -164,18 +164,12 @@ def cmd_anonymize(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from app.export import export_dataset
     from app.project import MaskStore, load_project, masks_path_for
+    from app.tracking_job import track_stale
 
     project = load_project(args.project)
-    with MaskStore(masks_path_for(args.project)) as store:
-        stale = store.stale_objects(project)
-    if stale:
-        from app.tracking_job import track_project
-
-        _say(args, "masks missing or stale for "
-             + ", ".join(project.object(i).name for i in stale) + ": tracking first")
-        with ProgressBar("tracking", args.quiet) as bar:
-            track_project(project, model=args.model, offline=args.offline, only=stale,
-                          on_progress=bar, log=lambda m: _say(args, m))
+    with ProgressBar("tracking", args.quiet) as bar:
+        track_stale(project, model=args.model, offline=args.offline, on_progress=bar,
+                    log=lambda m: _say(args, m))
     with MaskStore(masks_path_for(args.project), readonly=True) as store, \
             ProgressBar(f"export {args.format}", args.quiet) as bar:
         out = export_dataset(project, store, args.format, args.output, frame_range=args.range,

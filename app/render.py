@@ -18,6 +18,7 @@ import numpy as np
 from app.errors import Cancelled, ExportError
 from app.media import FrameSource, VideoWriter
 from app.project import MaskStore, Project, check_video, masks_path_for
+from app.tracking_job import track_stale
 
 __all__ = ["RenderResult", "render", "build_compositor", "ALPHA_CODECS"]
 
@@ -87,18 +88,8 @@ def render(
     check_video(project)
     compositor = build_compositor(project)  # validate effects before any slow work
 
-    tracked: list[int] = []
-    with MaskStore(masks_path_for(project.path)) as store:
-        stale = store.stale_objects(project)
-    if stale:
-        from app.tracking_job import track_project
-
-        names = ", ".join(project.object(i).name for i in stale)
-        if log:
-            log(f"masks missing or stale for {names}: tracking first")
-        track_project(project, model=model, offline=offline, only=stale, cancel=cancel,
-                      on_progress=on_progress, log=log)
-        tracked = stale
+    tracked = track_stale(project, model=model, offline=offline, on_progress=on_progress,
+                          cancel=cancel, log=log)
 
     keep_alpha = codec in ALPHA_CODECS
     with FrameSource(project.video_path) as frames, \

@@ -24,7 +24,7 @@ from app.project import (
     prompts_hash,
 )
 
-__all__ = ["TrackResult", "track_project", "feed_prompts", "DEFAULT_TEST_MODEL"]
+__all__ = ["TrackResult", "track_project", "track_stale", "feed_prompts", "DEFAULT_TEST_MODEL"]
 
 ProgressFn = Callable[[int, int], None]
 LogFn = Callable[[str], None]
@@ -144,3 +144,29 @@ def track_project(
     return TrackResult(model=tracker.name, frames=total, objects=ids,
                        seconds=time.perf_counter() - started)
 
+
+def track_stale(
+    project: Project,
+    *,
+    model: str | None = "auto",
+    offline: bool = False,
+    on_progress: ProgressFn | None = None,
+    cancel: threading.Event | None = None,
+    log: LogFn | None = None,
+) -> list[int]:
+    """Track the objects whose masks are missing or were computed from other prompts.
+
+    What `render` and `export` do before reading masks, so a user never gets output from
+    masks that no longer match the prompts. Returns the ids that were tracked.
+    """
+    if project.path is None:
+        raise ProjectError("save the project first: its masks live beside it")
+    with MaskStore(masks_path_for(project.path)) as store:
+        stale = store.stale_objects(project)
+    if stale:
+        if log:
+            names = ", ".join(project.object(i).name for i in stale)
+            log(f"masks missing or stale for {names}: tracking first")
+        track_project(project, model=model, offline=offline, only=stale, cancel=cancel,
+                      on_progress=on_progress, log=log)
+    return stale
