@@ -18,7 +18,7 @@ import pytest
 
 from app.cli import main
 from app.project import MaskStore, load_project, masks_path_for
-from conftest import clip_path
+from tests.shared_media import clip_path
 
 AUDIO_FRAME = 1024 / 48000  # one AAC frame at 48 kHz
 

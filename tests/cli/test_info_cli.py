@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from conftest import CLIPS, clip_path
+from tests.shared_media import CLIPS, clip_path
 
 EXPECTED = {  # from ../shared/media/README.md (ffprobe -count_frames)
     "people_audio.mp4": dict(width=640, height=360, frame_count=96, rotation=0),

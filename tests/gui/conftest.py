@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import clip_path
+from tests.shared_media import clip_path
 
 pytest.importorskip("pytestqt")
 

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 from pathlib import Path
 
 import av
 import numpy as np
 
-# tests/conftest.py is the single place that knows where the shared clips are; load it under
-# its own name (several test folders have a conftest.py, so ``import conftest`` is ambiguous).
-_spec = importlib.util.spec_from_file_location(
-    "rotokit_tests_root_conftest", Path(__file__).resolve().parents[1] / "conftest.py"
-)
-assert _spec is not None and _spec.loader is not None
-_root = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_root)
-CLIPS: list[str] = _root.CLIPS
-MEDIA: Path = _root.MEDIA
-clip_path = _root.clip_path
+from tests.shared_media import CLIPS, MEDIA, clip_path  # noqa: F401  (re-exported)
 
 
 def audio_packets(path: Path, stream_index: int = 0) -> list[bytes]:
