@@ -18,6 +18,7 @@ import numpy as np
 from app.errors import Cancelled, ExportError
 from app.media import FrameSource, VideoWriter
 from app.project import MaskStore, Project, check_video, masks_path_for
+from app.project.document import effect_with_project_paths
 from app.tracking_job import track_stale
 
 __all__ = ["RenderResult", "render", "build_compositor", "ALPHA_CODECS"]
@@ -47,11 +48,14 @@ def build_compositor(project: Project) -> object:
     """The effects compositor for a project's current effect stacks (validated)."""
     from effects import Compositor, ObjectLayer, parse_effect
 
-    background = [parse_effect(e) for e in project.background_effects]
-    layers = [
-        ObjectLayer(obj.id, [parse_effect(e) for e in obj.effects], visible=obj.visible)
-        for obj in project.objects
-    ]
+    base = project.path.parent if project.path is not None else None
+
+    def parse(effect: dict) -> object:
+        return parse_effect(effect_with_project_paths(effect, base))
+
+    background = [parse(e) for e in project.background_effects]
+    layers = [ObjectLayer(obj.id, [parse(e) for e in obj.effects], visible=obj.visible)
+              for obj in project.objects]
     return Compositor(background, layers)
 
 

@@ -206,7 +206,7 @@ class SetEffects(Command):
 
     def apply(self, project: Project) -> Command:
         where = "background.effects" if self.obj_id is None else f"object {self.obj_id} effects"
-        check_effects(self.effects, where)
+        check_effects(self.effects, where, project.path.parent if project.path else None)
         if self.obj_id is None:
             old = project.background_effects
             project.background_effects = copy.deepcopy(self.effects)

@@ -372,22 +372,45 @@ def _check_object_fields(obj: TrackedObject, where: str) -> None:
         raise _fail(f"{where}.visible", f"expected true or false, got {obj.visible!r}")
 
 
-def check_effects(effects: Any, where: str) -> list[dict[str, Any]]:
-    """Validate an effect stack (list of effect dicts); returns it unchanged."""
+def check_effects(effects: Any, where: str, base: Path | None = None) -> list[dict[str, Any]]:
+    """Validate an effect stack (list of effect dicts); returns it unchanged.
+
+    `base` is the project's folder: relative image paths in effects are relative to it.
+    """
     if not isinstance(effects, list):
         raise _fail(where, f"expected a list of effects, got {_type_name(effects)}")
     for i, eff in enumerate(effects):
-        _check_effect(eff, f"{where}[{i}]")
+        _check_effect(eff, f"{where}[{i}]", base)
     return effects
 
 
-def _check_effect(effect: Any, where: str) -> None:
+def effect_with_project_paths(effect: dict[str, Any], base: Path | None) -> dict[str, Any]:
+    """The effect with relative image paths (emoji PNG, replace image) made absolute against the
+    project folder, like its video, so a project folder can be moved; bundled emoji names and
+    absolute paths stay as they are."""
+    from effects import EFFECT_TYPES
+    from effects.catalog import all_params
+
+    spec = EFFECT_TYPES.get(effect.get("type"))  # type: ignore[arg-type]
+    if spec is None or base is None:
+        return effect
+    out = dict(effect)
+    for param in all_params(spec):
+        value = out.get(param.name)
+        if param.kind in ("path", "emoji") and isinstance(value, str) and value:
+            path = Path(value).expanduser()
+            if not path.is_absolute() and (base / path).is_file():
+                out[param.name] = str(base / path)
+    return out
+
+
+def _check_effect(effect: Any, where: str, base: Path | None = None) -> None:
     if not isinstance(effect, dict):
         raise _fail(where, f"expected an effect object like {{\"type\": \"blur\"}}, got {_type_name(effect)}")
     if not isinstance(effect.get("type"), str) or not effect["type"]:
         raise _fail(f"{where}.type", f"expected an effect type name, got {effect.get('type')!r}")
     try:
-        parse_effect(effect)  # the effects engine knows each type's parameters
+        parse_effect(effect_with_project_paths(effect, base))  # the engine knows each type
     except EffectError as exc:
         raise _fail(where, str(exc)) from None
 
@@ -450,14 +473,17 @@ def _parse_project(data: dict[str, Any], path: Path | None) -> Project:
     objects: list[TrackedObject] = []
     seen: dict[int, int] = {}
     for i, obj_data in enumerate(objects_data):
-        obj = _parse_object(obj_data, f"objects[{i}]", objects)
+        obj = _parse_object(obj_data, f"objects[{i}]", objects,
+                            path.parent if path is not None else None)
         if obj.id in seen:
             raise _fail(f"objects[{i}].id", f"duplicate id {obj.id} (also objects[{seen[obj.id]}])")
         seen[obj.id] = i
         objects.append(obj)
 
     background = _expect(data.get("background", {}), dict, "background")
-    background_effects = check_effects(copy.deepcopy(background.get("effects", [])), "background.effects")
+    base = path.parent if path is not None else None
+    background_effects = check_effects(copy.deepcopy(background.get("effects", [])),
+                                       "background.effects", base)
     background_extra = {k: v for k, v in background.items() if k != "effects"}
     extra = {k: v for k, v in data.items() if k not in _TOP_KEYS}
     return Project(
@@ -473,7 +499,8 @@ def _parse_project(data: dict[str, Any], path: Path | None) -> Project:
     )
 
 
-def _parse_object(data: Any, where: str, previous: list[TrackedObject]) -> TrackedObject:
+def _parse_object(data: Any, where: str, previous: list[TrackedObject],
+                  base: Path | None = None) -> TrackedObject:
     data = _expect(data, dict, where)
     if "id" not in data:
         raise _fail(f"{where}.id", "missing (each object needs a unique integer id)")
@@ -490,7 +517,7 @@ def _parse_object(data: Any, where: str, previous: list[TrackedObject]) -> Track
     _check_object_fields(obj, where)
     prompts_data = _expect(data.get("prompts", []), list, f"{where}.prompts")
     obj.prompts = [_parse_prompt(p, f"{where}.prompts[{j}]") for j, p in enumerate(prompts_data)]
-    obj.effects = check_effects(copy.deepcopy(data.get("effects", [])), f"{where}.effects")
+    obj.effects = check_effects(copy.deepcopy(data.get("effects", [])), f"{where}.effects", base)
     obj.extra = copy.deepcopy({k: v for k, v in data.items() if k not in _OBJECT_KEYS})
     return obj
 
