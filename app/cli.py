@@ -217,10 +217,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_can_open_window() -> None:
+    """Fail in one line where Qt would abort the process: no desktop session on Linux."""
+    import os
+
+    from app.errors import RotokitError
+
+    if sys.platform.startswith("linux") and not any(
+            os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+        raise RotokitError("no display to open the editor on (DISPLAY and WAYLAND_DISPLAY are "
+                           "unset); the command-line tools work without one: rotokit --help")
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
+    if args.path is not None and not Path(args.path).exists():
+        from app.errors import RotokitError
+
+        raise RotokitError(f"{args.path}: no such file")
+    _check_can_open_window()
     from app.gui import run
 
-    return run(args.path)
+    return run(args.path, model=args.model, device=args.device)
 
 
 # --- parser -----------------------------------------------------------------------------
@@ -322,8 +339,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="tracking model (default: the CPU default when its weights are cached, "
                         "else the random test model, said loudly)")
 
-    p = add("gui", cmd_gui, "open the editor")
-    p.add_argument("path", nargs="?")
+    p = add("gui", cmd_gui, "open the editor (also: rotokit VIDEO|PROJECT)")
+    p.add_argument("path", nargs="?", help="a video or a .rotokit project")
+    p.add_argument("--model", default=None, help="tracking model (default: the saved choice)")
+    p.add_argument("--device", default=None, choices=["auto", "cpu", "cuda", "mps"])
     return parser
 
 
