@@ -8,8 +8,9 @@ Masks are written straight into the project's mask store (a moving ellipse for t
 the dog's box region) because this measures the render, not the tracker.
 
 P3 pipeline: background pixelate + one emoji + one blurred face, libx264 preset veryfast
-crf 20 — against a plain PyAV decode→encode loop with the same encoder settings, written inline
-here, in the same run. Memory: each render runs in its own process, which reports its own peak RSS (VmHWM).
+crf 20 — against two plain PyAV decode→encode loops with the same encoder settings, written
+inline here and run in the same run: one that takes every frame through RGB (as any pixel edit
+must) and one that hands decoded YUV frames straight to the encoder. Memory: each render runs in its own process, which reports its own peak RSS (VmHWM).
 """
 
 from __future__ import annotations
@@ -112,8 +113,11 @@ def child_render(project_path: str, out: str) -> None:
     print(json.dumps({"seconds": dt, "frames": result.frames, "peak_rss_mb": peak_mb}))
 
 
-def child_plain(clip: str, out: str) -> None:
-    """The baseline: a plain PyAV decode→encode loop, same encoder settings, audio copied."""
+def child_plain(clip: str, out: str, via_rgb: bool = True) -> None:
+    """The baseline: a plain PyAV decode→encode loop, same encoder settings, audio copied.
+
+    `via_rgb` takes each frame to RGB and back, as any pixel edit must; without it the decoded
+    YUV frame goes straight to the encoder (the lower bound no editor reaches)."""
     t0 = time.perf_counter()
     with av.open(clip) as src, av.open(out, "w") as dst:
         vin, ain = src.streams.video[0], src.streams.audio[0]
@@ -131,9 +135,13 @@ def child_plain(clip: str, out: str) -> None:
                     dst.mux(packet)
                 continue
             for frame in packet.decode():
-                rgb = frame.to_ndarray(format="rgb24")
-                new = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-                new.pts, new.time_base = frame.pts, frame.time_base
+                if via_rgb:
+                    rgb = frame.to_ndarray(format="rgb24")
+                    new = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+                    new.pts, new.time_base = frame.pts, frame.time_base
+                else:
+                    new = frame
+                    new.pict_type = av.video.frame.PictureType.NONE
                 for p in vout.encode(new):
                     dst.mux(p)
                 n += 1
@@ -164,21 +172,24 @@ def main() -> None:
             make_clip(clip, seconds)
             project = make_project(folder, clip)
             plain = run_child("--plain", str(clip), str(folder / f"{label}_plain.mp4"))
+            yuv = run_child("--plain-yuv", str(clip), str(folder / f"{label}_yuv.mp4"))
             edited = run_child("--render", str(project), str(folder / f"{label}_render.mp4"))
-            rows[label] = (seconds, plain, edited)
+            rows[label] = (seconds, plain, yuv, edited)
         print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
               f"encoder libx264 {ENCODER['preset']} crf {ENCODER['crf']}; 1920x1080")
         print()
-        print("| clip | frames | plain decode→encode fps | rotokit render fps | time ratio (P3) "
-              "| peak RSS plain MB | peak RSS render MB |")
-        print("|---|---|---|---|---|---|---|")
-        for label, (seconds, plain, edited) in rows.items():
+        print("| clip | frames | plain via RGB fps | plain YUV fps | rotokit render fps "
+              "| P3 ratio vs via-RGB | P3 ratio vs YUV | peak RSS plain MB | peak RSS render MB |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for label, (seconds, plain, yuv, edited) in rows.items():
             print(f"| {seconds:g} s | {edited['frames']} | "
                   f"{plain['frames'] / plain['seconds']:.1f} | "
+                  f"{yuv['frames'] / yuv['seconds']:.1f} | "
                   f"{edited['frames'] / edited['seconds']:.1f} | "
                   f"{edited['seconds'] / plain['seconds']:.2f}× | "
+                  f"{edited['seconds'] / yuv['seconds']:.2f}× | "
                   f"{plain['peak_rss_mb']:.0f} | {edited['peak_rss_mb']:.0f} |")
-        ratio = rows["long"][2]["peak_rss_mb"] / rows["short"][2]["peak_rss_mb"]
+        ratio = rows["long"][3]["peak_rss_mb"] / rows["short"][3]["peak_rss_mb"]
         print()
         print(f"render peak RSS {args.long:g} s vs {args.short:g} s: {ratio:.2f}× "
               f"(target ≤ 1.25×)")
@@ -189,5 +200,7 @@ if __name__ == "__main__":
         child_render(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 4 and sys.argv[1] == "--plain":
         child_plain(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 4 and sys.argv[1] == "--plain-yuv":
+        child_plain(sys.argv[2], sys.argv[3], via_rgb=False)
     else:
         main()
