@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSpinBox,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -34,7 +33,7 @@ from PySide6.QtWidgets import (
 from app.gui.document import EditorDocument
 from app.gui.emoji_picker import pick_emoji
 from app.gui.objects_panel import BACKGROUND
-from app.gui.theme import icon
+from app.gui.theme import tool_button
 
 __all__ = ["EffectsPanel"]
 
@@ -53,11 +52,7 @@ class EffectsPanel(QWidget):
         self.type_box = QComboBox()
         self.type_box.setObjectName("effect_type")
         self.type_box.setToolTip("Effect to add")
-        add = QToolButton()
-        add.setObjectName("effect_add")
-        add.setIcon(icon("fa6s.plus"))
-        add.setToolTip("Add this effect to the stack")
-        add.clicked.connect(self._add)
+        add = tool_button("effect_add", "fa6s.plus", "Add this effect to the stack", self._add)
         row = QHBoxLayout()
         row.addWidget(self.type_box, 1)
         row.addWidget(add)
@@ -66,12 +61,7 @@ class EffectsPanel(QWidget):
             ("up", "fa6s.arrow-up", "Apply earlier", lambda: self._move(-1)),
             ("down", "fa6s.arrow-down", "Apply later", lambda: self._move(+1)),
         ):
-            b = QToolButton()
-            b.setObjectName(f"effect_{name}")
-            b.setIcon(icon(ico))
-            b.setToolTip(tip)
-            b.clicked.connect(slot)
-            row.addWidget(b)
+            row.addWidget(tool_button(f"effect_{name}", ico, tip, slot))
         self.form_host = QWidget()
         self.form = QFormLayout(self.form_host)
         scroll = QScrollArea()

@@ -10,10 +10,10 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
-from PySide6.QtWidgets import QColorDialog, QHBoxLayout, QListView, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QColorDialog, QHBoxLayout, QListView, QVBoxLayout, QWidget
 
 from app.gui.document import EditorDocument
-from app.gui.theme import icon
+from app.gui.theme import icon, tool_button
 
 __all__ = ["ObjectListModel", "ObjectsPanel", "BACKGROUND"]
 
@@ -126,12 +126,7 @@ class ObjectsPanel(QWidget):
             ("up", "fa6s.arrow-up", "Move up in the z-order (drawn on top)", lambda: self._move(+1)),
             ("down", "fa6s.arrow-down", "Move down in the z-order", lambda: self._move(-1)),
         ):
-            b = QToolButton()
-            b.setObjectName(f"objects_{name}")
-            b.setIcon(icon(ico))
-            b.setToolTip(tip)
-            b.clicked.connect(slot)
-            buttons.addWidget(b)
+            buttons.addWidget(tool_button(f"objects_{name}", ico, tip, slot))
         buttons.addStretch(1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtGui import QColor, QIcon, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QToolButton
 
 __all__ = ["apply_dark_theme", "icon", "OBJECT_COLOURS", "colour_for", "qcolor"]
 
@@ -45,6 +47,18 @@ def icon(name: str, color: str = "#d8d8d8") -> QIcon:
         return qta.icon(name, color=color)
     except Exception:  # noqa: BLE001 - a missing glyph must never break a toolbar
         return QIcon()
+
+
+def tool_button(name: str, icon_name: str, tip: str, slot: Callable[[], object], *,
+                checkable: bool = False) -> QToolButton:
+    """An icon button with an object name (tests find it), a tooltip naming its shortcut, a slot."""
+    button = QToolButton()
+    button.setObjectName(name)
+    button.setIcon(icon(icon_name))
+    button.setToolTip(tip)
+    button.setCheckable(checkable)
+    button.clicked.connect(slot)
+    return button
 
 
 def apply_dark_theme(app: QApplication) -> None:

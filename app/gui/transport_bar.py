@@ -8,7 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSpinBox, QToolButton, QWidget
 
-from app.gui.theme import icon
+from app.gui.theme import icon, tool_button
 from app.gui.timeline_widget import format_timecode
 
 __all__ = ["TransportBar"]
@@ -30,12 +30,7 @@ class TransportBar(QWidget):
         self.buttons: dict[str, QToolButton] = {}
 
         def button(name: str, ico: str, tip: str, slot, checkable: bool = False) -> QToolButton:
-            b = QToolButton()
-            b.setObjectName(name)
-            b.setIcon(icon(ico))
-            b.setToolTip(tip)
-            b.setCheckable(checkable)
-            b.clicked.connect(slot)
+            b = tool_button(name, ico, tip, slot, checkable=checkable)
             self.buttons[name] = b
             lay.addWidget(b)
             return b
