@@ -1,8 +1,7 @@
 """Track a project: every object's prompts → masks on every frame, written to the mask store.
 
-Shared by `rotokit track`, the render pipeline (when masks are missing or stale) and the demo.
-The GUI drives `TrackingSession` directly for click feedback, but uses the same prompt
-feeding (`feed_prompts`) so a project tracks the same way everywhere.
+Shared by `rotokit track`, the render and export pipelines (when masks are missing or stale)
+and the demo. The GUI drives its own long-lived `TrackingSession` for click feedback.
 """
 
 from __future__ import annotations
@@ -24,12 +23,10 @@ from app.project import (
     prompts_hash,
 )
 
-__all__ = ["TrackResult", "track_project", "track_stale", "feed_prompts", "DEFAULT_TEST_MODEL"]
+__all__ = ["TrackResult", "track_project", "track_stale", "feed_prompts"]
 
 ProgressFn = Callable[[int, int], None]
 LogFn = Callable[[str], None]
-
-DEFAULT_TEST_MODEL = "test-random-micro"
 
 
 @dataclass
