@@ -39,6 +39,7 @@ import av.error
 import numpy as np
 
 from app.errors import MediaError
+from app.media.colour import FAST_FORMATS, rgb_to_yuv_frame
 from app.media.probe import VideoInfo
 
 __all__ = ["CODECS", "CONTAINERS", "VideoWriter"]
@@ -275,12 +276,14 @@ class VideoWriter:
         if self.padded_size is not None:
             pw, ph = self.padded_size
             image = np.pad(image, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge")
-        frame = av.VideoFrame.from_ndarray(
-            np.ascontiguousarray(image), format="rgba" if channels == 4 else "rgb24"
-        )
-        if self._is_rgb_fmt:
+        image = np.ascontiguousarray(image)
+        if channels == 3 and self.pix_fmt in FAST_FORMATS:
+            frame = rgb_to_yuv_frame(image, self.pix_fmt)  # BT.709 limited, ≈ 4× swscale's speed
+        elif self._is_rgb_fmt:
+            frame = av.VideoFrame.from_ndarray(image, format="rgba" if channels == 4 else "rgb24")
             frame = frame.reformat(format=self.pix_fmt)
         else:
+            frame = av.VideoFrame.from_ndarray(image, format="rgba" if channels == 4 else "rgb24")
             frame = frame.reformat(
                 format=self.pix_fmt, dst_colorspace="ITU709", dst_color_range="MPEG"
             )
