@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import cv2
 import numpy as np
 from pycocotools import mask as mask_utils
 
@@ -29,7 +30,10 @@ from app.errors import ProjectError
 if TYPE_CHECKING:
     from app.project.document import Project
 
-__all__ = ["MaskStore", "STORE_VERSION", "masks_path_for", "encode_rle", "decode_rle", "mask_bbox"]
+__all__ = [
+    "MaskStore", "STORE_VERSION", "masks_path_for", "encode_rle", "decode_rle", "rle_counts",
+    "mask_bbox",
+]
 
 STORE_VERSION = 1
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -74,11 +78,52 @@ def encode_rle(mask: np.ndarray) -> tuple[bytes, int, int]:
 def decode_rle(counts: bytes, height: int, width: int) -> np.ndarray:
     """H×W bool mask from COCO RLE counts, C-contiguous.
 
-    pycocotools decodes column-major; effects and OpenCV want rows, so transpose once here
-    (a bool view of the contiguous copy) rather than in every effect that touches the mask.
+    Decodes only the columns the mask's pixels span into a zeroed frame: pycocotools writes all
+    H×W bytes column-major and the transpose to rows costs as much again (≈ 4 ms per 1080p
+    mask, twice per frame of a two-object render); an object covers a fraction of the frame.
     """
-    decoded = mask_utils.decode({"size": [height, width], "counts": counts})
-    return np.ascontiguousarray(decoded).view(bool)
+    runs = rle_counts(counts)
+    if int(runs.sum()) != height * width:
+        raise ValueError(f"RLE counts cover {int(runs.sum())} pixels, not {height}×{width}")
+    out = np.zeros((height, width), np.uint8)
+    ends = np.cumsum(runs)
+    starts = ends - runs
+    ones = slice(1, None, 2)  # runs alternate 0, 1, 0, … starting with zeros
+    on_starts, on_ends = starts[ones], ends[ones]
+    filled = on_ends > on_starts
+    if not filled.any():
+        return out.view(bool)
+    x0 = int(on_starts[filled][0]) // height
+    x1 = (int(on_ends[filled][-1]) - 1) // height + 1
+    lo, hi = x0 * height, x1 * height  # column-major span of columns x0..x1
+    keep = (ends > lo) & (starts < hi)
+    values = (np.arange(len(runs)) % 2).astype(np.uint8)[keep]
+    lengths = np.minimum(ends[keep], hi) - np.maximum(starts[keep], lo)
+    columns = np.repeat(values, lengths).reshape(x1 - x0, height)
+    out[:, x0:x1] = cv2.transpose(columns)
+    return out.view(bool)
+
+
+def rle_counts(counts: bytes) -> np.ndarray:
+    """Run lengths of a COCO compressed RLE string (pycocotools' ``rleFrString``, vectorised).
+
+    Each count is little-endian 5-bit groups, ``chr(48 + group)``, bit 0x20 = more groups
+    follow, bit 0x10 of the last group = negative; from the fourth count on, each is stored as
+    the difference to the count two before it.
+    """
+    c = np.frombuffer(counts, np.uint8).astype(np.int64) - 48
+    last = np.flatnonzero((c & 0x20) == 0)  # the final group of each count
+    if last.size == 0:
+        return np.zeros(0, np.int64)
+    first = np.concatenate(([0], last[:-1] + 1))
+    groups = last - first + 1
+    position = np.arange(c.size) - np.repeat(first, groups)
+    x = np.add.reduceat((c & 0x1F) << (5 * position), first)
+    negative = (c[last] & 0x10) != 0
+    x[negative] -= np.left_shift(1, 5 * groups[negative])
+    x[3::2] = np.cumsum(x[1::2])[1:]
+    x[4::2] = np.cumsum(x[2::2])[1:]
+    return x
 
 
 def mask_bbox(mask: np.ndarray) -> tuple[int, int, int, int] | None:
@@ -264,7 +309,7 @@ class MaskStore:
         rows = self._query(
             "SELECT counts, height, width FROM masks WHERE obj_id=? AND frame_idx=?", (obj_id, frame_idx)
         )
-        return decode_rle(*rows[0]) if rows else None
+        return self._decode(frame_idx, obj_id, *rows[0]) if rows else None
 
     def score(self, frame_idx: int, obj_id: int) -> float | None:
         rows = self._query("SELECT score FROM masks WHERE obj_id=? AND frame_idx=?", (obj_id, frame_idx))
@@ -273,7 +318,15 @@ class MaskStore:
     def frame_masks(self, frame_idx: int) -> dict[int, np.ndarray]:
         """Every stored object mask on `frame_idx`, by obj_id."""
         rows = self._query("SELECT obj_id, counts, height, width FROM masks WHERE frame_idx=? ORDER BY obj_id", (frame_idx,))
-        return {obj_id: decode_rle(counts, h, w) for obj_id, counts, h, w in rows}
+        return {obj_id: self._decode(frame_idx, obj_id, counts, h, w)
+                for obj_id, counts, h, w in rows}
+
+    def _decode(self, frame_idx: int, obj_id: int, counts: bytes, h: int, w: int) -> np.ndarray:
+        try:
+            return decode_rle(counts, h, w)
+        except ValueError as exc:
+            raise ProjectError(f"{self.path}: mask of object {obj_id} on frame {frame_idx} is "
+                               f"damaged ({exc})") from None
 
     def frame_scores(self, frame_idx: int) -> dict[int, float | None]:
         """Every stored object's score on `frame_idx`, by obj_id."""

@@ -223,3 +223,51 @@ def test_readonly_store_refuses_writes_and_missing_file(tmp_path: Path) -> None:
 def test_store_in_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ProjectError, match="folder .* does not exist"):
         MaskStore(tmp_path / "gone" / "clip.rotokit.masks")
+
+
+def _shapes(h: int, w: int, rng: np.random.Generator) -> list[np.ndarray]:
+    corner = np.zeros((h, w), bool)
+    corner[-1, -1] = True
+    origin = np.zeros((h, w), bool)
+    origin[0, 0] = True
+    masks = [np.zeros((h, w), bool), np.ones((h, w), bool), corner, origin]
+    for _ in range(6):
+        masks.append(rng.random((h, w)) < rng.random())  # many runs, some crossing columns
+        disc = np.zeros((h, w), np.uint8)
+        cv2.circle(disc, (int(rng.integers(0, w)), int(rng.integers(0, h))),
+                   int(rng.integers(1, max(2, h))), 1, -1)
+        masks.append(disc.astype(bool))
+    return masks
+
+
+@pytest.mark.parametrize(("h", "w"), [(1, 1), (3, 5), (7, 2), (361, 641), (1080, 1920)])
+def test_rle_decoding_matches_pycocotools(h: int, w: int) -> None:
+    from pycocotools import mask as mask_utils
+
+    from app.project.masks import decode_rle, encode_rle
+
+    for mask in _shapes(h, w, np.random.default_rng(h * w)):
+        counts, height, width = encode_rle(mask)
+        ours = decode_rle(counts, height, width)
+        reference = mask_utils.decode({"size": [height, width], "counts": counts}).astype(bool)
+        assert ours.dtype == bool and ours.flags.c_contiguous and ours.shape == (h, w)
+        assert np.array_equal(ours, reference)
+
+
+def test_rle_with_wrong_pixel_count_is_refused() -> None:
+    from app.project.masks import decode_rle, encode_rle
+
+    counts, _, _ = encode_rle(np.ones((4, 4), bool))
+    with pytest.raises(ValueError, match="16 pixels, not 4×5"):
+        decode_rle(counts, 4, 5)
+
+
+def test_damaged_mask_row_names_object_and_frame(tmp_path: Path) -> None:
+    path = tmp_path / "clip.rotokit.masks"
+    with MaskStore(path) as store:
+        store.put(3, 7, np.ones((4, 4), bool))
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE masks SET width=5")
+    with MaskStore(path, readonly=True) as store, \
+            pytest.raises(ProjectError, match="object 7 on frame 3 is damaged"):
+        store.frame_masks(3)
