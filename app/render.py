@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
 import numpy as np
 
 from app.errors import Cancelled, ExportError
-from app.media import FrameSource, VideoWriter
+from app.media import Frame, FrameSource, VideoWriter
+from app.pipeline import ahead
 from app.project import MaskStore, Project, check_video, masks_path_for
 from app.project.document import effect_with_project_paths
 from app.tracking_job import track_stale
@@ -106,23 +107,26 @@ def render(
                               f"(0:{len(frames)})")
         total = stop - start
         audio_from = project.video_path if keep_audio else None
-        # Masks of the next frame are read and decoded (SQLite + RLE, ≈ 2–5 ms per 1080p mask)
-        # on a helper thread while this frame is composed and encoded.
         with VideoWriter(output, source=frames.info, codec=codec, crf=crf, preset=preset,
-                         audio_from=audio_from, alpha=keep_alpha) as writer, \
-                ThreadPoolExecutor(max_workers=1, thread_name_prefix="rotokit-masks") as pool:
-            pending = pool.submit(store.frame_masks, start)
-            for frame in frames.iter_frames(start, stop):
-                if cancel is not None and cancel.is_set():
-                    raise Cancelled(f"render of {output} stopped; no output was written")
-                masks = pending.result()
-                if frame.index + 1 < stop:
-                    pending = pool.submit(store.frame_masks, frame.index + 1)
-                out = compositor.render(frame.index, frame.rgb, masks)
-                if out.shape[2] == 4 and not keep_alpha:
-                    out = _flatten_alpha(out)
-                writer.write(out, frame.pts)
-                if on_progress:
-                    on_progress(frame.index + 1 - start, total)
+                         audio_from=audio_from, alpha=keep_alpha) as writer:
+
+            def composed(decoded: Iterable[Frame]) -> Iterator[tuple[Frame, av.VideoFrame]]:
+                for frame in decoded:
+                    out = compositor.render(frame.index, frame.rgb, store.frame_masks(frame.index))
+                    if out.shape[2] == 4 and not keep_alpha:
+                        out = _flatten_alpha(out)
+                    yield frame, writer.to_frame(out)
+
+            # Three stages on three threads (decode; masks + effects + colour conversion;
+            # encode + mux) so they overlap on separate cores: FFmpeg, OpenCV and NumPy release
+            # the GIL while they work.
+            with ahead(frames.iter_frames(start, stop), name="rotokit-decode") as decoded, \
+                    ahead(composed(decoded), name="rotokit-effects") as ready:
+                for frame, video_frame in ready:
+                    if cancel is not None and cancel.is_set():
+                        raise Cancelled(f"render of {output} stopped; no output was written")
+                    writer.write_frame(video_frame, frame.pts)
+                    if on_progress:
+                        on_progress(frame.index + 1 - start, total)
     return RenderResult(output=output, frames=total, seconds=time.perf_counter() - started,
                         tracked=tracked)

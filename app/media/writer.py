@@ -248,8 +248,14 @@ class VideoWriter:
 
         ``pts`` is in ``source.time_base`` and must increase from frame to frame.
         """
-        if self._done:
-            raise RuntimeError(f"{self.path}: writer already committed or aborted")
+        self.write_frame(self.to_frame(image), pts)
+
+    def to_frame(self, image: np.ndarray) -> av.VideoFrame:
+        """Check and convert one image to the encoder's pixel format, ready for `write_frame`.
+
+        Touches no writer state, so a pipeline may convert the next frame on another thread
+        while this one is encoded.
+        """
         w, h = self.size
         channels = 4 if self.alpha else 3
         if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] not in (3, 4):
@@ -266,6 +272,21 @@ class VideoWriter:
             )
         if image.shape[2] == 3 and channels == 4:
             image = np.dstack([image, np.full((h, w), 255, np.uint8)])
+        if self.padded_size is not None:
+            pw, ph = self.padded_size
+            image = np.pad(image, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge")
+        image = np.ascontiguousarray(image)
+        if channels == 3 and self.pix_fmt in FAST_FORMATS:
+            return rgb_to_yuv_frame(image, self.pix_fmt)  # BT.709 limited, ≈ 4× swscale's speed
+        frame = av.VideoFrame.from_ndarray(image, format="rgba" if channels == 4 else "rgb24")
+        if self._is_rgb_fmt:
+            return frame.reformat(format=self.pix_fmt)
+        return frame.reformat(format=self.pix_fmt, dst_colorspace="ITU709", dst_color_range="MPEG")
+
+    def write_frame(self, frame: av.VideoFrame, pts: int) -> None:
+        """Encode a frame made by `to_frame` at ``pts`` (source time base, increasing)."""
+        if self._done:
+            raise RuntimeError(f"{self.path}: writer already committed or aborted")
         pts = int(pts)
         if self._last_pts is not None and pts <= self._last_pts:
             raise ValueError(f"{self.path}: pts {pts} does not increase (last {self._last_pts})")
@@ -273,20 +294,6 @@ class VideoWriter:
             self._first_pts = pts
             if self._audio is not None:
                 self._audio.start(float(pts * self.source.time_base))
-        if self.padded_size is not None:
-            pw, ph = self.padded_size
-            image = np.pad(image, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge")
-        image = np.ascontiguousarray(image)
-        if channels == 3 and self.pix_fmt in FAST_FORMATS:
-            frame = rgb_to_yuv_frame(image, self.pix_fmt)  # BT.709 limited, ≈ 4× swscale's speed
-        elif self._is_rgb_fmt:
-            frame = av.VideoFrame.from_ndarray(image, format="rgba" if channels == 4 else "rgb24")
-            frame = frame.reformat(format=self.pix_fmt)
-        else:
-            frame = av.VideoFrame.from_ndarray(image, format="rgba" if channels == 4 else "rgb24")
-            frame = frame.reformat(
-                format=self.pix_fmt, dst_colorspace="ITU709", dst_color_range="MPEG"
-            )
         frame.pts = pts - self._first_pts
         frame.time_base = self.source.time_base
         if self._last_pts is not None:
