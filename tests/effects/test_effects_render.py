@@ -84,6 +84,32 @@ def test_pixelate_removes_detail(block, dog_frame, dog_mask):
                 assert (cell == cell[0]).all()
 
 
+@pytest.mark.parametrize("block", [5, 12, 24, 32])
+def test_pixelate_cells_are_the_means_of_their_pixels(block, dog_frame):
+    from effects import ops
+
+    h, w = dog_frame.shape[:2]
+    out = ops.pixelate(dog_frame, slice(0, h), slice(0, w), block)
+    assert out.shape == dog_frame.shape
+    for y in range(0, h, block):
+        for x in range(0, w, block):
+            mean = dog_frame[y:y + block, x:x + block].reshape(-1, 3).mean(axis=0)
+            cell = out[y:y + block, x:x + block].reshape(-1, 3)
+            assert (cell == cell[0]).all(), (y, x)
+            assert np.abs(cell[0] - mean).max() <= 1.5, (y, x, cell[0], mean)
+
+
+def test_repeat_blocks_is_exact_nearest_upscaling():
+    from effects.ops import repeat_blocks
+
+    rng = np.random.default_rng(0)
+    for shape in [(3, 5, 3), (45, 80, 3), (7, 4), (1, 1, 4)]:
+        small = rng.integers(0, 256, shape, dtype=np.uint8)
+        for block in (1, 2, 24):
+            expect = small.repeat(block, axis=0).repeat(block, axis=1)
+            assert np.array_equal(repeat_blocks(small, block), expect)
+
+
 def test_blur_removes_detail(dog_frame, dog_mask):
     out = compose(dog_frame, {1: dog_mask}, {1: [{"type": "blur", "strength": 8}]})
     inner = ~dilated(~dog_mask, 2)
