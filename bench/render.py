@@ -1,6 +1,6 @@
-"""Render benchmark: P3 (render vs plain decode→encode) and flat memory (60 s vs 6 s, 1080p).
+"""Render benchmark: P3 (render vs plain decode→encode) and flat memory (60 s vs 10 s, 1080p).
 
-Usage: .venv/bin/python bench/render.py [--short 6] [--long 60]
+Usage: .venv/bin/python bench/render.py [--short 10] [--long 60] [--rounds 3]
 
 Inputs are generated in a temp dir: frames of ../shared/media/dog_ball.mp4 upscaled to
 1920×1080, looped to the wanted length at 29.97 fps, H.264 + the clip's AAC audio looped.
@@ -10,7 +10,9 @@ the dog's box region) because this measures the render, not the tracker.
 P3 pipeline: background pixelate + one emoji + one blurred face, libx264 preset veryfast
 crf 20 — against two plain PyAV decode→encode loops with the same encoder settings, written
 inline here and run in the same run: one that takes every frame through RGB (as any pixel edit
-must) and one that hands decoded YUV frames straight to the encoder. Memory: each render runs in its own process, which reports its own peak RSS (VmHWM).
+must) and one that hands decoded YUV frames straight to the encoder. The short clip runs
+`--rounds` times in rotated order and the table reports medians (the machine is shared and
+noisy). Memory: each run is its own process, which reports its own peak RSS (VmHWM).
 """
 
 from __future__ import annotations
@@ -158,12 +160,19 @@ def run_child(*args: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _median(values: list[float]) -> float:
+    return float(np.median(values))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--short", type=float, default=6.0)
+    parser.add_argument("--short", type=float, default=10.0)
     parser.add_argument("--long", type=float, default=60.0)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="P3 rounds on the short clip (order rotated each round; medians)")
     args = parser.parse_args()
+    kinds = {"plain": "--plain", "yuv": "--plain-yuv", "render": "--render"}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         rows = {}
@@ -171,25 +180,38 @@ def main() -> None:
             clip = folder / f"{label}_1080p.mp4"
             make_clip(clip, seconds)
             project = make_project(folder, clip)
-            plain = run_child("--plain", str(clip), str(folder / f"{label}_plain.mp4"))
-            yuv = run_child("--plain-yuv", str(clip), str(folder / f"{label}_yuv.mp4"))
-            edited = run_child("--render", str(project), str(folder / f"{label}_render.mp4"))
-            rows[label] = (seconds, plain, yuv, edited)
+            inputs = {"plain": clip, "yuv": clip, "render": project}
+            runs: dict[str, list[dict]] = {k: [] for k in kinds}
+            order = list(kinds)
+            for _ in range(args.rounds if label == "short" else 1):
+                for kind in order:
+                    runs[kind].append(run_child(kinds[kind], str(inputs[kind]),
+                                                str(folder / f"{label}_{kind}.mp4")))
+                order = order[1:] + order[:1]  # no pipeline always runs first (or last)
+            rows[label] = (seconds, runs)
         print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
-              f"encoder libx264 {ENCODER['preset']} crf {ENCODER['crf']}; 1920x1080")
+              f"encoder libx264 {ENCODER['preset']} crf {ENCODER['crf']}; 1920x1080; "
+              f"short clip: median of {args.rounds} rounds")
         print()
         print("| clip | frames | plain via RGB fps | plain YUV fps | rotokit render fps "
-              "| P3 ratio vs via-RGB | P3 ratio vs YUV | peak RSS plain MB | peak RSS render MB |")
+              "| P3 ratio vs via-RGB | P3 ratio vs YUV (rounds) | peak RSS plain MB "
+              "| peak RSS render MB |")
         print("|---|---|---|---|---|---|---|---|---|")
-        for label, (seconds, plain, yuv, edited) in rows.items():
-            print(f"| {seconds:g} s | {edited['frames']} | "
-                  f"{plain['frames'] / plain['seconds']:.1f} | "
-                  f"{yuv['frames'] / yuv['seconds']:.1f} | "
-                  f"{edited['frames'] / edited['seconds']:.1f} | "
-                  f"{edited['seconds'] / plain['seconds']:.2f}× | "
-                  f"{edited['seconds'] / yuv['seconds']:.2f}× | "
-                  f"{plain['peak_rss_mb']:.0f} | {edited['peak_rss_mb']:.0f} |")
-        ratio = rows["long"][3]["peak_rss_mb"] / rows["short"][3]["peak_rss_mb"]
+        for label, (seconds, runs) in rows.items():
+            sec = {k: _median([r["seconds"] for r in v]) for k, v in runs.items()}
+            frames = runs["render"][0]["frames"]
+            per_round = [e["seconds"] / y["seconds"] for e, y in zip(runs["render"], runs["yuv"])]
+            spread = (f" ({min(per_round):.2f}–{max(per_round):.2f})"
+                      if len(per_round) > 1 else "")
+            print(f"| {seconds:g} s | {frames} | "
+                  f"{frames / sec['plain']:.1f} | {frames / sec['yuv']:.1f} | "
+                  f"{frames / sec['render']:.1f} | "
+                  f"{sec['render'] / sec['plain']:.2f}× | "
+                  f"{sec['render'] / sec['yuv']:.2f}×{spread} | "
+                  f"{_median([r['peak_rss_mb'] for r in runs['plain']]):.0f} | "
+                  f"{_median([r['peak_rss_mb'] for r in runs['render']]):.0f} |")
+        short_rss = _median([r["peak_rss_mb"] for r in rows["short"][1]["render"]])
+        ratio = rows["long"][1]["render"][0]["peak_rss_mb"] / short_rss
         print()
         print(f"render peak RSS {args.long:g} s vs {args.short:g} s: {ratio:.2f}× "
               f"(target ≤ 1.25×)")
