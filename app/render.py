@@ -112,7 +112,8 @@ def render(
 
             def composed(decoded: Iterable[Frame]) -> Iterator[tuple[Frame, av.VideoFrame]]:
                 for frame in decoded:
-                    out = compositor.render(frame.index, frame.rgb, store.frame_masks(frame.index))
+                    out = compositor.render(frame.index, frame.rgb, store.frame_masks(frame.index),
+                                            boxes=store.frame_boxes(frame.index))
                     if out.shape[2] == 4 and not keep_alpha:
                         out = _flatten_alpha(out)
                     yield frame, writer.to_frame(out)

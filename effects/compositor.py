@@ -85,7 +85,8 @@ class Compositor:
         self._history: dict[int | str, deque[np.ndarray]] = {}
         self._tracks: dict[tuple[int, int], OverlayTrack] = {}
 
-    def render(self, frame_idx: int, rgb: np.ndarray, masks: Mapping[int, np.ndarray]
+    def render(self, frame_idx: int, rgb: np.ndarray, masks: Mapping[int, np.ndarray],
+               boxes: Mapping[int, tuple[int, int, int, int] | None] | None = None
                ) -> np.ndarray:
         """Apply every stack to one frame.
 
@@ -98,6 +99,10 @@ class Compositor:
         masks
             ``obj_id`` → H×W mask (bool; or float 0..1, used as soft alpha when the effect has
             no edge options). A missing or empty mask means the object is absent this frame.
+        boxes
+            Optional ``obj_id`` → tight ``(x0, y0, x1, y1)`` box (exclusive ends; None when
+            empty) of a bool mask, when the caller knows it (the mask store reads it from the
+            RLE): saves a full-frame scan per mask.
 
         Returns
         -------
@@ -113,14 +118,18 @@ class Compositor:
             self.reset()
         self._last_idx = frame_idx
         with mk.bbox_memo():
-            return self._render(rgb, masks)
+            return self._render(rgb, masks, boxes or {})
 
-    def _render(self, rgb: np.ndarray, masks: Mapping[int, np.ndarray]) -> np.ndarray:
+    def _render(self, rgb: np.ndarray, masks: Mapping[int, np.ndarray],
+                boxes: Mapping[int, tuple[int, int, int, int] | None]) -> np.ndarray:
         shape = rgb.shape[:2]
 
         alpha = np.full(shape, 255, np.uint8) if self.has_alpha else None
         layers = [(ly, masks.get(ly.obj_id)) for ly in self.objects if ly.visible]
         binaries = {ly.obj_id: mk.binary(m) for ly, m in layers if m is not None}
+        for obj_id, b in binaries.items():
+            if obj_id in boxes and masks[obj_id].dtype == np.bool_:
+                mk.remember_bbox(b, boxes[obj_id])
 
         background = self.background
         out = None

@@ -57,6 +57,14 @@ def bbox_memo() -> Iterator[None]:
         _memo.boxes = None
 
 
+def remember_bbox(mask01: np.ndarray, box: tuple[int, int, int, int] | None) -> None:
+    """Inside `bbox_memo`: the caller already knows this mask's tight box (e.g. from its RLE),
+    so `bbox` need not scan the frame for it."""
+    memo = getattr(_memo, "boxes", None)
+    if memo is not None:
+        memo[id(mask01)] = (mask01, None if box is None else tuple(int(v) for v in box))
+
+
 def bbox(mask01: np.ndarray) -> tuple[int, int, int, int] | None:
     """``(x0, y0, x1, y1)`` (exclusive end) of the non-zero pixels, or None when empty."""
     memo = getattr(_memo, "boxes", None)

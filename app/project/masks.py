@@ -126,6 +126,14 @@ def rle_counts(counts: bytes) -> np.ndarray:
     return x
 
 
+def _rle_box(counts: bytes, height: int, width: int) -> tuple[int, int, int, int] | None:
+    rle = {"size": [height, width], "counts": counts}
+    if mask_utils.area(rle) == 0:
+        return None
+    x, y, bw, bh = mask_utils.toBbox(rle).tolist()
+    return int(x), int(y), int(x + bw), int(y + bh)
+
+
 def mask_bbox(mask: np.ndarray) -> tuple[int, int, int, int] | None:
     """``[x0, y0, x1, y1]`` (exclusive x1/y1) of a mask's pixels, or None when empty."""
     rows = np.flatnonzero(mask.any(axis=1))
@@ -328,6 +336,12 @@ class MaskStore:
             raise ProjectError(f"{self.path}: mask of object {obj_id} on frame {frame_idx} is "
                                f"damaged ({exc})") from None
 
+    def frame_boxes(self, frame_idx: int) -> dict[int, tuple[int, int, int, int] | None]:
+        """Tight ``(x0, y0, x1, y1)`` box (exclusive ends) of every mask on `frame_idx`, None
+        when empty — read from the RLE without decoding it."""
+        rows = self._query("SELECT obj_id, counts, height, width FROM masks WHERE frame_idx=?", (frame_idx,))
+        return {obj_id: _rle_box(counts, h, w) for obj_id, counts, h, w in rows}
+
     def frame_scores(self, frame_idx: int) -> dict[int, float | None]:
         """Every stored object's score on `frame_idx`, by obj_id."""
         return dict(self._query("SELECT obj_id, score FROM masks WHERE frame_idx=? ORDER BY obj_id", (frame_idx,)))
@@ -350,11 +364,7 @@ class MaskStore:
         rows = self._query("SELECT counts, height, width FROM masks WHERE obj_id=? AND frame_idx=?", (obj_id, frame_idx))
         if not rows:
             return None
-        counts, h, w = rows[0]
-        if mask_utils.area({"size": [h, w], "counts": counts}) == 0:
-            return None
-        x, y, bw, bh = mask_utils.toBbox({"size": [h, w], "counts": counts}).tolist()
-        return int(x), int(y), int(x + bw), int(y + bh)
+        return _rle_box(*rows[0])
 
     def object_ids(self) -> list[int]:
         """Objects that have masks or a prompts hash."""

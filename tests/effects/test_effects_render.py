@@ -312,3 +312,20 @@ def test_every_effect_on_an_odd_sized_frame_with_border_masks(kind):
         out = compose(frame, {1: corner, 2: left}, {1: [], 2: []}, background=[spec])
         assert out.shape[:2] == frame.shape[:2]
         assert not changed(out, frame)[corner | left].any()
+
+
+def test_known_boxes_give_the_same_frame_as_scanning(dog_frame, dog_mask, face_mask):
+    from effects.masks import bbox
+
+    stacks = [ObjectLayer(1, [{"type": "emoji", "emoji": "🐶"}, {"type": "outline"}]),
+              ObjectLayer(2, [{"type": "face_blur"}]),
+              ObjectLayer(3, [{"type": "blur"}])]
+    background = [{"type": "pixelate", "block": 16}, {"type": "desaturate"}]
+    masks = {1: dog_mask, 2: face_mask, 3: np.zeros_like(dog_mask)}
+    boxes = {k: bbox(m.view(np.uint8)) for k, m in masks.items()}
+    assert boxes[3] is None
+    scanned = Compositor(background, stacks)
+    told = Compositor(background, stacks)
+    for i in range(3):
+        assert np.array_equal(scanned.render(i, dog_frame, masks),
+                              told.render(i, dog_frame, masks, boxes=boxes))
