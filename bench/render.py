@@ -10,7 +10,7 @@ the dog's box region) because this measures the render, not the tracker.
 P3 pipeline: background pixelate + one emoji + one blurred face, libx264 preset veryfast
 crf 20 — against two plain PyAV decode→encode loops with the same encoder settings, written
 inline here and run in the same run: one that takes every frame through RGB (as any pixel edit
-must) and one that hands decoded YUV frames straight to the encoder. The short clip runs
+must) and one that hands decoded YUV frames straight to the encoder. Each clip runs
 `--rounds` times in rotated order and the table reports medians (the machine is shared and
 noisy). Memory: each run is its own process, which reports its own peak RSS (VmHWM).
 """
@@ -170,7 +170,7 @@ def main() -> None:
     parser.add_argument("--short", type=float, default=10.0)
     parser.add_argument("--long", type=float, default=60.0)
     parser.add_argument("--rounds", type=int, default=3,
-                        help="P3 rounds on the short clip (order rotated each round; medians)")
+                        help="rounds per clip (order rotated each round; medians)")
     args = parser.parse_args()
     kinds = {"plain": "--plain", "yuv": "--plain-yuv", "render": "--render"}
     with tempfile.TemporaryDirectory() as tmp:
@@ -183,7 +183,7 @@ def main() -> None:
             inputs = {"plain": clip, "yuv": clip, "render": project}
             runs: dict[str, list[dict]] = {k: [] for k in kinds}
             order = list(kinds)
-            for _ in range(args.rounds if label == "short" else 1):
+            for _ in range(args.rounds):
                 for kind in order:
                     runs[kind].append(run_child(kinds[kind], str(inputs[kind]),
                                                 str(folder / f"{label}_{kind}.mp4")))
@@ -191,7 +191,7 @@ def main() -> None:
             rows[label] = (seconds, runs)
         print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
               f"encoder libx264 {ENCODER['preset']} crf {ENCODER['crf']}; 1920x1080; "
-              f"short clip: median of {args.rounds} rounds")
+              f"median of {args.rounds} rounds per clip")
         print()
         print("| clip | frames | plain via RGB fps | plain YUV fps | rotokit render fps "
               "| P3 ratio vs via-RGB | P3 ratio vs YUV (rounds) | peak RSS plain MB "
@@ -211,7 +211,7 @@ def main() -> None:
                   f"{_median([r['peak_rss_mb'] for r in runs['plain']]):.0f} | "
                   f"{_median([r['peak_rss_mb'] for r in runs['render']]):.0f} |")
         short_rss = _median([r["peak_rss_mb"] for r in rows["short"][1]["render"]])
-        ratio = rows["long"][1]["render"][0]["peak_rss_mb"] / short_rss
+        ratio = _median([r["peak_rss_mb"] for r in rows["long"][1]["render"]]) / short_rss
         print()
         print(f"render peak RSS {args.long:g} s vs {args.short:g} s: {ratio:.2f}× "
               f"(target ≤ 1.25×)")
