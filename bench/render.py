@@ -108,11 +108,11 @@ def child_render(project_path: str, out: str) -> None:
     from app.project import load_project
     from app.render import render
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     result = render(load_project(project_path), out, **ENCODER)
-    dt = time.perf_counter() - t0
+    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak_mb = peak_rss_mb()
-    print(json.dumps({"seconds": dt, "frames": result.frames, "peak_rss_mb": peak_mb}))
+    print(json.dumps({"seconds": dt, "cpu": cpu, "frames": result.frames, "peak_rss_mb": peak_mb}))
 
 
 def child_plain(clip: str, out: str, via_rgb: bool = True) -> None:
@@ -120,7 +120,7 @@ def child_plain(clip: str, out: str, via_rgb: bool = True) -> None:
 
     `via_rgb` takes each frame to RGB and back, as any pixel edit must; without it the decoded
     YUV frame goes straight to the encoder (the lower bound no editor reaches)."""
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     with av.open(clip) as src, av.open(out, "w") as dst:
         vin, ain = src.streams.video[0], src.streams.audio[0]
         vin.thread_type = "AUTO"
@@ -149,9 +149,9 @@ def child_plain(clip: str, out: str, via_rgb: bool = True) -> None:
                 n += 1
         for p in vout.encode():
             dst.mux(p)
-    dt = time.perf_counter() - t0
+    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak_mb = peak_rss_mb()
-    print(json.dumps({"seconds": dt, "frames": n, "peak_rss_mb": peak_mb}))
+    print(json.dumps({"seconds": dt, "cpu": cpu, "frames": n, "peak_rss_mb": peak_mb}))
 
 
 def run_child(*args: str) -> dict:
@@ -194,11 +194,12 @@ def main() -> None:
               f"median of {args.rounds} rounds per clip")
         print()
         print("| clip | frames | plain via RGB fps | plain YUV fps | rotokit render fps "
-              "| P3 ratio vs via-RGB | P3 ratio vs YUV (rounds) | peak RSS plain MB "
-              "| peak RSS render MB |")
-        print("|---|---|---|---|---|---|---|---|---|")
+              "| P3 ratio vs via-RGB | P3 ratio vs YUV (rounds) | CPU time render vs YUV "
+              "| peak RSS plain MB | peak RSS render MB |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for label, (seconds, runs) in rows.items():
             sec = {k: _median([r["seconds"] for r in v]) for k, v in runs.items()}
+            cpu = {k: _median([r["cpu"] for r in v]) for k, v in runs.items()}
             frames = runs["render"][0]["frames"]
             per_round = [e["seconds"] / y["seconds"] for e, y in zip(runs["render"], runs["yuv"])]
             spread = (f" ({min(per_round):.2f}–{max(per_round):.2f})"
@@ -208,6 +209,7 @@ def main() -> None:
                   f"{frames / sec['render']:.1f} | "
                   f"{sec['render'] / sec['plain']:.2f}× | "
                   f"{sec['render'] / sec['yuv']:.2f}×{spread} | "
+                  f"{cpu['render'] / cpu['yuv']:.2f}× | "
                   f"{_median([r['peak_rss_mb'] for r in runs['plain']]):.0f} | "
                   f"{_median([r['peak_rss_mb'] for r in runs['render']]):.0f} |")
         short_rss = _median([r["peak_rss_mb"] for r in rows["short"][1]["render"]])
