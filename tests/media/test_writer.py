@@ -249,3 +249,31 @@ def test_partial_render_starts_at_zero_with_audio_in_sync(
     assert result.duration == pytest.approx(1.75, abs=1 / 24)
     assert result.audio[0].duration == pytest.approx(1.75, abs=0.03)  # whole packets
     assert beep_onsets(out) == pytest.approx([0.0, 0.5, 1.0, 1.5], abs=0.005)
+
+
+@pytest.mark.parametrize(("size", "pix_fmt"), [((320, 180), "yuv420p"), ((321, 181), "yuv444p")])
+def test_colours_survive_the_round_trip_and_are_tagged_bt709(
+    tmp_path: Path, size: tuple[int, int], pix_fmt: str
+) -> None:
+    """Saturated patches come back within a few levels: a wrong matrix (BT.601 for 709) or
+    range would move them by 10–40 levels."""
+    colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0), (128, 128, 128),
+               (224, 172, 105), (20, 20, 20), (250, 250, 250)]
+    w, h = size
+    image = np.zeros((h, w, 3), np.uint8)
+    step = w // len(colours)
+    for i, colour in enumerate(colours):
+        image[:, i * step:(i + 1) * step] = colour
+    info = dataclasses.replace(probe(clip_path("dog_ball.mp4")), width=w, height=h)
+    out = tmp_path / "patches.mp4"
+    with VideoWriter(out, source=info, crf=0) as writer:
+        for k in range(3):
+            writer.write(image, k * 1001)
+    with av.open(str(out)) as c:
+        frame = next(c.decode(video=0))
+        assert (frame.format.name, frame.colorspace, frame.color_range) == (pix_fmt, 1, 1)
+    with FrameSource(out) as fs:
+        back = fs.frame(1).astype(int)
+    for i, colour in enumerate(colours):
+        centre = back[h // 2 - 4:h // 2 + 4, i * step + step // 2 - 4:i * step + step // 2 + 4]
+        assert np.abs(centre - colour).max() <= 3, (colour, centre.mean(axis=(0, 1)))
