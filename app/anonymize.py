@@ -21,7 +21,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -30,8 +30,10 @@ import cv2
 import numpy as np
 
 from app.errors import Cancelled, RotokitError
-from app.media import FrameSource, VideoWriter
+from app.media import Frame, FrameSource, VideoWriter
+from app.pipeline import ahead
 from app.project import MaskStore, Project, Prompt, fingerprint_video, masks_path_for, prompts_hash, save_project
+from app.render import write_composed
 from effects import Compositor, ObjectLayer, parse_effect
 from model.faces import FaceDetector, FaceTrack, scan_faces, track_faces
 
@@ -282,12 +284,14 @@ def anonymize(
                 on_progress(done, total)
 
         # Pass 1: detect (full frames on keyframes, crops around known faces in between).
-        def rgb_frames() -> Iterator[np.ndarray]:
-            for fr in frames.iter_frames():
+        def rgb_frames(decoded: Iterable[Frame]) -> Iterator[np.ndarray]:
+            for fr in decoded:
                 step(fr.index)
                 yield fr.rgb
 
-        detections = list(scan_faces(rgb_frames(), detector, keyframe_every=keyframe_every))
+        # frames decode on a helper thread while the detector works on the previous one
+        with ahead(frames.iter_frames(), name="rotokit-decode") as decoded:
+            detections = list(scan_faces(rgb_frames(decoded), detector, keyframe_every=keyframe_every))
         detect_seconds = time.perf_counter() - started
         tracks = track_faces(
             detections,
@@ -307,16 +311,15 @@ def anonymize(
                 by_frame.setdefault(f, []).append((obj.id, box))
         shape = (info.height, info.width)
         audio_from = frames.path if keep_audio else None
+        def compose(fr: Frame) -> np.ndarray:
+            faces = by_frame.get(fr.index)
+            if not faces:
+                return fr.rgb
+            masks = {obj_id: oval_mask(box, shape) for obj_id, box in faces}
+            return compositor.render(fr.index, fr.rgb, masks)
+
         with VideoWriter(out, source=info, codec=codec, crf=crf, preset=preset, audio_from=audio_from) as writer:
-            for fr in frames.iter_frames():
-                step(n + fr.index)
-                faces = by_frame.get(fr.index)
-                if faces:
-                    masks = {obj_id: oval_mask(box, shape) for obj_id, box in faces}
-                    image = compositor.render(fr.index, fr.rgb, masks)
-                else:
-                    image = fr.rgb
-                writer.write(image, fr.pts)
+            write_composed(writer, frames.iter_frames(), compose, lambda fr: step(n + fr.index + 1))
             step(total)
 
     written_project = None

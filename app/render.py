@@ -23,7 +23,7 @@ from app.project import MaskStore, Project, check_video, masks_path_for
 from app.project.document import effect_with_project_paths
 from app.tracking_job import track_stale
 
-__all__ = ["RenderResult", "render", "build_compositor", "ALPHA_CODECS"]
+__all__ = ["RenderResult", "render", "build_compositor", "write_composed", "ALPHA_CODECS"]
 
 ProgressFn = Callable[[int, int], None]
 LogFn = Callable[[str], None]
@@ -65,6 +65,30 @@ def _flatten_alpha(rgba: np.ndarray) -> np.ndarray:
     """Composite an RGBA frame over black for codecs without alpha."""
     alpha = rgba[..., 3:4].astype(np.uint16)
     return ((rgba[..., :3].astype(np.uint16) * alpha + 127) // 255).astype(np.uint8)
+
+
+def write_composed(writer: VideoWriter, frames: Iterable[Frame],
+                   compose: Callable[[Frame], np.ndarray],
+                   written: Callable[[Frame], None] | None = None) -> None:
+    """Decode `frames`, `compose` each into an image and encode it, on three threads.
+
+    Decoding; composing + the writer's colour conversion; encoding + muxing (this thread) run
+    as stages joined by `ahead` queues, so they overlap on separate cores (FFmpeg, OpenCV and
+    NumPy release the GIL): bench/render.py measures a render at 1.0–1.1× a plain transcode.
+    `written(frame)` runs on this thread after each frame is encoded (progress; raising there,
+    e.g. `Cancelled`, stops and joins every stage).
+    """
+
+    def composed(decoded: Iterable[Frame]) -> Iterator[tuple[Frame, av.VideoFrame]]:
+        for frame in decoded:
+            yield frame, writer.to_frame(compose(frame))
+
+    with ahead(frames, name="rotokit-decode") as decoded, \
+            ahead(composed(decoded), name="rotokit-effects") as ready:
+        for frame, video_frame in ready:
+            writer.write_frame(video_frame, frame.pts)
+            if written is not None:
+                written(frame)
 
 
 def render(
@@ -110,24 +134,17 @@ def render(
         with VideoWriter(output, source=frames.info, codec=codec, crf=crf, preset=preset,
                          audio_from=audio_from, alpha=keep_alpha) as writer:
 
-            def composed(decoded: Iterable[Frame]) -> Iterator[tuple[Frame, av.VideoFrame]]:
-                for frame in decoded:
-                    out = compositor.render(frame.index, frame.rgb, store.frame_masks(frame.index),
-                                            boxes=store.frame_boxes(frame.index))
-                    if out.shape[2] == 4 and not keep_alpha:
-                        out = _flatten_alpha(out)
-                    yield frame, writer.to_frame(out)
+            def compose(frame: Frame) -> np.ndarray:
+                out = compositor.render(frame.index, frame.rgb, store.frame_masks(frame.index),
+                                        boxes=store.frame_boxes(frame.index))
+                return out if out.shape[2] == 3 or keep_alpha else _flatten_alpha(out)
 
-            # Three stages on three threads (decode; masks + effects + colour conversion;
-            # encode + mux) so they overlap on separate cores: FFmpeg, OpenCV and NumPy release
-            # the GIL while they work.
-            with ahead(frames.iter_frames(start, stop), name="rotokit-decode") as decoded, \
-                    ahead(composed(decoded), name="rotokit-effects") as ready:
-                for frame, video_frame in ready:
-                    if cancel is not None and cancel.is_set():
-                        raise Cancelled(f"render of {output} stopped; no output was written")
-                    writer.write_frame(video_frame, frame.pts)
-                    if on_progress:
-                        on_progress(frame.index + 1 - start, total)
+            def written(frame: Frame) -> None:
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled(f"render of {output} stopped; no output was written")
+                if on_progress:
+                    on_progress(frame.index + 1 - start, total)
+
+            write_composed(writer, frames.iter_frames(start, stop), compose, written)
     return RenderResult(output=output, frames=total, seconds=time.perf_counter() - started,
                         tracked=tracked)

@@ -195,3 +195,17 @@ def test_cancel_leaves_nothing_behind(tmp_path: Path, media_dir: Path) -> None:
     with pytest.raises(Cancelled):
         anonymize(media_dir / "dog_ball.mp4", tmp_path / "dog.mp4", on_progress=progress, cancel=cancel)
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert [t.name for t in threading.enumerate() if t.name.startswith("rotokit-")] == []
+
+
+def test_cancel_while_detecting_stops_the_decoder_too(tmp_path: Path, media_dir: Path) -> None:
+    cancel = threading.Event()
+
+    def progress(done: int, total: int) -> None:
+        if done >= 10:  # in the detection pass
+            cancel.set()
+
+    with pytest.raises(Cancelled):
+        anonymize(media_dir / "dog_ball.mp4", tmp_path / "dog.mp4", on_progress=progress, cancel=cancel)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert [t.name for t in threading.enumerate() if t.name.startswith("rotokit-")] == []
