@@ -33,6 +33,7 @@ def ahead(items: Iterable[T], *, depth: int = 2, name: str = "rotokit-ahead") ->
     """Iterate `items` on a daemon thread, at most `depth` items ahead of the consumer."""
     if depth < 1:
         raise ValueError("depth must be at least 1")
+    source = iter(items)  # here, so a non-iterable fails in the caller's thread
     buffer: queue.Queue[object] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
@@ -46,7 +47,6 @@ def ahead(items: Iterable[T], *, depth: int = 2, name: str = "rotokit-ahead") ->
         return False
 
     def produce() -> None:
-        source = iter(items)
         try:
             for item in source:
                 if not put(item):

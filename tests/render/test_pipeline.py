@@ -79,3 +79,9 @@ def test_depth_bounds_how_far_the_producer_runs_ahead() -> None:
         time.sleep(0.3)
         assert len(produced) <= 1 + 2 + 1
         assert list(items) == list(range(1, 100))
+
+
+def test_something_not_iterable_fails_at_once_in_the_caller() -> None:
+    with pytest.raises(TypeError), ahead(42, name="test-ahead"):  # type: ignore[arg-type]
+        pass
+    assert _helpers() == []
