@@ -135,8 +135,8 @@ def render(
                          audio_from=audio_from, alpha=keep_alpha) as writer:
 
             def compose(frame: Frame) -> np.ndarray:
-                out = compositor.render(frame.index, frame.rgb, store.frame_masks(frame.index),
-                                        boxes=store.frame_boxes(frame.index))
+                masks, boxes = store.frame_masks_and_boxes(frame.index)
+                out = compositor.render(frame.index, frame.rgb, masks, boxes=boxes)
                 return out if out.shape[2] == 3 or keep_alpha else _flatten_alpha(out)
 
             def written(frame: Frame) -> None:

@@ -325,9 +325,18 @@ class MaskStore:
 
     def frame_masks(self, frame_idx: int) -> dict[int, np.ndarray]:
         """Every stored object mask on `frame_idx`, by obj_id."""
+        return self.frame_masks_and_boxes(frame_idx)[0]
+
+    def frame_masks_and_boxes(
+        self, frame_idx: int
+    ) -> tuple[dict[int, np.ndarray], dict[int, tuple[int, int, int, int] | None]]:
+        """Masks on `frame_idx` and each one's tight ``(x0, y0, x1, y1)`` box (exclusive ends,
+        None when empty), read from the RLE in the same query so the two always agree even
+        while a worker writes."""
         rows = self._query("SELECT obj_id, counts, height, width FROM masks WHERE frame_idx=? ORDER BY obj_id", (frame_idx,))
-        return {obj_id: self._decode(frame_idx, obj_id, counts, h, w)
-                for obj_id, counts, h, w in rows}
+        masks = {obj_id: self._decode(frame_idx, obj_id, counts, h, w) for obj_id, counts, h, w in rows}
+        boxes = {obj_id: _rle_box(counts, h, w) for obj_id, counts, h, w in rows}
+        return masks, boxes
 
     def _decode(self, frame_idx: int, obj_id: int, counts: bytes, h: int, w: int) -> np.ndarray:
         try:
@@ -335,12 +344,6 @@ class MaskStore:
         except ValueError as exc:
             raise ProjectError(f"{self.path}: mask of object {obj_id} on frame {frame_idx} is "
                                f"damaged ({exc})") from None
-
-    def frame_boxes(self, frame_idx: int) -> dict[int, tuple[int, int, int, int] | None]:
-        """Tight ``(x0, y0, x1, y1)`` box (exclusive ends) of every mask on `frame_idx`, None
-        when empty — read from the RLE without decoding it."""
-        rows = self._query("SELECT obj_id, counts, height, width FROM masks WHERE frame_idx=?", (frame_idx,))
-        return {obj_id: _rle_box(counts, h, w) for obj_id, counts, h, w in rows}
 
     def frame_scores(self, frame_idx: int) -> dict[int, float | None]:
         """Every stored object's score on `frame_idx`, by obj_id."""
