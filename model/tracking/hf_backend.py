@@ -12,7 +12,12 @@ code path as ``propagate_in_video_iterator`` — and manage the state around it:
     conditioning frame are dropped (the library never evicts them);
   * a correction on an already-tracked frame is kept as a conditioning frame, as in Meta's
     predictor (transformers would store it as an ordinary tracked frame and lose it on the next
-    propagation).
+    propagation);
+  * EdgeTAM only: a click on a frame the object was not tracked on defers the memory encoder
+    (memory encoder + spatial perceiver, ≈ 60 % of a same-frame click on CPU) until a step that
+    reads memory, as Meta's predictor does (``run_mem_encoder=False`` while prompting). The
+    memory is computed later from the very tensors the model passed, so masks are unchanged
+    (tests compare with transformers' own loop); only the click gets faster.
 """
 
 from __future__ import annotations
@@ -26,6 +31,12 @@ from model.tracking.feed import FrameFeed
 from model.tracking.types import FramePrompt
 
 __all__ = ["HFBackend", "HFSession"]
+
+_MEMORY_ARGS = {"current_vision_feats", "pred_masks_high_res", "object_score_logits", "is_mask_from_pts"}
+
+
+class _UnexpectedMemoryCall(Exception):
+    """The model called its memory encoder in a way the deferral does not know."""
 
 
 def _classes(model):
@@ -73,6 +84,11 @@ class HFSession:
         )
         self._objects: dict[int, object] = {}
         self._new_inputs: dict[int, set[int]] = {}
+        # (obj_id, frame_idx) -> (that frame's stored output dict, _encode_new_memory kwargs)
+        self._pending_memory: dict[tuple[int, int], tuple[dict, dict]] = {}
+        self._can_defer = type(self._model).__name__ == "EdgeTamVideoModel" and callable(
+            getattr(self._model, "_encode_new_memory", None)
+        )
         config = self._model.config
         self._window = max(int(config.num_maskmem), int(config.max_object_pointers_in_encoder))
 
@@ -102,6 +118,7 @@ class HFSession:
 
     def set_prompt(self, obj_id: int, frame_idx: int, prompt: FramePrompt) -> None:
         session = self._session(obj_id)
+        self._pending_memory.pop((obj_id, frame_idx), None)
         outputs = session.output_dict_per_obj[0]
         outputs["cond_frame_outputs"].pop(frame_idx, None)
         outputs["non_cond_frame_outputs"].pop(frame_idx, None)
@@ -137,6 +154,8 @@ class HFSession:
     def remove_object(self, obj_id: int) -> None:
         self._objects.pop(obj_id, None)
         self._new_inputs.pop(obj_id, None)
+        for key in [k for k in self._pending_memory if k[0] == obj_id]:
+            del self._pending_memory[key]
 
     def conditioning_frames(self, obj_id: int) -> set[int]:
         session = self._objects.get(obj_id)
@@ -153,7 +172,18 @@ class HFSession:
                 session = self._objects[obj_id]
                 is_new = frame_idx in self._new_inputs[obj_id]
                 session.obj_with_new_inputs = [obj_id] if is_new else []
-                out = self._model(inference_session=session, frame_idx=frame_idx, reverse=reverse)
+                # A prompt on a frame not tracked yet is segmented without memory, so its own
+                # memory can wait; a prompted frame without new input returns its stored
+                # masks; any other step reads memory: encode what is pending first.
+                defer = (self._can_defer and is_new
+                         and frame_idx not in session.frames_tracked_per_obj.get(0, {}))
+                reuse = not is_new and frame_idx in session.output_dict_per_obj[0]["cond_frame_outputs"]
+                if defer:
+                    out = self._step_deferring_memory(session, obj_id, frame_idx, reverse)
+                else:
+                    if not reuse:
+                        self._encode_pending_memory(obj_id)
+                    out = self._model(inference_session=session, frame_idx=frame_idx, reverse=reverse)
                 if is_new:
                     self._new_inputs[obj_id].discard(frame_idx)
                     outputs = session.output_dict_per_obj[0]
@@ -164,6 +194,40 @@ class HFSession:
                 presence = float(out.object_score_logits.reshape(-1)[0])
                 results[obj_id] = (logits, presence)
         return results
+
+    def _step_deferring_memory(self, session, obj_id: int, frame_idx: int, reverse: bool):
+        model = self._model
+        calls: list[dict] = []
+
+        def capture(*args, **kwargs):
+            calls.append(kwargs)
+            if args or set(kwargs) != _MEMORY_ARGS:  # not the call this was written for
+                raise _UnexpectedMemoryCall
+            return None, None
+
+        model._encode_new_memory = capture  # instance attribute: shadows the method
+        try:
+            out = model(inference_session=session, frame_idx=frame_idx, reverse=reverse)
+        except _UnexpectedMemoryCall:
+            out = None
+        finally:
+            del model._encode_new_memory
+        if out is None or len(calls) != 1:  # another transformers version: do it their way
+            self._can_defer = False
+            self._encode_pending_memory(obj_id)
+            session.obj_with_new_inputs = [obj_id]
+            return model(inference_session=session, frame_idx=frame_idx, reverse=reverse)
+        stored = session.output_dict_per_obj[0]["cond_frame_outputs"][frame_idx]
+        self._pending_memory[(obj_id, frame_idx)] = (stored, calls[0])
+        return out
+
+    def _encode_pending_memory(self, obj_id: int) -> None:
+        for key in [k for k in self._pending_memory if k[0] == obj_id]:
+            stored, kwargs = self._pending_memory.pop(key)
+            features, position = self._model._encode_new_memory(**kwargs)
+            stored["maskmem_features"] = features.to(self._device)
+            stored["maskmem_pos_enc"] = position.to(self._device) if isinstance(
+                position, torch.Tensor) else position
 
     def prune(self, frame_idx: int, keep: set[int]) -> None:
         window = self._window

@@ -250,3 +250,48 @@ def test_speed_optimisations_keep_the_masks(micro_edgetam):
     for f in range(10):
         union = (fast[f] | slow[f]).sum()
         assert union == 0 or (fast[f] & slow[f]).sum() / union >= 0.99, f
+
+
+def test_clicks_defer_edgetams_memory_encoder_and_masks_still_equal_reference(micro_edgetam):
+    """A click on a fresh frame skips EdgeTAM's memory encoder (the click returns sooner); the
+    memory is encoded before tracking reads it, from the same tensors: masks stay identical."""
+    encoder = micro_edgetam.backend.model.memory_encoder
+    calls = []
+    hook = encoder.register_forward_hook(lambda *a: calls.append(1))
+    clip = DecodedClip("dog_ball.mp4", limit=12)
+    try:
+        with TrackingSession(micro_edgetam, clip) as session:
+            session.add_points(0, 1, [[470, 230]], [1])
+            session.predict(0)
+            session.add_points(0, 1, [[450, 230]], [0])
+            session.predict(0)
+            session.add_points(0, 2, [WOMAN], [1])
+            clicked = session.predict(0)
+            assert calls == []  # three clicks, no memory encoding yet
+            ours = dict(session.propagate())
+            assert len(calls) >= 2  # the two prompts' memories, then each tracked frame's
+    finally:
+        hook.remove()
+    ref = reference_masks(micro_edgetam, clip,
+                          {1: (0, [[470, 230], [450, 230]], [1, 0]), 2: (0, [WOMAN], [1])}, start=0)
+    assert sorted(ours) == list(range(12))
+    _assert_same(ours, ref, range(12))
+    for obj_id in (1, 2):
+        np.testing.assert_array_equal(clicked[obj_id].mask, ours[0][obj_id].mask)
+
+
+def test_edgetam_correction_and_late_object_after_deferred_clicks(micro_edgetam):
+    k = 6
+    clip = DecodedClip("dog_ball.mp4", limit=14)
+    with TrackingSession(micro_edgetam, clip) as session:
+        session.add_box(0, 1, DOG_BOX)
+        session.predict(0)
+        first = dict(session.propagate())
+        session.add_points(k, 1, [[270, 230]], [1])  # correction on a tracked frame
+        corrected = session.predict(k)[1].mask
+        session.add_points(10, 2, [[180, 180]], [1])  # new object on a later frame
+        session.predict(10)
+        again = dict(session.propagate(start=k))
+    assert sorted(first) == list(range(14)) and sorted(again) == list(range(k, 14))
+    np.testing.assert_array_equal(again[k][1].mask, corrected)
+    assert all(set(m) == {1, 2} for f, m in again.items() if f >= 10)
