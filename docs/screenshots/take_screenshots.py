@@ -56,13 +56,18 @@ def main() -> int:
         w.grab().save(str(OUT / name))
         print("wrote", OUT / name)
 
+    def open_window(clip_name: str) -> MainWindow:
+        """The editor at screenshot size on a fresh copy of a shared clip."""
+        clip = work / clip_name
+        shutil.copy(MEDIA / clip_name, clip)
+        w = MainWindow(model="test-random-micro", device="cpu")
+        w.resize(1400, 860)
+        w.show()
+        w.open_path(str(clip))
+        return w
+
     # 1. faces
-    clip = work / "people_audio.mp4"
-    shutil.copy(MEDIA / "people_audio.mp4", clip)
-    w = MainWindow(model="test-random-micro", device="cpu")
-    w.resize(1400, 860)
-    w.show()
-    w.open_path(str(clip))
+    w = open_window("people_audio.mp4")
     w.face_flow.start()
     pump(lambda: idle(w) and w.editor.document.project.objects and bool(w.editor.document.store.frames_with_mask(w.editor.document.project.objects[0].id)), 300)
     pump(lambda: idle(w), 60)
@@ -76,12 +81,7 @@ def main() -> int:
     w.close()
 
     # 2. tracking with two objects
-    clip = work / "dog_ball.mp4"
-    shutil.copy(MEDIA / "dog_ball.mp4", clip)
-    w = MainWindow(model="test-random-micro", device="cpu")
-    w.resize(1400, 860)
-    w.show()
-    w.open_path(str(clip))
+    w = open_window("dog_ball.mp4")
     ed = w.editor
     ed.click(520, 235, 1)  # the dog
     pump(lambda: idle(w), 300)
