@@ -311,6 +311,7 @@ def anonymize(
                 by_frame.setdefault(f, []).append((obj.id, box))
         shape = (info.height, info.width)
         audio_from = frames.path if keep_audio else None
+
         def compose(fr: Frame) -> np.ndarray:
             faces = by_frame.get(fr.index)
             if not faces:
@@ -319,8 +320,8 @@ def anonymize(
             return compositor.render(fr.index, fr.rgb, masks)
 
         with VideoWriter(out, source=info, codec=codec, crf=crf, preset=preset, audio_from=audio_from) as writer:
+            # the last frame's callback reports (total, total)
             write_composed(writer, frames.iter_frames(), compose, lambda fr: step(n + fr.index + 1))
-            step(total)
 
     written_project = None
     if proj_path is not None:

@@ -127,10 +127,9 @@ def rle_counts(counts: bytes) -> np.ndarray:
 
 
 def _rle_box(counts: bytes, height: int, width: int) -> tuple[int, int, int, int] | None:
-    rle = {"size": [height, width], "counts": counts}
-    if mask_utils.area(rle) == 0:
+    x, y, bw, bh = mask_utils.toBbox({"size": [height, width], "counts": counts}).tolist()
+    if bw == 0 or bh == 0:  # pycocotools gives an empty mask a zero box
         return None
-    x, y, bw, bh = mask_utils.toBbox(rle).tolist()
     return int(x), int(y), int(x + bw), int(y + bh)
 
 
