@@ -1,12 +1,11 @@
 """RGB → 8-bit Y'CbCr (BT.709, limited range) for the encoder, without swscale's generic path.
 
-Why by hand: swscale has SIMD fast paths for YUV → RGB (≈ 1.3 ms per 1080p frame here) but
-none for RGB → yuv420p, which takes its generic scaler (≈ 13 ms single-threaded, 6 ms on two
-threads that the encoder also needs) — the largest single cost of a render. OpenCV's
-`cv2.transform` applies the 3×4 matrix with SIMD (≈ 1.3 ms) and `INTER_AREA` halves the chroma
-(2×2 box average, chroma sited at the centre of each 2×2 block). The result matches swscale's
-within 1 level in Y and 2 in Cb/Cr (bench/media.py prints the cost of both; tests check the
-values). Formats other than 8-bit yuv420p/yuv444p keep going through swscale.
+Why by hand: swscale has SIMD fast paths for YUV → RGB but none for RGB → yuv420p, which takes
+its generic scaler — the largest single cost of a render. OpenCV's `cv2.transform` applies the
+3×4 matrix with SIMD and `INTER_AREA` halves the chroma (2×2 box average, chroma sited at the
+centre of each 2×2 block): about half swscale's time per 1080p frame (bench/conversions.py
+times both in the same run). The result matches swscale's within 1 level in Y and 2 in Cb/Cr
+(tests check the values). Formats other than 8-bit yuv420p/yuv444p keep going through swscale.
 """
 
 from __future__ import annotations
