@@ -26,7 +26,7 @@ from app.export.yolo import YoloExporter
 from app.media import FrameSource
 from app.project import MaskStore, Project, TrackedObject, check_video
 
-__all__ = ["export_dataset", "export_clips", "Clip", "FORMATS"]
+__all__ = ["export_dataset", "export_clips", "Clip", "ExportResult", "FORMATS"]
 
 FORMATS: dict[str, type[Exporter]] = {
     "coco": CocoExporter,
@@ -36,6 +36,30 @@ FORMATS: dict[str, type[Exporter]] = {
     "png": PngExporter,
     "alpha": AlphaExporter,
 }
+
+
+@dataclass
+class ExportResult:
+    """What `export_clips` wrote: the folder, each clip's name, split and kept frames, the classes."""
+
+    path: Path
+    format: str
+    clips: list[tuple[str, str, int]]  # (clip name, split, frames written)
+    categories: dict[str, int]
+    frames_considered: int
+
+    @property
+    def frames(self) -> int:
+        return sum(n for _, _, n in self.clips)
+
+    def summary(self) -> str:
+        per_split: dict[str, int] = {}
+        for _, split, _ in self.clips:
+            per_split[split] = per_split.get(split, 0) + 1
+        splits = ", ".join(f"{s} {per_split[s]}" for s in ("train", "val", "test") if s in per_split)
+        return (f"wrote {self.format} dataset to {self.path}: {len(self.clips)} clip{'s' * (len(self.clips) != 1)} "
+                f"({splits}), {self.frames} of {self.frames_considered} frames, "
+                f"{len(self.categories)} class{'es' * (len(self.categories) != 1)}")
 
 
 @dataclass
@@ -62,7 +86,7 @@ def export_dataset(
 ) -> Path:
     """Write one project's masks as a dataset; returns the output folder (see `export_clips`)."""
     return export_clips([Clip(project, store, frame_range)], fmt, out_dir, images=images,
-                        allow_stale=allow_stale, options=options, on_progress=on_progress, cancel=cancel)
+                        allow_stale=allow_stale, options=options, on_progress=on_progress, cancel=cancel).path
 
 
 def export_clips(
@@ -75,8 +99,8 @@ def export_clips(
     options: ExportOptions | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     cancel: threading.Event | None = None,
-) -> Path:
-    """Write the masks of several projects as one dataset; returns the output folder.
+) -> ExportResult:
+    """Write the masks of several projects as one dataset; returns where and what was written.
 
     Parameters
     ----------
@@ -163,7 +187,10 @@ def export_clips(
     finally:
         for source in sources:
             source.close()
-    return Path(out_dir).absolute()
+    return ExportResult(
+        path=Path(out_dir).absolute(), format=fmt, categories=categories, frames_considered=total,
+        clips=[(c.video_name, c.split, len(c.frames_written)) for c in ds.clips],
+    )
 
 
 def _objects_to_export(clip: Clip, allow_stale: bool) -> list[TrackedObject]:
