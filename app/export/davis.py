@@ -69,7 +69,7 @@ class DavisExporter(Exporter):
             label[mask] = obj_id
         image = Image.fromarray(label, mode="P")
         image.putpalette(self.palette)
-        image.save(self.annotations / f"{data.index:05d}.png", optimize=False)
+        image.save(self.annotations / f"{data.index:05d}.png", compress_level=3)  # 4× faster than 6, ~1.5× the bytes
         if data.rgb is not None:
             ctx.write_image(self.images / ctx.image_name(data.index, 5), data.rgb)
 
