@@ -24,6 +24,7 @@ from app.export.png import PngExporter
 from app.export.selection import FrameSelector
 from app.export.yolo import YoloExporter
 from app.media import FrameSource
+from app.pipeline import ahead
 from app.project import MaskStore, Project, TrackedObject, check_video
 
 __all__ = ["export_dataset", "export_clips", "Clip", "ExportResult", "FORMATS"]
@@ -170,15 +171,18 @@ def export_clips(
                     offset += max(obj.id for obj in objects)
                     exporter.begin_clip(ctx)
                     selector = FrameSelector(options, keep_empty=options.keep_empty or not exporter.image_level)
-                    for data in _frames(ctx, clip.store, source):
-                        if cancel is not None and cancel.is_set():
-                            raise Cancelled(f"export to {out_dir} stopped; nothing was written")
-                        if selector.keep(data.index - start, data.masks):
-                            exporter.frame(ctx, data)
-                            ctx.frames_written.append(data.index)
-                        done += 1
-                        if on_progress is not None:
-                            on_progress(done, total)
+                    # Decode + mask reads run a frame or two ahead on a helper thread, overlapping
+                    # the exporter's image encoding (both release the GIL).
+                    with ahead(_frames(ctx, clip.store, source), depth=2, name="rotokit-export-read") as frames:
+                        for data in frames:
+                            if cancel is not None and cancel.is_set():
+                                raise Cancelled(f"export to {out_dir} stopped; nothing was written")
+                            if selector.keep(data.index - start, data.masks):
+                                exporter.frame(ctx, data)
+                                ctx.frames_written.append(data.index)
+                            done += 1
+                            if on_progress is not None:
+                                on_progress(done, total)
                     exporter.end_clip(ctx)
                 exporter.finish(ds)
             except BaseException:
