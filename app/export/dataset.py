@@ -138,7 +138,9 @@ def export_clips(
     exporter = FORMATS[fmt]()
     if options.has_split and not exporter.has_splits:
         raise ExportError(f"the {fmt} format has no train/val/test split; drop --val/--test")
-    chosen = [_objects_to_export(clip, allow_stale) for clip in clips]
+    checked = [_objects_to_export(clip, allow_stale) for clip in clips]
+    chosen = [objects for objects, _ in checked]
+    bounds = [_bounds(clip, frame_count) for clip, (_, frame_count) in zip(clips, checked)]
     names = unique_names([clip.project.video_path.stem for clip in clips])
     pairs = [(str(clip.project.path or clip.project.video_path), obj.name)
              for clip, objects in zip(clips, chosen) for obj in objects]
@@ -146,20 +148,16 @@ def export_clips(
     splits = split_clips(names, options.val, options.test, options.seed) if options.has_split \
         else dict.fromkeys(names, "train")
 
-    sources: list[FrameSource] = []
-    try:
-        for clip in clips:
-            sources.append(FrameSource(clip.project.video_path, cache_bytes=0))
-        bounds = [_bounds(clip, source) for clip, source in zip(clips, sources)]
-        total = sum(end - start for start, end in bounds)
-        done = 0
-        with staging_dir(Path(out_dir)) as root:
-            ds = DatasetContext(root=root, options=options, categories=categories, splits=splits)
-            try:
-                exporter.begin(ds)
-                offset = 0
-                for i, (clip, source, objects, name) in enumerate(zip(clips, sources, chosen, names)):
-                    start, end = bounds[i]
+    total = sum(end - start for start, end in bounds)
+    done = 0
+    with staging_dir(Path(out_dir)) as root:
+        ds = DatasetContext(root=root, options=options, categories=categories, splits=splits)
+        try:
+            exporter.begin(ds)
+            offset = 0
+            for i, (clip, objects, name) in enumerate(zip(clips, chosen, names)):
+                start, end = bounds[i]
+                with FrameSource(clip.project.video_path, cache_bytes=0) as source:
                     info = source.info
                     ctx = ExportContext(
                         project=clip.project, root=root, start=start, end=end, width=info.width,
@@ -183,24 +181,22 @@ def export_clips(
                             done += 1
                             if on_progress is not None:
                                 on_progress(done, total)
-                    exporter.end_clip(ctx)
-                exporter.finish(ds)
-            except BaseException:
-                exporter.abort(ds)
-                raise
-    finally:
-        for source in sources:
-            source.close()
+                exporter.end_clip(ctx)
+            exporter.finish(ds)
+        except BaseException:
+            exporter.abort(ds)
+            raise
     return ExportResult(
         path=Path(out_dir).absolute(), format=fmt, categories=categories, frames_considered=total,
         clips=[(c.video_name, c.split, len(c.frames_written)) for c in ds.clips],
     )
 
 
-def _objects_to_export(clip: Clip, allow_stale: bool) -> list[TrackedObject]:
-    """The project's objects that have masks; refuses stale ones unless allowed."""
+def _objects_to_export(clip: Clip, allow_stale: bool) -> tuple[list[TrackedObject], int]:
+    """The project's objects that have masks, and the clip's frame count; refuses stale masks
+    unless allowed, and a video that is not the project's."""
     project, store = clip.project, clip.store
-    check_video(project)
+    frame_count = check_video(project).frame_count
     objects = [obj for obj in project.objects if store.frames_with_mask(obj.id)]
     if not objects:
         raise ExportError(f"{store.path}: no masks to export; track the project first (rotokit track)")
@@ -211,14 +207,13 @@ def _objects_to_export(clip: Clip, allow_stale: bool) -> list[TrackedObject]:
         where = f"{project.path}: " if project.path else ""
         raise ExportError(f"{where}masks of {names} are stale (prompts changed since tracking); "
                           "track the project again first")
-    return objects
+    return objects, frame_count
 
 
-def _bounds(clip: Clip, source: FrameSource) -> tuple[int, int]:
-    total = len(source)
+def _bounds(clip: Clip, total: int) -> tuple[int, int]:
     start, end = clip.frame_range or clip.project.frame_range or (0, total)
     if not 0 <= start < end <= total:
-        raise ExportError(f"frame range {start}:{end} is outside the clip (0:{total})")
+        raise ExportError(f"{clip.project.video_path}: frame range {start}:{end} is outside the clip (0:{total})")
     return start, end
 
 
