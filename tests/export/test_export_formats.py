@@ -86,6 +86,9 @@ def test_yolo_polygons_rasterise_back(tracked, tmp_path: Path) -> None:
     out = _export(tracked, "yolo", tmp_path)
     assert (out / "classes.txt").read_text().splitlines() == ["bright stuff", "dog"]
     assert "names:\n  0: \"bright stuff\"\n  1: \"dog\"" in (out / "data.yaml").read_text()
+    yaml = (out / "data.yaml").read_text()
+    assert "path:" not in yaml  # Ultralytics then resolves against the yaml's folder, not the cwd
+    assert "train: images\nval: images  # no --val split" in yaml
     worst = 1.0
     for idx in range(*RANGE):
         label = out / "labels" / f"clip_{idx:06d}.txt"
