@@ -25,6 +25,7 @@ examples:
   rotokit render clip.rotokit -o edited.mp4      apply effects, keep audio
   rotokit anonymize street.mp4 -o safe.mp4       blur every face, offline
   rotokit export clip.rotokit --format coco -o dataset/
+  rotokit export a.rotokit b.rotokit c.rotokit --format yolo --val 0.34 --every 5 -o ds/
   rotokit models list
   rotokit demo -o demo_out                       the whole pipeline on the bundled clip
 """
@@ -162,20 +163,9 @@ def cmd_anonymize(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from app.export import export_dataset
-    from app.project import MaskStore, load_project, masks_path_for
-    from app.tracking_job import track_stale
+    from app.export_command import run_export
 
-    project = load_project(args.project)
-    with ProgressBar("tracking", args.quiet) as bar:
-        track_stale(project, model=args.model, offline=args.offline, on_progress=bar,
-                    log=lambda m: _say(args, m))
-    with MaskStore(masks_path_for(args.project), readonly=True) as store, \
-            ProgressBar(f"export {args.format}", args.quiet) as bar:
-        out = export_dataset(project, store, args.format, args.output, frame_range=args.range,
-                             images=args.images, on_progress=bar)
-    _say(args, f"wrote {args.format} dataset to {out}")
-    return 0
+    return run_export(args, lambda label: ProgressBar(label, args.quiet), lambda m: _say(args, m))
 
 
 def _model_table(specs: list, cpu_default: str, gpu_default: str) -> str:
@@ -312,14 +302,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="drop the audio")
     p.add_argument("--project", help="where to write the project (default: OUTPUT.rotokit)")
 
-    p = add("export", cmd_export, "export masks as a dataset")
-    p.add_argument("project")
-    p.add_argument("--format", required=True,
-                   choices=["coco", "yolo", "davis", "mots", "png", "alpha"])
-    p.add_argument("-o", "--output", required=True)
-    p.add_argument("--range", type=_parse_range, metavar="START:END")
-    p.add_argument("--no-images", dest="images", action="store_false",
-                   help="write annotations only, not the frames as images")
+    p = add("export", cmd_export, "export masks as a dataset; several projects make one dataset")
+    from app.export_command import add_export_arguments
+
+    add_export_arguments(p, _parse_range)
     _add_model_args(p)
 
     p = add("models", cmd_models, "list, download or locate tracking models")

@@ -1,4 +1,4 @@
-"""Alpha-matte videos: ``alpha/<id>_<name>.mkv`` per object, white where the object is.
+"""Alpha-matte videos: ``alpha/<clip>/<id>_<name>.mkv`` per object, white where the object is.
 
 Compositing tools (Resolve, Nuke, After Effects, ffmpeg ``alphamerge``) take a matte as a
 separate video. The default codec is FFV1 (lossless, so the matte is bit-exact); ``prores``
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from app.errors import ExportError
-from app.export.base import ExportContext, Exporter, FrameData, safe_name
+from app.export.base import DatasetContext, ExportContext, Exporter, FrameData, safe_name
 from app.media.writer import VideoWriter
 
 __all__ = ["AlphaExporter", "MATTE_CODECS"]
@@ -21,6 +21,7 @@ MATTE_CODECS = {"ffv1": ".mkv", "prores": ".mov", "h264": ".mp4"}
 
 class AlphaExporter(Exporter):
     name = "alpha"
+    has_splits = False
 
     def __init__(self, codec: str = "ffv1") -> None:
         if codec not in MATTE_CODECS:
@@ -28,11 +29,12 @@ class AlphaExporter(Exporter):
         self.codec = codec
         self.writers: dict[int, VideoWriter] = {}
 
-    def begin(self, ctx: ExportContext) -> None:
+    def begin_clip(self, ctx: ExportContext) -> None:
         if ctx.video_info is None:
             raise ExportError("alpha export needs the source video's timing")
-        folder = ctx.root / "alpha"
-        folder.mkdir()
+        self.writers = {}
+        folder = ctx.root / "alpha" / ctx.video_name
+        folder.mkdir(parents=True)
         ext = MATTE_CODECS[self.codec]
         for obj in ctx.objects:
             path = folder / f"{obj.id}_{safe_name(obj.name)}{ext}"
@@ -48,10 +50,11 @@ class AlphaExporter(Exporter):
                 grey = mask.astype(np.uint8) * 255
                 writer.write(np.repeat(grey[:, :, None], 3, axis=2), data.pts)
 
-    def finish(self, ctx: ExportContext) -> None:
+    def end_clip(self, ctx: ExportContext) -> None:
         for writer in self.writers.values():
             writer.commit()
+        self.writers = {}
 
-    def abort(self, ctx: ExportContext) -> None:
+    def abort(self, ds: DatasetContext) -> None:
         for writer in self.writers.values():
             writer.abort()

@@ -20,35 +20,79 @@ import cv2
 import numpy as np
 
 from app.errors import ExportError
+from app.export.options import ExportOptions, normalise_name
 from app.media import VideoInfo
 from app.project import Project, TrackedObject
 
-__all__ = ["ExportContext", "FrameData", "Exporter", "staging_dir", "safe_name", "write_jpeg", "resolve_overlaps"]
+__all__ = [
+    "DatasetContext", "ExportContext", "FrameData", "Exporter", "staging_dir", "safe_name", "write_jpeg",
+    "write_png", "resolve_overlaps",
+]
+
+
+@dataclass
+class DatasetContext:
+    """What the whole dataset shares: where it is written, the category table, the options, the splits."""
+
+    root: Path  # staging folder; becomes the output folder on success
+    options: ExportOptions
+    categories: dict[str, int]  # normalised object name -> 1-based id (YOLO class = id - 1)
+    splits: dict[str, str]  # clip name -> "train" | "val" | "test"
+    clips: list[ExportContext] = field(default_factory=list)  # filled as clips are exported
+
+    @property
+    def split_names(self) -> list[str]:
+        """The splits that hold at least one clip, in train, val, test order."""
+        used = set(self.splits.values())
+        return [s for s in ("train", "val", "test") if s in used]
 
 
 @dataclass
 class ExportContext:
-    """Everything a format writer needs besides the frames: where, what size, which objects."""
+    """One clip of the dataset: its project, frames, size, objects and place in the split."""
 
     project: Project
-    root: Path  # staging folder; becomes the output folder on success
-    start: int  # first frame exported
-    end: int  # one past the last frame exported
+    root: Path  # the dataset's staging folder
+    start: int  # first frame considered
+    end: int  # one past the last frame considered
     width: int
     height: int
-    objects: list[TrackedObject]  # z-order, first = bottom
-    video_name: str  # sequence name (video file stem)
-    images: bool = True  # also write the video frames as JPEG where the format has images
+    objects: list[TrackedObject]  # z-order, first = bottom; only objects with masks
+    video_name: str  # the clip's unique, file-name-safe name in the dataset
+    dataset: DatasetContext
+    video_id: int = 1  # 1-based position of the clip in the dataset
+    track_offset: int = 0  # added to object ids to make track ids unique across clips
+    split: str = "train"
+    images: bool = True  # also write the video frames where the format has images
     video_info: VideoInfo | None = None  # probe of the source (timing for video outputs)
-    categories: dict[str, int] = field(default_factory=dict)  # object name -> 1-based id
+    frames_written: list[int] = field(default_factory=list)  # frame indices the exporter received
 
-    def __post_init__(self) -> None:
-        for obj in self.objects:
-            self.categories.setdefault(obj.name, len(self.categories) + 1)
+    @property
+    def categories(self) -> dict[str, int]:
+        return self.dataset.categories
+
+    @property
+    def options(self) -> ExportOptions:
+        return self.dataset.options
 
     def category_of(self, obj: TrackedObject) -> int:
-        """1-based category id: objects with the same name share a category."""
-        return self.categories[obj.name]
+        """1-based category id: objects whose names match (case and spacing aside) share one."""
+        return self.dataset.categories[normalise_name(obj.name)]
+
+    def track_id(self, obj: TrackedObject) -> int:
+        """Unique across the dataset; equals the object id for the first clip."""
+        return self.track_offset + obj.id
+
+    def image_name(self, index: int, digits: int = 6) -> str:
+        """File name of frame `index` in the dataset's image format."""
+        return f"{index:0{digits}d}.{self.options.image_format}"
+
+    def write_image(self, path: Path, rgb: np.ndarray) -> None:
+        """Save a frame in the chosen format and quality."""
+        if self.options.image_format == "png":
+            write_png(path, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+        else:
+            write_jpeg(path, rgb, self.options.jpeg_quality)
 
 
 @dataclass
@@ -63,22 +107,32 @@ class FrameData:
 
 
 class Exporter(ABC):
-    """A dataset format: `begin`, then `frame` for each frame in order, then `finish`."""
+    """A dataset format: `begin`, then per clip `begin_clip`, `frame` for each kept frame in
+    order and `end_clip`, then `finish`."""
 
     name: ClassVar[str]
     needs_images: ClassVar[bool] = False  # decode the video frames (only when ctx.images)
+    image_level: ClassVar[bool] = False  # frames are independent samples: frames without objects are
+    # dropped unless `keep_empty` (sequence formats keep every selected frame, their tools need them)
+    has_splits: ClassVar[bool] = True  # the format can express a train/val/test split
 
-    def begin(self, ctx: ExportContext) -> None:  # noqa: B027 - optional hook
-        """Create folders, open files."""
+    def begin(self, ds: DatasetContext) -> None:  # noqa: B027 - optional hook
+        """Create dataset-wide folders, open files."""
+
+    def begin_clip(self, ctx: ExportContext) -> None:  # noqa: B027 - optional hook
+        """Create the clip's folders, open its files."""
 
     @abstractmethod
     def frame(self, ctx: ExportContext, data: FrameData) -> None:
         """Write one frame's annotations (and image)."""
 
-    def finish(self, ctx: ExportContext) -> None:  # noqa: B027 - optional hook
+    def end_clip(self, ctx: ExportContext) -> None:  # noqa: B027 - optional hook
+        """Close the clip's files."""
+
+    def finish(self, ds: DatasetContext) -> None:  # noqa: B027 - optional hook
         """Write index files; everything must be complete when this returns."""
 
-    def abort(self, ctx: ExportContext) -> None:  # noqa: B027 - optional hook
+    def abort(self, ds: DatasetContext) -> None:  # noqa: B027 - optional hook
         """Release open resources after a failure (the staging folder is deleted anyway)."""
 
 

@@ -1,24 +1,33 @@
-"""`export_dataset`: tracked masks (and frames) → a dataset folder in one of six formats."""
+"""Tracked masks (and frames) of one or many clips → one dataset folder in one of six formats.
+
+`export_clips` merges several projects into one dataset (one category table, unique file
+names per clip, a by-clip split, frame selection); `export_dataset` is the one-project form the
+GUI and `rotokit batch export` call.
+"""
 
 from __future__ import annotations
 
 import os
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from app.errors import Cancelled, ExportError
 from app.export.alpha import AlphaExporter
-from app.export.base import ExportContext, Exporter, FrameData, staging_dir
+from app.export.base import DatasetContext, ExportContext, Exporter, FrameData, staging_dir
 from app.export.coco import CocoExporter
 from app.export.davis import DavisExporter
 from app.export.mots import MotsExporter
+from app.export.options import ExportOptions, category_table, split_clips, unique_names
 from app.export.png import PngExporter
+from app.export.selection import FrameSelector
 from app.export.yolo import YoloExporter
 from app.media import FrameSource
-from app.project import MaskStore, Project, check_video
+from app.pipeline import ahead
+from app.project import MaskStore, Project, TrackedObject, check_video
 
-__all__ = ["export_dataset", "FORMATS"]
+__all__ = ["export_dataset", "export_clips", "Clip", "ExportResult", "FORMATS"]
 
 FORMATS: dict[str, type[Exporter]] = {
     "coco": CocoExporter,
@@ -30,6 +39,39 @@ FORMATS: dict[str, type[Exporter]] = {
 }
 
 
+@dataclass
+class ExportResult:
+    """What `export_clips` wrote: the folder, each clip's name, split and kept frames, the classes."""
+
+    path: Path
+    format: str
+    clips: list[tuple[str, str, int]]  # (clip name, split, frames written)
+    categories: dict[str, int]
+    frames_considered: int
+
+    @property
+    def frames(self) -> int:
+        return sum(n for _, _, n in self.clips)
+
+    def summary(self) -> str:
+        per_split: dict[str, int] = {}
+        for _, split, _ in self.clips:
+            per_split[split] = per_split.get(split, 0) + 1
+        splits = ", ".join(f"{s} {per_split[s]}" for s in ("train", "val", "test") if s in per_split)
+        return (f"wrote {self.format} dataset to {self.path}: {len(self.clips)} clip{'s' * (len(self.clips) != 1)} "
+                f"({splits}), {self.frames} of {self.frames_considered} frames, "
+                f"{len(self.categories)} class{'es' * (len(self.categories) != 1)}")
+
+
+@dataclass
+class Clip:
+    """One project to export: its masks and, optionally, the frames `(start, end)` (end exclusive)."""
+
+    project: Project
+    store: MaskStore
+    frame_range: tuple[int, int] | None = None
+
+
 def export_dataset(
     project: Project,
     store: MaskStore,
@@ -39,39 +81,122 @@ def export_dataset(
     frame_range: tuple[int, int] | None = None,
     images: bool = True,
     allow_stale: bool = False,
+    options: ExportOptions | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> Path:
-    """Write the project's masks as a dataset; returns the output folder.
+    """Write one project's masks as a dataset; returns the output folder (see `export_clips`)."""
+    return export_clips([Clip(project, store, frame_range)], fmt, out_dir, images=images,
+                        allow_stale=allow_stale, options=options, on_progress=on_progress, cancel=cancel).path
+
+
+def export_clips(
+    clips: list[Clip],
+    fmt: str,
+    out_dir: str | os.PathLike[str],
+    *,
+    images: bool = True,
+    allow_stale: bool = False,
+    options: ExportOptions | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> ExportResult:
+    """Write the masks of several projects as one dataset; returns where and what was written.
 
     Parameters
     ----------
-    project, store
-        The project and its mask store (``MaskStore(masks_path_for(project.path))``).
+    clips
+        The projects with their mask stores (``MaskStore(masks_path_for(project.path))``) and
+        optional frame ranges (default: the project's range or the whole clip).
     fmt
         ``coco``, ``yolo``, ``davis``, ``mots``, ``png`` or ``alpha`` (see each module).
     out_dir
         Output folder; must not exist or be empty. Written in a staging folder and renamed at
         the end, so a failure or cancel leaves nothing.
-    frame_range
-        ``(start, end)`` frames, end exclusive; default the project's range or the whole clip.
     images
-        Also write the video frames (JPEG) for the formats that pair images with labels.
+        Also write the video frames for the formats that pair images with labels.
     allow_stale
         Export masks even if an object's prompts changed since it was tracked.
+    options
+        Frame selection, image format, polygon tolerance, split and class list.
 
     Raises
     ------
     ExportError
-        Unknown format, no masks, stale masks, bad range, output folder not empty.
+        Unknown format, no masks, stale masks, bad range or options, object not in the class
+        list, output folder not empty.
     ProjectError
-        The video is missing or is not the one the project was made on.
+        A video is missing or is not the one its project was made on.
     Cancelled
         `cancel` was set; nothing was written.
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
-    check_video(project)
+    if not clips:
+        raise ExportError("nothing to export: give at least one project")
+    options = options or ExportOptions()
+    exporter = FORMATS[fmt]()
+    if options.has_split and not exporter.has_splits:
+        raise ExportError(f"the {fmt} format has no train/val/test split; drop --val/--test")
+    checked = [_objects_to_export(clip, allow_stale) for clip in clips]
+    chosen = [objects for objects, _ in checked]
+    bounds = [_bounds(clip, frame_count) for clip, (_, frame_count) in zip(clips, checked)]
+    names = unique_names([clip.project.video_path.stem for clip in clips])
+    pairs = [(str(clip.project.path or clip.project.video_path), obj.name)
+             for clip, objects in zip(clips, chosen) for obj in objects]
+    categories = category_table(pairs, options.classes)
+    splits = split_clips(names, options.val, options.test, options.seed) if options.has_split \
+        else dict.fromkeys(names, "train")
+
+    total = sum(end - start for start, end in bounds)
+    done = 0
+    with staging_dir(Path(out_dir)) as root:
+        ds = DatasetContext(root=root, options=options, categories=categories, splits=splits)
+        try:
+            exporter.begin(ds)
+            offset = 0
+            for i, (clip, objects, name) in enumerate(zip(clips, chosen, names)):
+                start, end = bounds[i]
+                with FrameSource(clip.project.video_path, cache_bytes=0) as source:
+                    info = source.info
+                    ctx = ExportContext(
+                        project=clip.project, root=root, start=start, end=end, width=info.width,
+                        height=info.height, objects=objects, video_name=name, dataset=ds, video_id=i + 1,
+                        track_offset=offset, split=splits[name], images=images and exporter.needs_images,
+                        video_info=info,
+                    )
+                    ds.clips.append(ctx)
+                    offset += max(obj.id for obj in objects)
+                    exporter.begin_clip(ctx)
+                    selector = FrameSelector(options, keep_empty=options.keep_empty or not exporter.image_level)
+                    # Decode + mask reads run a frame or two ahead on a helper thread, overlapping
+                    # the exporter's image encoding (both release the GIL).
+                    with ahead(_frames(ctx, clip.store, source), depth=2, name="rotokit-export-read") as frames:
+                        for data in frames:
+                            if cancel is not None and cancel.is_set():
+                                raise Cancelled(f"export to {out_dir} stopped; nothing was written")
+                            if selector.keep(data.index - start, data.masks):
+                                exporter.frame(ctx, data)
+                                ctx.frames_written.append(data.index)
+                            done += 1
+                            if on_progress is not None:
+                                on_progress(done, total)
+                exporter.end_clip(ctx)
+            exporter.finish(ds)
+        except BaseException:
+            exporter.abort(ds)
+            raise
+    return ExportResult(
+        path=Path(out_dir).absolute(), format=fmt, categories=categories, frames_considered=total,
+        clips=[(c.video_name, c.split, len(c.frames_written)) for c in ds.clips],
+    )
+
+
+def _objects_to_export(clip: Clip, allow_stale: bool) -> tuple[list[TrackedObject], int]:
+    """The project's objects that have masks, and the clip's frame count; refuses stale masks
+    unless allowed, and a video that is not the project's."""
+    project, store = clip.project, clip.store
+    frame_count = check_video(project).frame_count
     objects = [obj for obj in project.objects if store.frames_with_mask(obj.id)]
     if not objects:
         raise ExportError(f"{store.path}: no masks to export; track the project first (rotokit track)")
@@ -79,48 +204,23 @@ def export_dataset(
     stale = [obj for obj in objects if obj.id in stale_ids]
     if stale and not allow_stale:
         names = ", ".join(repr(obj.name) for obj in stale)
-        raise ExportError(f"masks of {names} are stale (prompts changed since tracking); track the project again first")
-
-    exporter = FORMATS[fmt]()
-    with FrameSource(project.video_path, cache_bytes=0) as source:
-        total = len(source)
-        start, end = frame_range or project.frame_range or (0, total)
-        if not 0 <= start < end <= total:
-            raise ExportError(f"frame range {start}:{end} is outside the clip (0:{total})")
-        info = source.info
-        decode = images and exporter.needs_images
-        with staging_dir(Path(out_dir)) as root:
-            ctx = ExportContext(
-                project=project,
-                root=root,
-                start=start,
-                end=end,
-                width=info.width,
-                height=info.height,
-                objects=objects,
-                video_name=project.video_path.stem,
-                images=decode,
-                video_info=info,
-            )
-            try:
-                exporter.begin(ctx)
-                for done, data in enumerate(_frames(ctx, store, source, decode), start=1):
-                    if cancel is not None and cancel.is_set():
-                        raise Cancelled(f"export to {out_dir} stopped; nothing was written")
-                    exporter.frame(ctx, data)
-                    if on_progress is not None:
-                        on_progress(done, end - start)
-                exporter.finish(ctx)
-            except BaseException:
-                exporter.abort(ctx)
-                raise
-    return Path(out_dir).absolute()
+        where = f"{project.path}: " if project.path else ""
+        raise ExportError(f"{where}masks of {names} are stale (prompts changed since tracking); "
+                          "track the project again first")
+    return objects, frame_count
 
 
-def _frames(ctx: ExportContext, store: MaskStore, source: FrameSource, decode: bool) -> Iterator[FrameData]:
+def _bounds(clip: Clip, total: int) -> tuple[int, int]:
+    start, end = clip.frame_range or clip.project.frame_range or (0, total)
+    if not 0 <= start < end <= total:
+        raise ExportError(f"{clip.project.video_path}: frame range {start}:{end} is outside the clip (0:{total})")
+    return start, end
+
+
+def _frames(ctx: ExportContext, store: MaskStore, source: FrameSource) -> Iterator[FrameData]:
     """Frames in order with their masks; pixels only when the format writes images."""
     wanted = {obj.id for obj in ctx.objects}
-    if decode:
+    if ctx.images:
         pixels: Iterator = ((f.index, f.pts, f.rgb) for f in source.iter_frames(ctx.start, ctx.end))
     else:
         pixels = ((i, source.pts(i), None) for i in range(ctx.start, ctx.end))

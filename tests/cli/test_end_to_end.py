@@ -173,7 +173,7 @@ def test_export_coco_reads_back_with_pycocotools(tracked_project, tmp_path):
 
     out = tmp_path / "coco"
     assert main(["export", str(tracked_project), "--format", "coco", "-o", str(out),
-                 "--no-images", "-q"]) == 0
+                 "--no-images", "--keep-empty", "-q"]) == 0  # frames without objects too
     data = json.loads((out / "annotations.json").read_text())
     frame_of_image = {img["id"]: img["frame_index"] for img in data["images"]}
     assert len(frame_of_image) == 96

@@ -86,6 +86,9 @@ def test_yolo_polygons_rasterise_back(tracked, tmp_path: Path) -> None:
     out = _export(tracked, "yolo", tmp_path)
     assert (out / "classes.txt").read_text().splitlines() == ["bright stuff", "dog"]
     assert "names:\n  0: \"bright stuff\"\n  1: \"dog\"" in (out / "data.yaml").read_text()
+    yaml = (out / "data.yaml").read_text()
+    assert "path:" not in yaml  # Ultralytics then resolves against the yaml's folder, not the cwd
+    assert "train: images\nval: images  # no --val split" in yaml
     worst = 1.0
     for idx in range(*RANGE):
         label = out / "labels" / f"clip_{idx:06d}.txt"
@@ -107,9 +110,10 @@ def test_davis_palette_pngs(tracked, tmp_path: Path) -> None:
     out = _export(tracked, "davis", tmp_path)
     palette = davis_palette()
     assert palette[1].tolist() == [128, 0, 0] and palette[2].tolist() == [0, 128, 0]
-    assert (out / "ImageSets" / "val.txt").read_text() == "clip\n"
+    assert (out / "ImageSets" / "2017" / "val.txt").read_text() == "clip\n"  # no split: DAVIS's eval set
+    annotations = out / "Annotations" / "Full-Resolution" / "clip"  # 360p: not DAVIS's 480p folder
     for idx in range(*RANGE):
-        image = Image.open(out / "Annotations" / "clip" / f"{idx:05d}.png")
+        image = Image.open(annotations / f"{idx:05d}.png")
         assert image.mode == "P"
         assert np.array(image.getpalette()[:768], np.uint8).reshape(-1, 3).tolist() == palette.tolist()
         labels = np.array(image)
@@ -117,19 +121,20 @@ def test_davis_palette_pngs(tracked, tmp_path: Path) -> None:
         assert set(np.unique(labels)) <= {0, *expected}
         for oid, mask in expected.items():
             assert iou(labels == oid, mask) == 1.0
-        assert (out / "JPEGImages" / "clip" / f"{idx:05d}.jpg").is_file()
+        assert (out / "JPEGImages" / "Full-Resolution" / "clip" / f"{idx:05d}.jpg").is_file()
     # Where the ellipse (2) covers the bright regions (1), the ellipse is on top.
     overlap = tracked.masks[0][1] & tracked.masks[0][2]
-    assert (np.array(Image.open(out / "Annotations" / "clip" / "00000.png"))[overlap] == 2).all()
+    assert (np.array(Image.open(annotations / "00000.png"))[overlap] == 2).all()
 
 
 def test_mots_txt_decodes_with_pycocotools(tracked, tmp_path: Path) -> None:
     out = _export(tracked, "mots", tmp_path)
     assert (out / "classes.txt").read_text().splitlines() == ["1 bright stuff", "2 dog"]
     seen: dict[int, dict[int, np.ndarray]] = {}
-    for line in (out / "instances" / "clip.txt").read_text().splitlines():
+    assert (out / "seqmaps" / "MOTS-train.txt").read_text() == "name\nclip\n"
+    for line in (out / "MOTS-train" / "clip" / "gt" / "gt.txt").read_text().splitlines():
         frame, obj, cls, h, w, rle = line.split(" ")
-        frame, obj, cls = int(frame), int(obj), int(cls)
+        frame, obj, cls = int(frame) - 1, int(obj), int(cls)  # MOTSChallenge frames are 1-based
         assert obj // 1000 == cls and cls == (1 if obj % 1000 == 1 else 2)  # KITTI MOTS ids
         seen.setdefault(frame, {})[obj % 1000] = mask_utils.decode(
             {"size": [int(h), int(w)], "counts": rle.encode()}).astype(bool)
@@ -146,7 +151,8 @@ def test_mots_txt_decodes_with_pycocotools(tracked, tmp_path: Path) -> None:
 def test_png_sequences(tracked, tmp_path: Path) -> None:
     out = _export(tracked, "png", tmp_path)
     index = json.loads((out / "objects.json").read_text())
-    folders = {o["id"]: out / o["folder"] for o in index["objects"]}
+    assert [c["clip"] for c in index["clips"]] == ["clip"]
+    folders = {o["id"]: out / o["folder"] for o in index["clips"][0]["objects"]}
     assert folders[1].name == "1_bright_stuff"
     for idx in range(*RANGE):
         for oid, folder in folders.items():
@@ -159,7 +165,7 @@ def test_png_sequences(tracked, tmp_path: Path) -> None:
 
 def test_alpha_matte_videos(tracked, tmp_path: Path) -> None:
     out = _export(tracked, "alpha", tmp_path)
-    files = sorted((out / "alpha").iterdir())
+    files = sorted((out / "alpha" / "clip").iterdir())
     assert [f.name for f in files] == ["1_bright_stuff.mkv", "2_dog.mkv", "3_dog.mkv"]
     base = tracked.pts[0]
     with FrameSource(tracked.project.video_path) as source:
