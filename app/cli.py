@@ -25,11 +25,12 @@ examples:
   rotokit render clip.rotokit -o edited.mp4      apply effects, keep audio
   rotokit anonymize street.mp4 -o safe.mp4       blur every face, offline
   rotokit export clip.rotokit --format coco -o dataset/
+  rotokit batch anonymize footage/ -o safe/      every clip in a folder, resumable
   rotokit models list
   rotokit demo -o demo_out                       the whole pipeline on the bundled clip
 """
 
-COMMANDS = ("info", "track", "render", "anonymize", "export", "models", "demo", "gui")
+COMMANDS = ("info", "track", "render", "anonymize", "export", "models", "demo", "gui", "batch")
 
 
 class ProgressBar:
@@ -321,6 +322,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-images", dest="images", action="store_false",
                    help="write annotations only, not the frames as images")
     _add_model_args(p)
+
+    from app.batch.cli import add_batch_parser
+
+    add_batch_parser(sub)
 
     p = add("models", cmd_models, "list, download or locate tracking models")
     msub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
