@@ -1,7 +1,7 @@
 """Batch benchmark, P9: clips/minute of `rotokit batch anonymize` vs the same clips through
 `rotokit anonymize` one after another, 1 vs 2 local workers, and local Ray — in one run.
 
-Usage: .venv/bin/python bench/batch.py [--rounds 2] [--json out.json]
+Usage: .venv/bin/python bench/batch.py [--rounds 3] [--only NAME...] [--json out.json]
 
 The six clips of ../shared/media (people_audio, dog_ball, bedroom_small, vfr, rotated,
 odd_size: 60–200 frames, 480–641 px wide, 2–7 s) are copied into a temp folder. Every
@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -50,10 +51,20 @@ def _rotokit(*args: str) -> None:
         raise SystemExit(f"rotokit {' '.join(args)} failed ({done.returncode}): {done.stderr.strip()}")
 
 
-def run_config(name: str, inputs: Path, out: Path) -> float:
-    """Seconds to anonymize every clip in `inputs` into `out` with configuration `name`."""
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # every waited-for descendant
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_config(name: str, inputs: Path, out: Path) -> tuple[float, float]:
+    """(wall, CPU) seconds to anonymize every clip in `inputs` into `out` with configuration `name`.
+
+    CPU time counts the command and its worker processes; Ray's own daemons (raylet, GCS) are
+    not children of the command, so the Ray row undercounts its CPU.
+    """
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
+    cpu = _cpu_seconds()
     started = time.perf_counter()
     if CONFIGS[name] is None:
         for clip in sorted(inputs.iterdir()):
@@ -63,7 +74,7 @@ def run_config(name: str, inputs: Path, out: Path) -> float:
         lines = [json.loads(x) for x in (out / "report.jsonl").read_text().splitlines()]
         if sorted(x["status"] for x in lines) != ["done"] * len(CLIPS):
             raise SystemExit(f"{name}: not every clip was done: {lines}")
-    return time.perf_counter() - started
+    return time.perf_counter() - started, _cpu_seconds() - cpu
 
 
 def _cpu() -> str:
@@ -77,7 +88,7 @@ def _cpu() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", nargs="+", choices=list(CONFIGS), default=list(CONFIGS))
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
@@ -93,19 +104,23 @@ def main() -> None:
             frames += probe(inputs / clip).frame_count
         print(f"{len(CLIPS)} clips, {frames} frames; {_cpu()}; load {os.getloadavg()[0]:.1f}", flush=True)
         times: dict[str, list[float]] = {name: [] for name in args.only}
+        cpu: dict[str, list[float]] = {name: [] for name in args.only}
         for r in range(args.rounds):
             order = args.only[r % len(args.only):] + args.only[:r % len(args.only)]
             for name in order:
-                seconds = run_config(name, inputs, Path(tmp) / "out")
+                seconds, cpu_s = run_config(name, inputs, Path(tmp) / "out")
                 times[name].append(seconds)
-                print(f"  round {r + 1}: {name:<11} {seconds:6.1f} s  (load {os.getloadavg()[0]:.1f})", flush=True)
+                cpu[name].append(cpu_s)
+                print(f"  round {r + 1}: {name:<11} {seconds:6.1f} s wall, {cpu_s:6.1f} s CPU"
+                      f"  (load {os.getloadavg()[0]:.1f})", flush=True)
 
     median = {name: statistics.median(t) for name, t in times.items()}
     base = median.get("sequential")
-    print(f"\n{'configuration':<12} {'median s':>9} {'clips/min':>10} {'vs sequential':>14}")
+    print(f"\n{'configuration':<12} {'median s':>9} {'clips/min':>10} {'vs sequential':>14} {'CPU s':>7}")
     for name, seconds in median.items():
         ratio = f"{base / seconds:.2f}×" if base else "-"
-        print(f"{name:<12} {seconds:9.1f} {len(CLIPS) * 60 / seconds:10.1f} {ratio:>14}")
+        print(f"{name:<12} {seconds:9.1f} {len(CLIPS) * 60 / seconds:10.1f} {ratio:>14} "
+              f"{statistics.median(cpu[name]):7.1f}")
     ratios = {}
     if "local 2×1" in median and "local 1×2" in median:
         ratios["2 workers × 1 thread vs 1 × 2 (throughput)"] = median["local 1×2"] / median["local 2×1"]
@@ -118,8 +133,8 @@ def main() -> None:
     for what, value in ratios.items():
         print(f"{what}: {value:.2f}×")
     if args.json:
-        args.json.write_text(json.dumps({"times": times, "median": median, "ratios": ratios,
-                                         "cpu": _cpu(), "frames": frames}, indent=2))
+        args.json.write_text(json.dumps({"times": times, "cpu": cpu, "median": median, "ratios": ratios,
+                                         "machine": _cpu(), "frames": frames}, indent=2))
 
 
 if __name__ == "__main__":

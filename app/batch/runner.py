@@ -25,9 +25,14 @@ LogFn = Callable[[str], None]
 
 
 def default_jobs(cores: int | None = None) -> int:
-    """Clips at a time on this machine: one per core, each on one thread (bench/batch.py:
-    2 clips × 1 thread beat 1 clip × 2 threads on 2 cores, as decode, detection and encode of
-    one clip leave cores idle between stages)."""
+    """Clips at a time on this machine: one per core, each on one thread (``--threads 1``).
+
+    bench/batch.py on 2 cores: 2 clips × 1 thread and 1 clip × 2 threads were tied within this
+    shared machine's noise (5 rounds in 2 runs, medians 63.6 vs 62.6 s, the same CPU seconds);
+    one clip per core is the default because it keeps every core busy through a clip's serial
+    parts (start, project writing) and scales with cores, where one clip's pipeline (decode,
+    detector, encode) cannot use many more threads.
+    """
     return max(1, cores or os.cpu_count() or 1)
 
 
