@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.batch.conftest import BROKEN, GOOD, by_name, report, run
+from tests.batch.conftest import BROKEN, GOOD, by_name, report, rotokit, run
 from tests.batch.test_batch_local import check_first_run
 
 pytest.importorskip("ray", reason="the Ray engine needs the ray extra: pip install -e '.[ray]'")
@@ -30,3 +30,30 @@ def test_ray_engine_makes_both_outputs_reports_the_bad_file_and_resumes(
         "people.mp4": "skipped", "sub/blocks.mp4": "skipped", BROKEN: "failed"}
     assert rerun[BROKEN]["error"] == first[BROKEN]["error"]
     assert {rel: (out / rel).stat().st_mtime_ns for rel in GOOD} == stamps
+
+
+def test_ray_ctrl_c_keeps_finished_clips_and_a_forced_rerun_redoes_everything(
+        clip_folder: Path, tmp_path: Path) -> None:
+    import os
+    import signal
+
+    from app.media import probe
+    from tests.batch.test_batch_local import _files, _wait_for_done
+
+    out = tmp_path / "out"
+    clips = [str(clip_folder / "sub/blocks.mp4"), str(clip_folder / "people.mp4")]
+    proc = rotokit("batch", "anonymize", *clips, "-o", str(out), "--engine", "ray", "--jobs", "1",
+                   start_new_session=True)
+    _wait_for_done(out, "blocks.mp4", proc)
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in a terminal: the driver and Ray's processes
+    _, err = proc.communicate(timeout=180)
+    assert proc.returncode == 130, err
+    assert [Path(x["input"]).name for x in report(out)] == ["blocks.mp4"]
+    assert _files(out) == {"report.jsonl", "blocks.mp4", "blocks.rotokit", "blocks.rotokit.masks"}
+
+    code, err = run("batch", "anonymize", *clips, "-o", str(out), "--engine", "ray", "--force", "-q")
+    assert code == 0, err
+    # --force: the finished clip is made again, not skipped (two actors: any order)
+    assert sorted((Path(x["input"]).name, x["status"]) for x in report(out)[1:]) == [
+        ("blocks.mp4", "done"), ("people.mp4", "done")]
+    assert probe(out / "people.mp4").frame_count == 96
