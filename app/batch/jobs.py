@@ -112,8 +112,12 @@ def _anonymize(state: Any, clip: Clip, output: Path, params: dict[str, Any],
                on_progress: ProgressFn, cancel: threading.Event) -> dict[str, Any]:
     from app.anonymize import anonymize
 
+    def progress(done: int, total: int) -> None:
+        # anonymize counts two passes (detect, render) over the frames: show clip frames
+        on_progress(done // 2, total // 2)
+
     result = anonymize(clip.path, output, detector=state.detector(params.get("threshold")),
-                       on_progress=on_progress, cancel=cancel, **params)
+                       on_progress=progress, cancel=cancel, **params)
     return {"frames": result.frames, "faces": result.faces,
             "project": str(result.project) if result.project else None}
 
