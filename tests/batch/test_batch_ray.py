@@ -57,3 +57,30 @@ def test_ray_ctrl_c_keeps_finished_clips_and_a_forced_rerun_redoes_everything(
     assert sorted((Path(x["input"]).name, x["status"]) for x in report(out)[1:]) == [
         ("blocks.mp4", "done"), ("people.mp4", "done")]
     assert probe(out / "people.mp4").frame_count == 96
+
+
+def test_ray_retries_a_clip_whose_actor_process_died(clip_folder: Path, tmp_path: Path) -> None:
+    """A worker killed mid-clip (as by the OOM killer or a lost node): Ray restarts the actor and
+    runs the clip again (max_task_retries); the batch ends with every clip done, exit 0."""
+    import time
+
+    import psutil
+
+    from app.media import probe
+    from tests.batch.test_batch_local import _wait_for_done
+
+    out = tmp_path / "out"
+    clips = [str(clip_folder / "sub/blocks.mp4"), str(clip_folder / "people.mp4")]
+    proc = rotokit("batch", "anonymize", *clips, "-o", str(out), "--engine", "ray", "--jobs", "1", "-q")
+    _wait_for_done(out, "blocks.mp4", proc)
+    time.sleep(1.0)  # people.mp4 is now being made by the same actor
+    actors = [p for p in psutil.Process(proc.pid).children(recursive=True)
+              if "_BatchActor" in " ".join(p.cmdline())]
+    assert len(actors) == 1, [p.cmdline() for p in actors]
+    actors[0].kill()
+    assert len(report(out)) == 1, "people.mp4 was finished before its actor was killed"
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    lines = report(out)
+    assert [(Path(x["input"]).name, x["status"]) for x in lines] == [("blocks.mp4", "done"), ("people.mp4", "done")]
+    assert lines[1]["frames"] == 96 and probe(out / "people.mp4").frame_count == 96
