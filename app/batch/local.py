@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from app.batch.inputs import Clip
-from app.batch.jobs import BatchOptions
+from app.batch.jobs import BatchOptions, remove_partials
 from app.batch.report import ClipResult
 from app.errors import Cancelled, RotokitError
 
@@ -149,6 +149,7 @@ def run_local(options: BatchOptions, tasks: list[Task], jobs: int, events: Event
             index = running.pop(wid, None)
             if index is not None:
                 pending.discard(index)
+                remove_partials(options, by_index[index].output)
                 events.finished(index, _crashed(by_index[index], options, proc.exitcode))
             if pending and not cancel.is_set():
                 start(next_id[0])  # takes the dead worker's place (and its end-of-queue marker)

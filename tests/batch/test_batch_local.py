@@ -128,6 +128,30 @@ def test_ctrl_c_stops_every_worker_and_keeps_finished_clips(clip_folder: Path, t
     assert [x["status"] for x in report(out)] == ["done"]
 
 
+def test_a_worker_dying_mid_clip_fails_that_clip_and_a_new_worker_does_the_rest(
+        clip_folder: Path, tmp_path: Path) -> None:
+    """As when the OOM killer takes a worker: that clip is reported failed with the reason, its
+    temp file is removed, and a fresh worker makes the next clip."""
+    out = tmp_path / "out"
+    proc = rotokit("batch", "anonymize", str(clip_folder / "people.mp4"), str(clip_folder / "sub/blocks.mp4"),
+                   "-o", str(out), "--jobs", "1", "-q")
+    deadline = time.monotonic() + 300
+    while not list(out.glob(".people.*.part.mp4")):  # the render pass of people.mp4 has begun
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.05)
+    workers = [p for p in psutil.Process(proc.pid).children()
+               if "resource_tracker" not in " ".join(p.cmdline())]
+    assert len(workers) == 1, [p.cmdline() for p in workers]
+    workers[0].kill()
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1, err
+    lines = {Path(x["input"]).name: x for x in report(out)}
+    assert lines["people.mp4"]["status"] == "failed"
+    assert "worker process died (killed by signal 9)" in lines["people.mp4"]["error"]
+    assert lines["blocks.mp4"]["status"] == "done" and probe(out / "blocks.mp4").frame_count == 60
+    assert _files(out) == {"report.jsonl", "blocks.mp4", "blocks.rotokit", "blocks.rotokit.masks"}
+
+
 def test_batch_render_and_export_of_the_anonymized_projects(first, clip_folder: Path, tmp_path: Path) -> None:
     """The projects `batch anonymize` wrote are valid `batch render` / `batch export` inputs;
     the faceless clip's project has no masks, which export reports as its failure."""
