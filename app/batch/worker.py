@@ -16,6 +16,7 @@ from typing import Any
 
 from app.batch.inputs import Clip
 from app.batch.jobs import BatchOptions, run_clip
+from app.batch.jobs import fingerprint as input_fingerprint
 from app.batch.report import ClipResult
 from app.errors import Cancelled, user_errors
 
@@ -100,6 +101,10 @@ class Worker:
             result.error = (f"{clip.path}: internal error {type(exc).__name__}: {exc} "
                             f"(at {Path(where.filename).name}:{where.lineno}; please report it)")
         else:
+            if self.options.kind != "anonymize":
+                # render/export may have tracked, i.e. changed the project's mask store: the
+                # output was made from the store as it is now, which is what a rerun compares
+                result.fingerprint = input_fingerprint(self.options, clip)
             result.frames = info.pop("frames", None)
             result.faces = info.pop("faces", None)
             result.extra = {k: v for k, v in info.items() if v is not None}
