@@ -25,9 +25,9 @@ examples:
   rotokit render clip.rotokit -o edited.mp4      apply effects, keep audio
   rotokit anonymize street.mp4 -o safe.mp4       blur every face, offline
   rotokit export clip.rotokit --format coco -o dataset/
-  rotokit batch anonymize footage/ -o safe/      every clip in a folder, resumable
   rotokit models list
   rotokit demo -o demo_out                       the whole pipeline on the bundled clip
+  rotokit batch anonymize footage/ -o safe/      every clip in a folder, resumable
 """
 
 COMMANDS = ("info", "track", "render", "anonymize", "export", "models", "demo", "gui", "batch")
