@@ -27,11 +27,10 @@ LogFn = Callable[[str], None]
 def default_jobs(cores: int | None = None) -> int:
     """Clips at a time on this machine: one per core, each on one thread (``--threads 1``).
 
-    bench/batch.py on 2 cores: 2 clips × 1 thread and 1 clip × 2 threads were tied within this
-    shared machine's noise (5 rounds in 2 runs, medians 63.6 vs 62.6 s, the same CPU seconds);
-    one clip per core is the default because it keeps every core busy through a clip's serial
-    parts (start, project writing) and scales with cores, where one clip's pipeline (decode,
-    detector, encode) cannot use many more threads.
+    bench/batch.py on 2 cores, three runs: 2 clips × 1 thread vs 1 clip × 2 threads 1.07× and
+    1.18× the throughput, 0.90× in the third (a shared, noisy machine); clip-level parallelism also
+    keeps every core busy through a clip's serial parts (start, project writing) and scales with
+    cores, where one clip's pipeline (decode, detector, encode) cannot use many more threads.
     """
     return max(1, cores or os.cpu_count() or 1)
 
