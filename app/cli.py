@@ -28,9 +28,10 @@ examples:
   rotokit export a.rotokit b.rotokit c.rotokit --format yolo --val 0.34 --every 5 -o ds/
   rotokit models list
   rotokit demo -o demo_out                       the whole pipeline on the bundled clip
+  rotokit batch anonymize footage/ -o safe/      every clip in a folder, resumable
 """
 
-COMMANDS = ("info", "track", "render", "anonymize", "export", "models", "demo", "gui")
+COMMANDS = ("info", "track", "render", "anonymize", "export", "models", "demo", "gui", "batch")
 
 
 class ProgressBar:
@@ -307,6 +308,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_export_arguments(p, _parse_range)
     _add_model_args(p)
+
+    from app.batch.cli import add_batch_parser
+
+    add_batch_parser(sub)
 
     p = add("models", cmd_models, "list, download or locate tracking models")
     msub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
