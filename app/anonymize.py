@@ -29,8 +29,9 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
-from app.errors import Cancelled, RotokitError
+from app.errors import Cancelled, InvalidOption, RotokitError
 from app.media import Frame, FrameSource, VideoWriter
+from app.paths import check_output
 from app.pipeline import ahead
 from app.project import MaskStore, Project, Prompt, fingerprint_video, masks_path_for, prompts_hash, save_project
 from app.render import write_composed
@@ -258,17 +259,21 @@ def anonymize(
     started = time.perf_counter()
     out = Path(out)
     if effect not in EFFECTS:
-        raise ValueError(f"--effect {effect!r}: choose one of {', '.join(EFFECTS)}")
+        raise InvalidOption(f"--effect {effect!r}: choose one of {', '.join(EFFECTS)}")
     if threshold is None:
         threshold = DEFAULT_THRESHOLD
     if not 0.0 < threshold < 1.0:
-        raise ValueError(f"--threshold {threshold}: must be between 0 and 1 (e.g. 0.5)")
+        raise InvalidOption(f"--threshold {threshold}: must be between 0 and 1 (e.g. 0.5)")
     if project_path is None and write_project:
         project_path = out.with_suffix(".rotokit")
-    if project_path is not None and Path(project_path).absolute() == Path(video).absolute():
-        raise ValueError(f"{project_path}: the project file would overwrite the input video")
-    if Path(out).absolute() == Path(video).absolute():
-        raise ValueError(f"{out}: the output would overwrite the input video; choose another name")
+    source = [("the input video", Path(video))]
+    if project_path is not None:
+        store = masks_path_for(Path(project_path))
+        check_output(project_path, [*source, ("the output video", out)], flag="--project")
+        check_output(out, [*source, ("the face project", Path(project_path)),
+                           ("the face project's mask store", store)])
+    else:
+        check_output(out, source)
     if detector is None:
         detector = FaceDetector(threshold=threshold * CONTINUE_FACTOR)
 

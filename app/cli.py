@@ -166,7 +166,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     from app.project import MaskStore, load_project, masks_path_for
     from app.tracking_job import track_stale
 
+    from app.paths import check_output, project_inputs
+
     project = load_project(args.project)
+    check_output(args.output, project_inputs(project))  # before tracking: no work is wasted
     with ProgressBar("tracking", args.quiet) as bar:
         track_stale(project, model=args.model, offline=args.offline, on_progress=bar,
                     log=lambda m: _say(args, m))

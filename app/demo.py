@@ -62,6 +62,10 @@ def run_demo(out_dir: Path, *, model: str | None = None, quiet: bool = False,
         log("*** no pretrained weights found: using the RANDOMLY INITIALISED test model "
             f"'{name}'. Tracking, effects, encoding and audio are real; the mask shapes are "
             "not. Run `rotokit models download edgetam` (needs internet) for real masks. ***")
+    from app.paths import check_output
+
+    for name_ in ("demo.rotokit", "demo.mp4"):  # the bundled clip is never an output
+        check_output(out_dir / name_, [("the bundled sample clip", SAMPLE_CLIP)])
     project = build_demo_project(out_dir)
     log(f"project: {project.path}")
     with ProgressBar("tracking", quiet) as bar:

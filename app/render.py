@@ -18,6 +18,7 @@ import numpy as np
 
 from app.errors import Cancelled, ExportError
 from app.media import Frame, FrameSource, VideoWriter
+from app.paths import check_output, project_inputs
 from app.pipeline import ahead
 from app.project import MaskStore, Project, check_video, masks_path_for
 from app.project.document import effect_with_project_paths
@@ -115,6 +116,7 @@ def render(
     output = Path(output)
     if project.path is None:
         raise ExportError("save the project before rendering (its masks live beside it)")
+    check_output(output, project_inputs(project))
     check_video(project)
     compositor = build_compositor(project)  # validate effects before any slow work
 

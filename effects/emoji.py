@@ -43,6 +43,11 @@ def _lookup() -> dict[str, EmojiInfo]:
     return table
 
 
+def is_bundled_emoji(key: str) -> bool:
+    """True for a bundled emoji character or name (not a file path)."""
+    return key.replace(_VS16, "").strip().lower() in _lookup()
+
+
 def resolve_emoji(key: str) -> Path | None:
     """PNG path for an emoji character, a bundled name, or an existing image file; else None."""
     e = _lookup().get(key.replace(_VS16, "").strip().lower())

@@ -16,6 +16,7 @@ from app.export.mots import MotsExporter
 from app.export.png import PngExporter
 from app.export.yolo import YoloExporter
 from app.media import FrameSource
+from app.paths import check_output, project_inputs
 from app.project import MaskStore, Project, check_video
 
 __all__ = ["export_dataset", "FORMATS"]
@@ -71,6 +72,7 @@ def export_dataset(
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
+    check_output(out_dir, project_inputs(project))
     check_video(project)
     objects = [obj for obj in project.objects if store.frames_with_mask(obj.id)]
     if not objects:

@@ -391,6 +391,8 @@ def effect_with_project_paths(effect: dict[str, Any], base: Path | None) -> dict
     from effects import EFFECT_TYPES
     from effects.catalog import all_params
 
+    from effects.emoji import is_bundled_emoji
+
     spec = EFFECT_TYPES.get(effect.get("type"))  # type: ignore[arg-type]
     if spec is None or base is None:
         return effect
@@ -398,8 +400,12 @@ def effect_with_project_paths(effect: dict[str, Any], base: Path | None) -> dict
     for param in all_params(spec):
         value = out.get(param.name)
         if param.kind in ("path", "emoji") and isinstance(value, str) and value:
+            if param.kind == "emoji" and is_bundled_emoji(value):
+                continue
             path = Path(value).expanduser()
-            if not path.is_absolute() and (base / path).is_file():
+            if not path.is_absolute():
+                # only ever the project folder: a missing file is reported there, never found
+                # by accident in whatever folder the command happens to run from
                 out[param.name] = str(base / path)
     return out
 

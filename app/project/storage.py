@@ -185,8 +185,12 @@ def check_video(project: Project) -> VideoFingerprint:
     """
     video = project.video_path
     if not video.is_file():
+        from app.paths import describe_special
+
         where = f" (project {project.path})" if project.path else ""
-        raise ProjectError(f"{video}: video not found{where}; move it back or edit \"video\" in the project file")
+        kind = describe_special(video)
+        what = "video not found" if kind in (None, "missing") else f"is {kind}, not a video file"
+        raise ProjectError(f"{video}: {what}{where}; move it back or edit \"video\" in the project file")
     current = fingerprint_video(video)
     if project.fingerprint is None:
         check_prompts(project, current)
