@@ -31,6 +31,7 @@ import numpy as np
 
 from app.errors import Cancelled, InvalidOption, RotokitError
 from app.media import Frame, FrameSource, VideoWriter
+from app.media.encoder_options import check_encoder_options
 from app.paths import check_output
 from app.pipeline import ahead
 from app.project import MaskStore, Project, Prompt, fingerprint_video, masks_path_for, prompts_hash, save_project
@@ -274,6 +275,7 @@ def anonymize(
                            ("the face project's mask store", store)])
     else:
         check_output(out, source)
+    check_encoder_options(codec, crf, preset)
     if detector is None:
         detector = FaceDetector(threshold=threshold * CONTINUE_FACTOR)
 

@@ -70,21 +70,14 @@ def _say(args: argparse.Namespace, message: str) -> None:
         print(message, file=sys.stderr)
 
 
-def _parse_range(text: str | None) -> tuple[int, int] | None:
-    """`START:END` (END exclusive, either side may be empty) → (start, end or -1)."""
-    if text is None:
-        return None
-    start_text, sep, end_text = text.partition(":")
-    if not sep:
-        raise argparse.ArgumentTypeError(f"--range {text!r}: expected START:END, e.g. 0:120")
+def _parse_range(text: str) -> object:
+    """`--range START:END` through the one `FrameRange` parser (a usage error when malformed)."""
+    from app.frame_range import FrameRange, RangeError
+
     try:
-        start = int(start_text) if start_text else 0
-        end = int(end_text) if end_text else -1
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--range {text!r}: START and END must be integers")
-    if start < 0 or (end != -1 and end <= start):
-        raise argparse.ArgumentTypeError(f"--range {text!r}: need 0 <= START < END")
-    return start, end
+        return FrameRange.parse(text)
+    except RangeError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 # --- commands ---------------------------------------------------------------------------

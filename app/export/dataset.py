@@ -16,6 +16,7 @@ from app.export.mots import MotsExporter
 from app.export.png import PngExporter
 from app.export.yolo import YoloExporter
 from app.media import FrameSource
+from app.frame_range import FrameRange
 from app.paths import check_output, project_inputs
 from app.project import MaskStore, Project, check_video
 
@@ -86,9 +87,10 @@ def export_dataset(
     exporter = FORMATS[fmt]()
     with FrameSource(project.video_path, cache_bytes=0) as source:
         total = len(source)
-        start, end = frame_range or project.frame_range or (0, total)
-        if not 0 <= start < end <= total:
-            raise ExportError(f"frame range {start}:{end} is outside the clip (0:{total})")
+        given = FrameRange.coerce(frame_range, source="--range")
+        rng = given or FrameRange.coerce(project.frame_range) or FrameRange()
+        source_name = "--range" if given else f"{project.path}: range"
+        start, end = rng.resolve(total, source=source_name, clip=str(project.video_path))
         info = source.info
         decode = images and exporter.needs_images
         with staging_dir(Path(out_dir)) as root:

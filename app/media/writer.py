@@ -39,6 +39,7 @@ import av.error
 import numpy as np
 
 from app.errors import MediaError
+from app.media.encoder_options import check_encoder_options
 from app.media.colour import FAST_FORMATS, rgb_to_yuv_frame
 from app.media.probe import VideoInfo
 
@@ -140,6 +141,7 @@ class VideoWriter:
         self.codec = codec
         self.alpha = alpha
         spec = _check_codec_container(self.path, codec)
+        check_encoder_options(codec, crf, preset)
         self._format = CONTAINERS[self.path.suffix.lower()]
         if alpha and spec.alpha_pix_fmt is None:
             raise MediaError(

@@ -30,6 +30,7 @@ from app.project.fingerprint import VideoFingerprint
 from effects import EffectError, parse_effect
 
 if TYPE_CHECKING:
+    from app.frame_range import FrameRange
     from app.project.commands import Command
 
 __all__ = [
@@ -117,7 +118,7 @@ class Project:
     background_effects: list[dict[str, Any]] = field(default_factory=list)
     fingerprint: VideoFingerprint | None = None
     model: str | None = None
-    frame_range: tuple[int, int] | None = None  # [start, end) in display-order frames
+    frame_range: FrameRange | None = None  # [start, end) in display-order frames (app.frame_range)
     extra: dict[str, Any] = field(default_factory=dict)
     background_extra: dict[str, Any] = field(default_factory=dict)
     events: EventEmitter = field(default_factory=EventEmitter, repr=False)
@@ -468,12 +469,12 @@ def _parse_project(data: dict[str, Any], path: Path | None) -> Project:
         raise _fail("model", f"expected a model name, got {_type_name(model)}")
     frame_range = None
     if data.get("range") is not None:
-        rng = data["range"]
-        if not (isinstance(rng, list) and len(rng) == 2 and all(_is_int(v) for v in rng)):
-            raise _fail("range", f"expected [start, end] frame indices, got {rng!r}")
-        if not 0 <= rng[0] < rng[1]:
-            raise _fail("range", f"expected 0 ≤ start < end, got {rng!r}")
-        frame_range = (rng[0], rng[1])
+        from app.frame_range import FrameRange, RangeError
+
+        try:
+            frame_range = FrameRange.from_json(data["range"])
+        except RangeError as exc:
+            raise ProjectError(str(exc)) from None
 
     objects_data = _expect(data.get("objects", []), list, "objects")
     objects: list[TrackedObject] = []

@@ -210,8 +210,10 @@ def check_prompts(project: Project, video: VideoFingerprint) -> None:
     """Prompts must lie on the video: frame in range, points inside, boxes overlapping the frame."""
     where_file = f"{project.path}: " if project.path else ""
     w, h, n = video.width, video.height, video.frame_count
-    if project.frame_range is not None and project.frame_range[1] > n:
-        raise ProjectError(f"{where_file}range: {list(project.frame_range)} goes past the clip's {n} frames")
+    if project.frame_range is not None:
+        from app.frame_range import FrameRange
+
+        FrameRange.coerce(project.frame_range).resolve(n, source=f"{where_file}range", clip=str(project.video_path))
     for i, obj in enumerate(project.objects):
         for j, prompt in enumerate(obj.prompts):
             where = f"{where_file}objects[{i}].prompts[{j}]"

@@ -31,3 +31,25 @@ def make_project(tmp_path):
         return path
 
     return make
+
+
+@pytest.fixture
+def tracked(make_project):
+    """A project on odd_size.mp4 (60 frames, 641x359) whose one object has a box mask on every
+    frame, as `rotokit track` would leave it (no model needed)."""
+    import numpy as np
+
+    from app.project import MaskStore, load_project, masks_path_for, prompts_hash
+
+    def make(**fields) -> Path:
+        path = make_project(**fields)
+        project = load_project(path)
+        mask = np.zeros((359, 641), bool)
+        mask[100:260, 200:400] = True
+        with MaskStore(masks_path_for(path)) as store:
+            for i in range(60):
+                store.put(i, 1, mask, 1.0)
+            store.set_prompts_hash(1, prompts_hash(project.object(1)))
+        return path
+
+    return make
