@@ -248,7 +248,9 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from app.command_guard import OneLineParser
+
+    parser = OneLineParser(
         prog="rotokit",
         description="Segmentation-driven video editor: click objects, SAM 2 tracks them, "
                     "effects follow them, audio is kept. Without a command, opens the editor.",
@@ -347,10 +349,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     # `rotokit [VIDEO|PROJECT]` opens the editor: route bare paths to the gui command.
     if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
         argv = ["gui", *argv]
+    from app.command_guard import CommandGuard, Terminated, exit_code, report_bug, report_os_error
+
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help/--version (0) or a one-line usage error (2)
+        return exit_code(exc)
+    guard = CommandGuard(args)
+    try:
+        return guard.done(int(args.func(args)))
+    except Terminated:
+        print("rotokit: terminated (SIGTERM); unfinished output files were removed",
+              file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("rotokit: interrupted; no partial output was kept", file=sys.stderr)
         return 130
@@ -361,4 +373,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = str(exc).replace("\n", " ")
         print(f"rotokit: error: {message}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a file problem no module turned into a RotokitError
+        print(report_os_error(exc), file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug: still one line, never a traceback (ROTOKIT_DEBUG=1 shows it)
+        print(report_bug(exc), file=sys.stderr)
+        return 1
+    finally:
+        guard.close()
 

@@ -15,6 +15,7 @@ from app.export.davis import DavisExporter
 from app.export.mots import MotsExporter
 from app.export.png import PngExporter
 from app.export.yolo import YoloExporter
+from app.faults import maybe_fault
 from app.media import FrameSource
 from app.frame_range import FrameRange
 from app.paths import check_output, project_inputs
@@ -112,6 +113,7 @@ def export_dataset(
                     if cancel is not None and cancel.is_set():
                         raise Cancelled(f"export to {out_dir} stopped; nothing was written")
                     exporter.frame(ctx, data)
+                    maybe_fault(done, "export")
                     if on_progress is not None:
                         on_progress(done, end - start)
                 exporter.finish(ctx)

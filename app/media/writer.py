@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,9 +38,11 @@ import av.error
 import numpy as np
 
 from app.errors import MediaError
+from app.faults import maybe_fault
 from app.media.encoder_options import check_encoder_options
 from app.media.colour import FAST_FORMATS, rgb_to_yuv_frame
 from app.media.probe import VideoInfo
+from app.tempfiles import sweep_stale, temp_file
 
 __all__ = ["CODECS", "CONTAINERS", "VideoWriter"]
 
@@ -166,16 +167,11 @@ class VideoWriter:
         )
         self._is_rgb_fmt = self.pix_fmt.startswith(("gbr", "rgb", "bgr"))
 
+        sweep_stale(self.path.parent)  # leftovers of killed writers (their pid is gone)
         try:
-            fd, tmp = tempfile.mkstemp(
-                dir=self.path.parent,
-                prefix=f".{self.path.stem}.",
-                suffix=f".part{self.path.suffix}",
-            )
+            self.temp_path = temp_file(self.path, f".part{self.path.suffix}")
         except OSError as e:
             raise MediaError(self.path, f"cannot write here: {e.strerror or e}") from None
-        os.close(fd)
-        self.temp_path = Path(tmp)
         # Removes the temp file even if the writer is dropped without commit/abort.
         self._cleanup = weakref.finalize(self, _unlink, self.temp_path)
         self._done = False
@@ -303,6 +299,7 @@ class VideoWriter:
         self._mux_video(self._vstream.encode(frame))
         self._prev_pts, self._last_pts = self._last_pts, pts
         self.frames_written += 1
+        maybe_fault(self.frames_written, "writer")
         if self._audio is not None:
             # Audio up to the current frame only: the video's end is known at commit, and the
             # muxer's interleaving queue absorbs the small lag.

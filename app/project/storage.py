@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -85,7 +84,11 @@ def _file_mode(path: Path) -> int:
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write `data` to `path` so that readers see the old file or the new one, never a partial one."""
     path = Path(path)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    from app.tempfiles import sweep_stale, temp_file
+
+    sweep_stale(path.parent)
+    tmp_name = str(temp_file(path, ".tmp"))
+    fd = os.open(tmp_name, os.O_WRONLY)
     try:
         os.fchmod(fd, _file_mode(path))  # mkstemp makes 0600; keep the mode a plain open() gives
         with os.fdopen(fd, "wb") as fh:
