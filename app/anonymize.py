@@ -32,6 +32,7 @@ import numpy as np
 from app.errors import Cancelled, InvalidOption, RotokitError
 from app.media import Frame, FrameSource, VideoWriter
 from app.media.encoder_options import check_encoder_options
+from app.media.writer import check_codec_container
 from app.paths import check_output
 from app.pipeline import ahead
 from app.project import MaskStore, Project, Prompt, fingerprint_video, masks_path_for, prompts_hash, save_project
@@ -276,6 +277,7 @@ def anonymize(
     else:
         check_output(out, source)
     check_encoder_options(codec, crf, preset)
+    check_codec_container(out, codec)  # an unusable output name fails now, not after detection
     if detector is None:
         detector = FaceDetector(threshold=threshold * CONTINUE_FACTOR)
 

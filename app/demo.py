@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from app.errors import RotokitError
 from app.project import Project, Prompt, save_project
 from app.render import render
 
@@ -21,7 +22,10 @@ SAMPLE_CLIP = Path(__file__).resolve().parents[1] / "resources" / "sample" / "do
 
 def build_demo_project(out_dir: Path, video: Path = SAMPLE_CLIP) -> Project:
     """A two-object project on the sample clip, saved in `out_dir/demo.rotokit`."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RotokitError(f"{out_dir}: cannot create the demo folder ({exc.strerror or exc})") from None
     project = Project.new(video, out_dir / "demo.rotokit")
     dog = project.add_object(name="dog")
     project.add_prompt(dog.id, Prompt(frame=0, box=[440, 190, 605, 282]))

@@ -44,7 +44,7 @@ from app.media.colour import FAST_FORMATS, rgb_to_yuv_frame
 from app.media.probe import VideoInfo
 from app.tempfiles import sweep_stale, temp_file
 
-__all__ = ["CODECS", "CONTAINERS", "VideoWriter"]
+__all__ = ["CODECS", "CONTAINERS", "VideoWriter", "check_codec_container"]
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ class VideoWriter:
         self.source = source
         self.codec = codec
         self.alpha = alpha
-        spec = _check_codec_container(self.path, codec)
+        spec = check_codec_container(self.path, codec)
         check_encoder_options(codec, crf, preset)
         self._format = CONTAINERS[self.path.suffix.lower()]
         if alpha and spec.alpha_pix_fmt is None:
@@ -395,7 +395,7 @@ class VideoWriter:
             self.commit()
 
 
-def _check_codec_container(path: Path, codec: str) -> CodecSpec:
+def check_codec_container(path: Path, codec: str) -> CodecSpec:
     if codec not in CODECS:
         raise MediaError(path, f"unknown codec {codec!r} (choose from {', '.join(CODECS)})")
     ext = path.suffix.lower()

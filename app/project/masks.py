@@ -192,8 +192,11 @@ class MaskStore:
             return
         if self.path.is_dir():
             raise ProjectError(f"{self.path}: is a folder, not a mask store")
-        with open(self.path, "rb") as fh:
-            head = fh.read(100)
+        try:
+            with open(self.path, "rb") as fh:
+                head = fh.read(100)
+        except OSError as exc:  # permission denied, I/O error: one line naming the store
+            raise ProjectError(f"{self.path}: cannot read the mask store ({exc.strerror or exc})") from None
         if len(head) == 0:
             return  # an empty file (e.g. touched) becomes a new store
         if len(head) < 100 or not head.startswith(_SQLITE_MAGIC):
