@@ -56,7 +56,8 @@ class CommandGuard:
 
     def __init__(self, args: argparse.Namespace) -> None:
         self._previous: Any = None
-        if threading.current_thread() is threading.main_thread():
+        # not the editor: inside Qt's event loop the exception would surface in a random slot
+        if args.command != "gui" and threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGTERM, _on_sigterm)
         self._store: Path | None = None
         project = getattr(args, "project", None)
