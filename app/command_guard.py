@@ -102,8 +102,8 @@ def _remove_if_empty(store: Path) -> None:
 
 def report_os_error(exc: OSError) -> str:
     """One line for an OSError that reached the top: file and reason."""
-    where = exc.filename if exc.filename is not None else "rotokit"
-    return f"rotokit: error: {where}: {exc.strerror or exc}"
+    where = f"{exc.filename}: " if exc.filename is not None else ""
+    return f"rotokit: error: {where}{exc.strerror or exc}"
 
 
 def report_bug(exc: BaseException) -> str:
