@@ -70,3 +70,18 @@ def test_anonymize_refuses_its_input_through_a_symlink(tmp_path, capsys):
     assert main(["anonymize", str(video), "-o", str(video), "-q"]) == 1
     assert "Traceback" not in capsys.readouterr().err
     assert _digest(video) == before
+
+
+def test_the_api_the_editor_uses_refuses_too(make_project):
+    """The editor's export dialog calls `render` and `export_dataset` directly."""
+    from app.export import export_dataset
+    from app.paths import OutputClash
+    from app.project import MaskStore, load_project
+    from app.render import render
+
+    path = make_project()
+    project = load_project(path)
+    with pytest.raises(OutputClash, match="the project's video"):
+        render(project, project.video_path, model=None)
+    with MaskStore(masks_path_for(path)) as store, pytest.raises(OutputClash, match="mask store"):
+        export_dataset(project, store, "png", masks_path_for(path))
