@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.errors import ProjectError, RotokitError
-from app.project import Project, TrackedObject, load_project
+from app.project import Project, TrackedObject, fingerprint_video, load_project
 from model.faces import FaceTrack
 
 __all__ = ["MATCH_IOU", "MergeReport", "load_previous", "merge_choices"]
@@ -59,6 +59,11 @@ def load_previous(path: Path, video: Path, face_effect_stacks: Sequence[list[dic
     if old.video_path.resolve() != video.resolve():
         raise RotokitError(f"{path}: an existing project for another video ({old.video_path}); "
                            f"{_force_hint(path)}")
+    if old.fingerprint is not None:
+        changed = old.fingerprint.differences(fingerprint_video(video))
+        if changed:  # the same name, other footage: its people are not these people
+            raise RotokitError(f"{path}: made on a different version of {video.name} "
+                               f"({', '.join(changed)}); {_force_hint(path)}")
     foreign = [o.name for o in old.objects if "face_track" not in o.extra
                and _edited(o, face_effect_stacks)]
     if foreign:

@@ -75,8 +75,14 @@ def test_rerun_refuses_when_choices_would_be_lost_and_force_replaces(first_run, 
     assert "my car" not in names and all(n.startswith("face ") for n in names)
 
 
-def test_a_damaged_project_is_not_replaced_without_force(first_run, capsys):
+def test_a_damaged_project_or_other_footage_is_not_replaced_without_force(first_run, capsys):
     video, out, project = first_run
+    before = project.read_bytes()
+    video.write_bytes(clip_path("dog_ball.mp4").read_bytes())  # same name, other people
+    assert main(["anonymize", str(video), "-o", str(out), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "different version of b.mp4" in err and "--force" in err
+    assert project.read_bytes() == before
     project.write_text("{ damaged")
     assert main(["anonymize", str(video), "-o", str(out), "-q"]) == 1
     assert "--force" in capsys.readouterr().err
