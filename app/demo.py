@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from app.errors import RotokitError
 from app.project import Project, Prompt, save_project
 from app.render import render
 
@@ -21,7 +22,10 @@ SAMPLE_CLIP = Path(__file__).resolve().parents[1] / "resources" / "sample" / "do
 
 def build_demo_project(out_dir: Path, video: Path = SAMPLE_CLIP) -> Project:
     """A two-object project on the sample clip, saved in `out_dir/demo.rotokit`."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RotokitError(f"{out_dir}: cannot create the demo folder ({exc.strerror or exc})") from None
     project = Project.new(video, out_dir / "demo.rotokit")
     dog = project.add_object(name="dog")
     project.add_prompt(dog.id, Prompt(frame=0, box=[440, 190, 605, 282]))
@@ -62,6 +66,10 @@ def run_demo(out_dir: Path, *, model: str | None = None, quiet: bool = False,
         log("*** no pretrained weights found: using the RANDOMLY INITIALISED test model "
             f"'{name}'. Tracking, effects, encoding and audio are real; the mask shapes are "
             "not. Run `rotokit models download edgetam` (needs internet) for real masks. ***")
+    from app.paths import check_output
+
+    for name_ in ("demo.rotokit", "demo.mp4"):  # the bundled clip is never an output
+        check_output(out_dir / name_, [("the bundled sample clip", SAMPLE_CLIP)])
     project = build_demo_project(out_dir)
     log(f"project: {project.path}")
     with ProgressBar("tracking", quiet) as bar:

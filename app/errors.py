@@ -13,6 +13,7 @@ __all__ = [
     "ProjectError",
     "ExportError",
     "Cancelled",
+    "InvalidOption",
     "user_errors",
 ]
 
@@ -36,6 +37,10 @@ class ProjectError(RotokitError, ValueError):
 
 class ExportError(RotokitError):
     """A render or dataset export could not be completed."""
+
+
+class InvalidOption(RotokitError, ValueError):
+    """A command option's value is out of range or not one of its choices; names the option."""
 
 
 class Cancelled(RotokitError):

@@ -92,7 +92,11 @@ def run_export(args: argparse.Namespace, progress: Callable[[str], object], say:
         image_format=args.image_format, quality=args.quality, simplify=args.simplify,
         val=args.val, test=args.test, seed=args.seed, classes=args.classes,
     )
+    from app.paths import check_output, project_inputs
+
     projects = [load_project(path) for path in args.projects]
+    for project in projects:  # before tracking: no work is wasted on a refused output
+        check_output(args.output, project_inputs(project))
     for project in projects:
         with progress("tracking") as bar:
             track_stale(project, model=args.model, offline=args.offline, on_progress=bar, log=say)

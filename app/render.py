@@ -18,6 +18,9 @@ import numpy as np
 
 from app.errors import Cancelled, ExportError
 from app.media import Frame, FrameSource, VideoWriter
+from app.frame_range import FrameRange
+from app.media.encoder_options import check_encoder_options
+from app.paths import check_output, project_inputs
 from app.pipeline import ahead
 from app.project import MaskStore, Project, check_video, masks_path_for
 from app.project.document import effect_with_project_paths
@@ -115,6 +118,8 @@ def render(
     output = Path(output)
     if project.path is None:
         raise ExportError("save the project before rendering (its masks live beside it)")
+    check_output(output, project_inputs(project))
+    check_encoder_options(codec, crf, preset)
     check_video(project)
     compositor = build_compositor(project)  # validate effects before any slow work
 
@@ -124,11 +129,8 @@ def render(
     keep_alpha = codec in ALPHA_CODECS
     with FrameSource(project.video_path) as frames, \
             MaskStore(masks_path_for(project.path), readonly=True) as store:
-        start, stop = frame_range or (0, len(frames))
-        stop = len(frames) if stop == -1 else min(stop, len(frames))
-        if not 0 <= start < stop:
-            raise ExportError(f"{output}: frame range {start}:{stop} is outside the clip "
-                              f"(0:{len(frames)})")
+        start, stop = (FrameRange.coerce(frame_range, source="--range") or FrameRange()).resolve(
+            len(frames), source="--range", clip=str(project.video_path))
         total = stop - start
         audio_from = project.video_path if keep_audio else None
         with VideoWriter(output, source=frames.info, codec=codec, crf=crf, preset=preset,

@@ -63,13 +63,13 @@ def feed_prompts(session: object, project: Project, objects: Iterable[TrackedObj
 
 def _frame_bounds(project: Project, n_frames: int,
                   frame_range: tuple[int, int] | None) -> tuple[int, int]:
-    start, end = frame_range or project.frame_range or (0, n_frames)
-    if end == -1 or end > n_frames:
-        end = n_frames
-    if not 0 <= start < end:
-        raise ProjectError(f"{project.path}: frame range {start}:{end} is outside the clip "
-                           f"(0:{n_frames})")
-    return start, end
+    from app.frame_range import FrameRange
+
+    given = FrameRange.coerce(frame_range, source="--range")
+    if given is not None:
+        return given.resolve(n_frames, source="--range", clip=str(project.video_path))
+    stored = FrameRange.coerce(project.frame_range)
+    return (stored or FrameRange()).resolve(n_frames, source=f"{project.path}: range")
 
 
 def _propagate_range(session: object, objects: list[TrackedObject], start: int, end: int,

@@ -43,6 +43,11 @@ def _lookup() -> dict[str, EmojiInfo]:
     return table
 
 
+def is_bundled_emoji(key: str) -> bool:
+    """True for a bundled emoji character or name (not a file path)."""
+    return key.replace(_VS16, "").strip().lower() in _lookup()
+
+
 def resolve_emoji(key: str) -> Path | None:
     """PNG path for an emoji character, a bundled name, or an existing image file; else None."""
     e = _lookup().get(key.replace(_VS16, "").strip().lower())
@@ -71,8 +76,46 @@ def load_emoji(key: str) -> np.ndarray:
     return _load_rgba(str(path.resolve()))
 
 
+#: largest effect image (emoji PNG, replacement background) in pixels: 40 MP, e.g. 8000×5000
+#: (an 8K UHD frame fits). A 1.6 MB PNG can declare 20000×20000 and decode to 1.6 GB RGBA.
+MAX_IMAGE_PIXELS = 40_000_000
+
+
+def image_size_problem(path: str | Path) -> str | None:
+    """Why the image at `path` may not be used (too large, unreadable), from its header only
+    (Pillow opens lazily, nothing is decoded); None when it is fine."""
+    import re
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            width, height = im.size
+    except Image.DecompressionBombError as exc:  # Pillow's own limit is above ours
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{int(found[1]) / 1e6:.0f} megapixels" if found else "too many pixels"
+        return f"image is {size}, {_LIMIT_TEXT}"
+    except (UnidentifiedImageError, OSError, ValueError):
+        return "cannot read this image (not a PNG, JPEG or WebP file?)"
+    if width * height > MAX_IMAGE_PIXELS:
+        return f"image is {width}×{height}, {_LIMIT_TEXT}"
+    return None
+
+
+_LIMIT_TEXT = (f"over the limit of {MAX_IMAGE_PIXELS // 1_000_000} megapixels for effect "
+               "images (e.g. 8000×5000); scale it down")
+
+
+def check_image_size(path: str, *, effect: str = "emoji", param: str = "emoji") -> None:
+    """`EffectError` naming the file when `image_size_problem` finds one; before any decode."""
+    problem = image_size_problem(path)
+    if problem is not None:
+        raise EffectError(f"{path}: {problem}", effect=effect, param=param)
+
+
 @lru_cache(maxsize=64)
 def _load_rgba(path: str) -> np.ndarray:
+    check_image_size(path)
     img = cv2.imread(path, cv2.IMREAD_UNCHANGED)
     if img is None:
         raise EffectError(f"{path}: cannot read this image", effect="emoji", param="emoji")
@@ -98,6 +141,9 @@ def load_image_rgb(path: str, *, effect: str, param: str) -> np.ndarray:
 
 @lru_cache(maxsize=8)
 def _load_rgb(path: str) -> np.ndarray:
+    if not Path(path).is_file():
+        raise EffectError(f"{path}: missing or not an image")
+    check_image_size(path, effect="replace", param="image")
     img = cv2.imread(path, cv2.IMREAD_COLOR)
     if img is None:
         raise EffectError(f"{path}: missing or not an image")

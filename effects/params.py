@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 from effects.errors import EffectError
@@ -108,19 +109,34 @@ def _colour(spec: ParamSpec, v: Any) -> str:
     raise _Bad(want)
 
 
+def _image_header_ok(path: str) -> None:
+    """Header-only size check of a user image, so a huge one fails when the effect is validated
+    (project load), not after tracking."""
+    from effects.emoji import image_size_problem
+
+    problem = image_size_problem(path)
+    if problem is not None:
+        raise _Bad(f"a usable image, but {path}: {problem}")
+
+
 def _path(spec: ParamSpec, v: Any) -> str:
     if not isinstance(v, str):
         raise _Bad("a file path string")
+    if v and Path(v).expanduser().is_file():
+        _image_header_ok(str(Path(v).expanduser()))
     return v
 
 
 def _emoji(spec: ParamSpec, v: Any) -> str:
-    from effects.emoji import resolve_emoji  # local: the emoji index is read on first use
+    from effects.emoji import is_bundled_emoji, resolve_emoji  # local: index read on first use
 
     if not isinstance(v, str) or not v:
         raise _Bad("an emoji character, a bundled emoji name or a PNG path")
-    if resolve_emoji(v) is None:
+    path = resolve_emoji(v)
+    if path is None:
         raise _Bad("a bundled emoji (see `effects.emoji.list_emoji()`) or an existing PNG path")
+    if not is_bundled_emoji(v):
+        _image_header_ok(str(path))
     return v
 
 

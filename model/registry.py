@@ -211,7 +211,13 @@ def resolve_weights(name_or_path: str | os.PathLike, offline: bool = False, prog
 
 def read_kind(folder: Path) -> Kind:
     """The model family of an HF-format folder, from its config.json ``model_type``."""
-    model_type = json.loads((folder / "config.json").read_text()).get("model_type", "")
+    config = folder / "config.json"
+    try:
+        data = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise WeightsUnavailableError(str(folder), f"{config} is not a readable JSON config ({exc})",
+                                      fix="download the model again") from None
+    model_type = data.get("model_type", "") if isinstance(data, dict) else ""
     if model_type.startswith("edgetam"):
         return "edgetam"
     if model_type.startswith("sam2"):

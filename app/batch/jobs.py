@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 import threading
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from app.batch.inputs import PROJECT_SUFFIXES, VIDEO_SUFFIXES, Clip
+from app.tempfiles import sweep_stale
 
 __all__ = ["KINDS", "BatchOptions", "output_for", "fingerprint", "run_clip", "remove_partials"]
 
@@ -190,32 +190,11 @@ def remove_partials(options: BatchOptions, output: Path) -> list[Path]:
     """Delete the hidden temp files a crashed attempt at `output` left (a process killed outright
     cannot remove them itself); returns what was removed.
 
-    Only the names the atomic writers give their temp files for this very output match
-    (``mkstemp``/``mkdtemp``: 8 random characters): the video writer's ``.STEM.XXXXXXXX.part.EXT``,
-    the project's ``.NAME.XXXXXXXX.tmp``, the export's ``.NAME.XXXXXXXX.partial/``. Safe because a
-    batch gives every output to one worker at a time.
+    Delegates to `app.tempfiles.sweep_stale`: only our own temp names (``.NAME.rk-<host>-<pid>-…``)
+    whose writer process on this host is gone are removed, so a live writer is never touched.
     """
-    rand = r"[A-Za-z0-9_]{8}"
-    patterns = []
-    if options.kind == "export":
-        patterns.append(rf"\.{re.escape(output.name)}\.{rand}\.partial")
-    else:
-        patterns.append(rf"\.{re.escape(output.stem)}\.{rand}\.part{re.escape(output.suffix)}")
-    if options.kind == "anonymize":
-        patterns.append(rf"\.{re.escape(output.with_suffix('.rotokit').name)}\.{rand}\.tmp")
-    wanted = re.compile("|".join(f"(?:{p})" for p in patterns))
-    removed = []
-    try:
-        leftovers = [p for p in output.parent.iterdir() if wanted.fullmatch(p.name)]
-    except OSError:
-        return removed
-    for path in leftovers:
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
-        removed.append(path)
-    return removed
+    del options  # every writer's temp name carries its pid: one rule for all kinds
+    return sweep_stale(output.parent)
 
 
 def run_clip(state: Any, options: BatchOptions, clip: Clip, output: Path,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from app.errors import ExportError
 from app.export.options import ExportOptions, normalise_name
 from app.media import VideoInfo
 from app.project import Project, TrackedObject
+from app.tempfiles import sweep_stale, temp_dir
 
 __all__ = [
     "DatasetContext", "ExportContext", "FrameData", "Exporter", "staging_dir", "safe_name", "write_jpeg",
@@ -144,7 +144,8 @@ def staging_dir(out_dir: Path) -> Iterator[Path]:
         raise ExportError(f"{out_dir}: already exists and is not an empty folder; choose another output")
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.", suffix=".partial"))
+        sweep_stale(out_dir.parent)  # staging folders of killed exports (their pid is gone)
+        tmp = temp_dir(out_dir)
     except OSError as exc:
         raise ExportError(f"{out_dir}: cannot create the output folder ({exc.strerror or exc})") from None
     try:

@@ -23,7 +23,10 @@ from app.export.options import ExportOptions, category_table, split_clips, uniqu
 from app.export.png import PngExporter
 from app.export.selection import FrameSelector
 from app.export.yolo import YoloExporter
+from app.faults import maybe_fault
+from app.frame_range import FrameRange
 from app.media import FrameSource
+from app.paths import check_output, project_inputs
 from app.pipeline import ahead
 from app.project import MaskStore, Project, TrackedObject, check_video
 
@@ -69,7 +72,7 @@ class Clip:
 
     project: Project
     store: MaskStore
-    frame_range: tuple[int, int] | None = None
+    frame_range: tuple[int, int | None] | None = None
 
 
 def export_dataset(
@@ -78,7 +81,7 @@ def export_dataset(
     fmt: str,
     out_dir: str | os.PathLike[str],
     *,
-    frame_range: tuple[int, int] | None = None,
+    frame_range: tuple[int, int | None] | None = None,
     images: bool = True,
     allow_stale: bool = False,
     options: ExportOptions | None = None,
@@ -138,6 +141,8 @@ def export_clips(
     exporter = FORMATS[fmt]()
     if options.has_split and not exporter.has_splits:
         raise ExportError(f"the {fmt} format has no train/val/test split; drop --val/--test")
+    for clip in clips:
+        check_output(out_dir, project_inputs(clip.project))
     checked = [_objects_to_export(clip, allow_stale) for clip in clips]
     chosen = [objects for objects, _ in checked]
     bounds = [_bounds(clip, frame_count) for clip, (_, frame_count) in zip(clips, checked)]
@@ -179,6 +184,7 @@ def export_clips(
                                 exporter.frame(ctx, data)
                                 ctx.frames_written.append(data.index)
                             done += 1
+                            maybe_fault(done, "export")
                             if on_progress is not None:
                                 on_progress(done, total)
                 exporter.end_clip(ctx)
@@ -211,10 +217,10 @@ def _objects_to_export(clip: Clip, allow_stale: bool) -> tuple[list[TrackedObjec
 
 
 def _bounds(clip: Clip, total: int) -> tuple[int, int]:
-    start, end = clip.frame_range or clip.project.frame_range or (0, total)
-    if not 0 <= start < end <= total:
-        raise ExportError(f"{clip.project.video_path}: frame range {start}:{end} is outside the clip (0:{total})")
-    return start, end
+    given = FrameRange.coerce(clip.frame_range, source="--range")
+    rng = given or FrameRange.coerce(clip.project.frame_range) or FrameRange()
+    source_name = "--range" if given else f"{clip.project.path}: range"
+    return rng.resolve(total, source=source_name, clip=str(clip.project.video_path))
 
 
 def _frames(ctx: ExportContext, store: MaskStore, source: FrameSource) -> Iterator[FrameData]:

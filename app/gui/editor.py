@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QImage, QUndoStack
 from PySide6.QtWidgets import QWidget
 
+from app.frame_range import FrameRange
 from app.gui import operations as ops
 from app.gui.document import EditorDocument
 from app.gui.error_report import report_error
@@ -90,7 +91,8 @@ class Editor(QObject):
         self.current, self.active = 0, BACKGROUND
         src = self.document.source
         n = len(src)
-        self.in_out = tuple(self.document.project.frame_range) if self.document.project.frame_range else (0, n)
+        stored = FrameRange.coerce(self.document.project.frame_range)
+        self.in_out = stored.resolve(n) if stored is not None else (0, n)
         self.clip_opened.emit(n, src.time)
         self.refresh_lanes()
         self.show_frame(0)
@@ -190,7 +192,7 @@ class Editor(QObject):
             return
         lo, hi = max(0, min(lo, n - 1)), max(1, min(hi, n))
         self.in_out = (lo, max(hi, lo + 1))
-        project.frame_range = None if self.in_out == (0, n) else self.in_out
+        project.frame_range = None if self.in_out == (0, n) else FrameRange(*self.in_out)
         project.set_dirty(True)
         self.range_changed.emit(*self.in_out)
 

@@ -17,6 +17,7 @@ from typing import Literal
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from app.frame_range import FrameRange
 from app.gui.document import EditorDocument
 from app.gui.workers import GeneratorWorker, JobRunner
 from app.project import Project, prompts_hash
@@ -132,7 +133,7 @@ class TrackingController(QObject):
         lo, hi = frame_range
         start = min(max(start, lo), hi - 1)
         # Masks match the prompts (render need not re-track) once the project's whole range is done.
-        whole = project.frame_range or (0, self.document.frame_count)
+        whole = (FrameRange.coerce(project.frame_range) or FrameRange()).resolve(self.document.frame_count)
         full = (lo, hi) == tuple(whole) and (
             direction == "both" or (direction == "forward" and start == lo)
             or (direction == "backward" and start == hi - 1))

@@ -132,6 +132,11 @@ def _check_path(p: Path) -> None:
         raise MediaError(p, "no such file")
     if p.is_dir():
         raise MediaError(p, "is a directory, not a video file")
+    from app.paths import describe_special
+
+    kind = describe_special(p)
+    if kind is not None:  # a FIFO or device would block or stream forever: say what it is
+        raise MediaError(p, f"is {kind}, not a video file")
     if not os.access(p, os.R_OK):
         raise MediaError(p, "unreadable: permission denied")
     try:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,10 +38,13 @@ import av.error
 import numpy as np
 
 from app.errors import MediaError
+from app.faults import maybe_fault
+from app.media.encoder_options import check_encoder_options
 from app.media.colour import FAST_FORMATS, rgb_to_yuv_frame
 from app.media.probe import VideoInfo
+from app.tempfiles import sweep_stale, temp_file
 
-__all__ = ["CODECS", "CONTAINERS", "VideoWriter"]
+__all__ = ["CODECS", "CONTAINERS", "VideoWriter", "check_codec_container"]
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,8 @@ class VideoWriter:
         self.source = source
         self.codec = codec
         self.alpha = alpha
-        spec = _check_codec_container(self.path, codec)
+        spec = check_codec_container(self.path, codec)
+        check_encoder_options(codec, crf, preset)
         self._format = CONTAINERS[self.path.suffix.lower()]
         if alpha and spec.alpha_pix_fmt is None:
             raise MediaError(
@@ -164,16 +167,11 @@ class VideoWriter:
         )
         self._is_rgb_fmt = self.pix_fmt.startswith(("gbr", "rgb", "bgr"))
 
+        sweep_stale(self.path.parent)  # leftovers of killed writers (their pid is gone)
         try:
-            fd, tmp = tempfile.mkstemp(
-                dir=self.path.parent,
-                prefix=f".{self.path.stem}.",
-                suffix=f".part{self.path.suffix}",
-            )
+            self.temp_path = temp_file(self.path, f".part{self.path.suffix}")
         except OSError as e:
             raise MediaError(self.path, f"cannot write here: {e.strerror or e}") from None
-        os.close(fd)
-        self.temp_path = Path(tmp)
         # Removes the temp file even if the writer is dropped without commit/abort.
         self._cleanup = weakref.finalize(self, _unlink, self.temp_path)
         self._done = False
@@ -301,6 +299,7 @@ class VideoWriter:
         self._mux_video(self._vstream.encode(frame))
         self._prev_pts, self._last_pts = self._last_pts, pts
         self.frames_written += 1
+        maybe_fault(self.frames_written, "writer")
         if self._audio is not None:
             # Audio up to the current frame only: the video's end is known at commit, and the
             # muxer's interleaving queue absorbs the small lag.
@@ -396,7 +395,7 @@ class VideoWriter:
             self.commit()
 
 
-def _check_codec_container(path: Path, codec: str) -> CodecSpec:
+def check_codec_container(path: Path, codec: str) -> CodecSpec:
     if codec not in CODECS:
         raise MediaError(path, f"unknown codec {codec!r} (choose from {', '.join(CODECS)})")
     ext = path.suffix.lower()

@@ -30,6 +30,7 @@ from app.project.fingerprint import VideoFingerprint
 from effects import EffectError, parse_effect
 
 if TYPE_CHECKING:
+    from app.frame_range import FrameRange
     from app.project.commands import Command
 
 __all__ = [
@@ -117,7 +118,7 @@ class Project:
     background_effects: list[dict[str, Any]] = field(default_factory=list)
     fingerprint: VideoFingerprint | None = None
     model: str | None = None
-    frame_range: tuple[int, int] | None = None  # [start, end) in display-order frames
+    frame_range: FrameRange | None = None  # [start, end) in display-order frames (app.frame_range)
     extra: dict[str, Any] = field(default_factory=dict)
     background_extra: dict[str, Any] = field(default_factory=dict)
     events: EventEmitter = field(default_factory=EventEmitter, repr=False)
@@ -391,6 +392,8 @@ def effect_with_project_paths(effect: dict[str, Any], base: Path | None) -> dict
     from effects import EFFECT_TYPES
     from effects.catalog import all_params
 
+    from effects.emoji import is_bundled_emoji
+
     spec = EFFECT_TYPES.get(effect.get("type"))  # type: ignore[arg-type]
     if spec is None or base is None:
         return effect
@@ -398,8 +401,12 @@ def effect_with_project_paths(effect: dict[str, Any], base: Path | None) -> dict
     for param in all_params(spec):
         value = out.get(param.name)
         if param.kind in ("path", "emoji") and isinstance(value, str) and value:
+            if param.kind == "emoji" and is_bundled_emoji(value):
+                continue
             path = Path(value).expanduser()
-            if not path.is_absolute() and (base / path).is_file():
+            if not path.is_absolute():
+                # only ever the project folder: a missing file is reported there, never found
+                # by accident in whatever folder the command happens to run from
                 out[param.name] = str(base / path)
     return out
 
@@ -462,12 +469,12 @@ def _parse_project(data: dict[str, Any], path: Path | None) -> Project:
         raise _fail("model", f"expected a model name, got {_type_name(model)}")
     frame_range = None
     if data.get("range") is not None:
-        rng = data["range"]
-        if not (isinstance(rng, list) and len(rng) == 2 and all(_is_int(v) for v in rng)):
-            raise _fail("range", f"expected [start, end] frame indices, got {rng!r}")
-        if not 0 <= rng[0] < rng[1]:
-            raise _fail("range", f"expected 0 ≤ start < end, got {rng!r}")
-        frame_range = (rng[0], rng[1])
+        from app.frame_range import FrameRange, RangeError
+
+        try:
+            frame_range = FrameRange.from_json(data["range"])
+        except RangeError as exc:
+            raise ProjectError(str(exc)) from None
 
     objects_data = _expect(data.get("objects", []), list, "objects")
     objects: list[TrackedObject] = []

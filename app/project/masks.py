@@ -167,8 +167,13 @@ class MaskStore:
             if readonly:
                 if not self.path.is_file():
                     raise ProjectError(f"{self.path}: mask store not found (run tracking first)")
-                uri = f"{self.path.absolute().as_uri()}?mode=ro"
+                # mode=rw + query_only where we may write the folder: a mode=ro connection creates
+                # the WAL's -wal/-shm files but may not delete them on close, leaving litter
+                # beside the project after every render; this one never writes a mask either
+                writable = os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
+                uri = f"{self.path.absolute().as_uri()}?mode={'rw' if writable else 'ro'}"
                 self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+                self._conn.execute("PRAGMA query_only=ON")
             else:
                 self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self._open()
@@ -187,8 +192,11 @@ class MaskStore:
             return
         if self.path.is_dir():
             raise ProjectError(f"{self.path}: is a folder, not a mask store")
-        with open(self.path, "rb") as fh:
-            head = fh.read(100)
+        try:
+            with open(self.path, "rb") as fh:
+                head = fh.read(100)
+        except OSError as exc:  # permission denied, I/O error: one line naming the store
+            raise ProjectError(f"{self.path}: cannot read the mask store ({exc.strerror or exc})") from None
         if len(head) == 0:
             return  # an empty file (e.g. touched) becomes a new store
         if len(head) < 100 or not head.startswith(_SQLITE_MAGIC):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -85,7 +84,11 @@ def _file_mode(path: Path) -> int:
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write `data` to `path` so that readers see the old file or the new one, never a partial one."""
     path = Path(path)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    from app.tempfiles import sweep_stale, temp_file
+
+    sweep_stale(path.parent)
+    tmp_name = str(temp_file(path, ".tmp"))
+    fd = os.open(tmp_name, os.O_WRONLY)
     try:
         os.fchmod(fd, _file_mode(path))  # mkstemp makes 0600; keep the mode a plain open() gives
         with os.fdopen(fd, "wb") as fh:
@@ -185,8 +188,12 @@ def check_video(project: Project) -> VideoFingerprint:
     """
     video = project.video_path
     if not video.is_file():
+        from app.paths import describe_special
+
         where = f" (project {project.path})" if project.path else ""
-        raise ProjectError(f"{video}: video not found{where}; move it back or edit \"video\" in the project file")
+        kind = describe_special(video)
+        what = "video not found" if kind in (None, "missing") else f"is {kind}, not a video file"
+        raise ProjectError(f"{video}: {what}{where}; move it back or edit \"video\" in the project file")
     current = fingerprint_video(video)
     if project.fingerprint is None:
         check_prompts(project, current)
@@ -206,8 +213,10 @@ def check_prompts(project: Project, video: VideoFingerprint) -> None:
     """Prompts must lie on the video: frame in range, points inside, boxes overlapping the frame."""
     where_file = f"{project.path}: " if project.path else ""
     w, h, n = video.width, video.height, video.frame_count
-    if project.frame_range is not None and project.frame_range[1] > n:
-        raise ProjectError(f"{where_file}range: {list(project.frame_range)} goes past the clip's {n} frames")
+    if project.frame_range is not None:
+        from app.frame_range import FrameRange
+
+        FrameRange.coerce(project.frame_range).resolve(n, source=f"{where_file}range", clip=str(project.video_path))
     for i, obj in enumerate(project.objects):
         for j, prompt in enumerate(obj.prompts):
             where = f"{where_file}objects[{i}].prompts[{j}]"

@@ -58,9 +58,14 @@ def _load_model(folder: Path):
     from transformers import EdgeTamVideoModel, Sam2VideoModel
 
     cls = EdgeTamVideoModel if registry.read_kind(folder) == "edgetam" else Sam2VideoModel
+    from safetensors import SafetensorError
+
     try:
         return cls.from_pretrained(folder, use_safetensors=True, attn_implementation="sdpa").eval()
-    except (OSError, ValueError) as exc:
+    except SafetensorError as exc:  # garbage, truncated or foreign bytes in model.safetensors
+        raise ModelError(f"{folder / registry.WEIGHTS_FILE}: not a readable safetensors weights "
+                         f"file ({exc}); download the model again") from None
+    except (OSError, ValueError, RuntimeError) as exc:  # RuntimeError: tensor shapes mismatch
         raise ModelError(f"{folder}: cannot load model weights ({exc})") from None
 
 

@@ -17,6 +17,7 @@ from pycocotools.coco import COCO
 from app.errors import Cancelled, ExportError
 from app.export import FORMATS, export_dataset
 from app.export.davis import davis_palette
+from app.frame_range import RangeError
 from app.media import FrameSource
 from app.project import Prompt
 
@@ -207,7 +208,7 @@ def test_refuses_non_empty_output_and_unknown_format(tracked, tmp_path: Path) ->
     assert (tmp_path / "out" / "keep.txt").read_text() == "mine"
     with pytest.raises(ExportError, match=r"unknown export format 'voc' \(choose from coco, yolo"):
         export_dataset(tracked.project, tracked.store, "voc", tmp_path / "x")
-    with pytest.raises(ExportError, match="frame range 80:200 is outside the clip"):
+    with pytest.raises(RangeError, match="range 80:200 goes past the clip's"):
         export_dataset(tracked.project, tracked.store, "png", tmp_path / "x", frame_range=(80, 200))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
     assert set(FORMATS) == {"coco", "yolo", "davis", "mots", "png", "alpha"}
