@@ -153,13 +153,13 @@ class StoreRecords:
                            (obj_id, pass_, plan))
         return {int(f): bytes(s) for f, s in rows if f in wanted}
 
-    def drop_memory(self, obj_id: int, pass_: str | None = None) -> None:
+    def drop_memory(self, obj_id: int, pass_: str | None = None, keep: Span | None = None) -> None:
+        """Forget resume memory of `obj_id` (one pass or all), except frames in `keep`."""
+        lo, hi = keep or (0, 0)
         try:
             with self._transaction() as conn:  # type: ignore[attr-defined]
-                if pass_ is None:
-                    conn.execute("DELETE FROM memory WHERE obj_id=?", (obj_id,))
-                else:
-                    conn.execute("DELETE FROM memory WHERE obj_id=? AND pass=?", (obj_id, pass_))
+                conn.execute("DELETE FROM memory WHERE obj_id=? AND (? IS NULL OR pass=?) "
+                             "AND NOT (frame_idx>=? AND frame_idx<?)", (obj_id, pass_, pass_, lo, hi))
         except sqlite3.DatabaseError as exc:
             raise self._error(exc) from None  # type: ignore[attr-defined]
 
