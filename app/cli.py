@@ -115,6 +115,7 @@ def cmd_track(args: argparse.Namespace) -> int:
             direction=args.direction,
             frame_range=args.range,
             offline=args.offline,
+            retrack=args.retrack,
             on_progress=bar,
             log=lambda m: _say(args, m),
         )
@@ -169,7 +170,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     with ProgressBar("tracking", args.quiet) as bar:
         track_stale(project, model=args.model, offline=args.offline, on_progress=bar,
-                    log=lambda m: _say(args, m))
+                    frame_range=args.range or project.frame_range, log=lambda m: _say(args, m))
     with MaskStore(masks_path_for(args.project), readonly=True) as store, \
             ProgressBar(f"export {args.format}", args.quiet) as bar:
         out = export_dataset(project, store, args.format, args.output, frame_range=args.range,
@@ -287,6 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--direction", default="both", choices=["forward", "backward", "both"])
     p.add_argument("--range", type=_parse_range, metavar="START:END",
                    help="frames to track (END exclusive)")
+    p.add_argument("--retrack", action="store_true",
+                   help="forget the stored masks and track again (e.g. the video was replaced)")
 
     p = add("render", cmd_render, "apply every object's and the background's effects, "
                                   "re-encode, keep audio (tracks first if masks are missing)")

@@ -16,12 +16,12 @@ from pathlib import Path
 import av
 import numpy as np
 
-from app.errors import Cancelled, ExportError
+from app.errors import Cancelled, ExportError, ProjectError
 from app.media import Frame, FrameSource, VideoWriter
 from app.pipeline import ahead
 from app.project import MaskStore, Project, check_video, masks_path_for
 from app.project.document import effect_with_project_paths
-from app.tracking_job import track_stale
+from app.tracking_job import TrackResult, frame_bounds, require_masks, track_stale
 
 __all__ = ["RenderResult", "render", "build_compositor", "write_composed", "ALPHA_CODECS"]
 
@@ -37,11 +37,13 @@ class RenderResult:
     output: Path
     frames: int
     seconds: float
-    tracked: list[int]
+    tracked: TrackResult | None = None
 
     def summary(self) -> str:
         fps = self.frames / self.seconds if self.seconds > 0 else 0.0
-        tracked = (f"; tracked {len(self.tracked)} object(s) first" if self.tracked else "")
+        t = self.tracked
+        tracked = (f"; tracked {len(t.objects)} object(s) first, computing {t.frames} frames"
+                   + (f" ({t.resumed} resumed)" if t.resumed else "") if t and t.objects else "")
         return (f"wrote {self.output} ({self.frames} frames in {self.seconds:.1f} s, "
                 f"{fps:.1f} frames/s{tracked})")
 
@@ -115,27 +117,32 @@ def render(
     output = Path(output)
     if project.path is None:
         raise ExportError("save the project before rendering (its masks live beside it)")
-    check_video(project)
+    current = check_video(project)
     compositor = build_compositor(project)  # validate effects before any slow work
+    try:
+        start, stop = frame_bounds(project, current.frame_count, frame_range)
+    except ProjectError as exc:
+        raise ExportError(str(exc)) from None
 
-    tracked = track_stale(project, model=model, offline=offline, on_progress=on_progress,
-                          cancel=cancel, log=log)
+    tracked = track_stale(project, model=model, offline=offline, frame_range=(start, stop),
+                          on_progress=on_progress, cancel=cancel, log=log)
 
     keep_alpha = codec in ALPHA_CODECS
     with FrameSource(project.video_path) as frames, \
             MaskStore(masks_path_for(project.path), readonly=True) as store:
-        start, stop = frame_range or (0, len(frames))
-        stop = len(frames) if stop == -1 else min(stop, len(frames))
-        if not 0 <= start < stop:
-            raise ExportError(f"{output}: frame range {start}:{stop} is outside the clip "
-                              f"(0:{len(frames)})")
+        store.check_video(current, project.video_path)
+        require_masks(project, store, start, stop)
         total = stop - start
         audio_from = project.video_path if keep_audio else None
         with VideoWriter(output, source=frames.info, codec=codec, crf=crf, preset=preset,
                          audio_from=audio_from, alpha=keep_alpha) as writer:
 
+            prompted = {obj.id for obj in project.objects if obj.prompts}
+
             def compose(frame: Frame) -> np.ndarray:
                 masks, boxes = store.frame_masks_and_boxes(frame.index)
+                if not prompted.issuperset(masks):  # leftovers of objects whose prompts went
+                    masks = {k: v for k, v in masks.items() if k in prompted}
                 out = compositor.render(frame.index, frame.rgb, masks, boxes=boxes)
                 return out if out.shape[2] == 3 or keep_alpha else _flatten_alpha(out)
 
@@ -145,6 +152,10 @@ def render(
                 if on_progress:
                     on_progress(frame.index + 1 - start, total)
 
-            write_composed(writer, frames.iter_frames(start, stop), compose, written)
+            try:
+                write_composed(writer, frames.iter_frames(start, stop), compose, written)
+            except KeyboardInterrupt:
+                kept = "; the masks tracked for it are kept" if tracked.frames else ""
+                raise Cancelled(f"render of {output} stopped; no output was written{kept}") from None
     return RenderResult(output=output, frames=total, seconds=time.perf_counter() - started,
                         tracked=tracked)

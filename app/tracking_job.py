@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from app.errors import Cancelled, ProjectError
+from app.errors import Cancelled, ExportError, ProjectError
 from app.media import FrameSource
 from app.project import (
     MaskStore,
@@ -30,12 +30,13 @@ from app.project import (
     load_prompt_mask,
     masks_path_for,
     prompts_hash,
+    save_project,
 )
 from app.project.spans import describe, from_frames
 from app.project.store_records import MemoryRow
 from app.tracking_plan import ObjectSteps, PassSpec, pass_key, passes_for, plan_object
 
-__all__ = ["TrackResult", "track_project", "track_stale", "feed_prompts", "frame_bounds", "FAULT_ENV"]
+__all__ = ["TrackResult", "track_project", "track_stale", "feed_prompts", "frame_bounds", "require_masks", "FAULT_ENV"]
 
 ProgressFn = Callable[[int, int], None]
 LogFn = Callable[[str], None]
@@ -137,9 +138,12 @@ def track_project(
     """
     if project.path is None:
         raise ProjectError("the project must be saved before tracking (masks live beside it)")
+    recorded = project.fingerprint
     if retrack:
         project.fingerprint = None  # a replaced video is accepted (prompts are still checked)
     current = check_video(project)
+    if retrack and recorded is not None and recorded != current:
+        save_project(project)  # the project now belongs to the new video
     wanted = set(only) if only is not None else None
     prompted_objects = [o for o in project.objects if o.prompts]
     objects = [o for o in prompted_objects if wanted is None or o.id in wanted]
@@ -275,9 +279,26 @@ class _Run:
                                 memory=rows)
             yield frame_idx
         # A finished pass needs no resume memory, except the head the backward pass reads.
+        fwd_last = self.specs[0].frames[-1]
         for oid, s in by_obj.items():
             if s.stop == len(spec.frames) - 1:
                 self.store.drop_memory(oid, spec.name, keep=head_span)
+                if spec.name == "bwd" and not self.store.missing(oid, self.hashes[oid], fwd_last, fwd_last + 1):
+                    self.store.drop_memory(oid)  # both passes done: the head is not needed either
+
+
+def require_masks(project: Project, store: MaskStore, start: int, end: int) -> None:
+    """Refuse (`ExportError`, naming the objects and frames) to use frames of ``[start, end)``
+    whose masks were never computed from the objects' current prompts."""
+    gaps = []
+    for obj in project.objects:
+        if obj.prompts:
+            missing = store.missing(obj.id, prompts_hash(obj), start, end)
+            if missing:
+                gaps.append(f"{obj.name!r} on frames {describe(missing)}")
+    if gaps:
+        raise ExportError(f"{store.path}: no masks computed from the current prompts for "
+                          f"{'; '.join(gaps)}; run `rotokit track {project.path}`")
 
 
 def track_stale(

@@ -17,6 +17,7 @@ from app.export.png import PngExporter
 from app.export.yolo import YoloExporter
 from app.media import FrameSource
 from app.project import MaskStore, Project, check_video
+from app.tracking_job import require_masks
 
 __all__ = ["export_dataset", "FORMATS"]
 
@@ -58,7 +59,8 @@ def export_dataset(
     images
         Also write the video frames (JPEG) for the formats that pair images with labels.
     allow_stale
-        Export masks even if an object's prompts changed since it was tracked.
+        Export the masks there are, even where frames of the range were never computed from
+        the objects' current prompts (default: refuse, naming the objects and frames).
 
     Raises
     ------
@@ -71,22 +73,22 @@ def export_dataset(
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
-    check_video(project)
+    current = check_video(project)
+    store.check_video(current, project.video_path)
     objects = [obj for obj in project.objects if store.frames_with_mask(obj.id)]
     if not objects:
         raise ExportError(f"{store.path}: no masks to export; track the project first (rotokit track)")
-    stale_ids = set(store.stale_objects(project))
-    stale = [obj for obj in objects if obj.id in stale_ids]
-    if stale and not allow_stale:
-        names = ", ".join(repr(obj.name) for obj in stale)
-        raise ExportError(f"masks of {names} are stale (prompts changed since tracking); track the project again first")
+    total = current.frame_count
+    start, end = frame_range or project.frame_range or (0, total)
+    if end == -1:
+        end = total
+    if not 0 <= start < end <= total:
+        raise ExportError(f"frame range {start}:{end} is outside the clip (0:{total})")
+    if not allow_stale:
+        require_masks(project, store, start, end)
 
     exporter = FORMATS[fmt]()
     with FrameSource(project.video_path, cache_bytes=0) as source:
-        total = len(source)
-        start, end = frame_range or project.frame_range or (0, total)
-        if not 0 <= start < end <= total:
-            raise ExportError(f"frame range {start}:{end} is outside the clip (0:{total})")
         info = source.info
         decode = images and exporter.needs_images
         with staging_dir(Path(out_dir)) as root:
