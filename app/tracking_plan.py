@@ -8,13 +8,14 @@ Each object's masks depend only on its own prompts and that path, so any subset 
 frames can be computed later and equals the uninterrupted run:
 
 * a frame of a pass needs every frame of that pass between the anchor and it (memory), so to
-  fill frames 0-9 with the only prompt on frame 40 the run computes 40 → 40+W forward (the
-  backward pass reads the forward pass's first W frames: its *head*) and 39 → 0 backward;
-* a pass resumes at the first frame it lacks, if the store holds the tracker's memory of the
-  W frames before it (and of the head, going backward); otherwise it restarts at the anchor.
+  fill frames 0-9 with the only prompt on frame 40 the run computes 40 → 54 forward (frame 39,
+  the first of the backward pass, reads the memory of frames 40-45 and the object pointers of
+  40-54: the forward pass's *head*) and 39 → 0 backward: 40 frames, not the clip;
+* a pass resumes at the first frame it lacks if the store holds the tracker's memory of the
+  W - 1 frames before it (and of the head, going backward); otherwise it restarts at its anchor.
 
-W is the tracker's memory window (16 frames for SAM 2 / EdgeTAM: 7 memory frames, 16 object
-pointers).
+W is the tracker's memory window (16 for SAM 2 / EdgeTAM: a step reads the memory of the 6
+previous frames and the object pointers of the 15 previous frames, plus the prompted frames).
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def passes_for(direction: str, prompted: Sequence[int], n_frames: int, window: i
     fwd = PassSpec("fwd", tuple(range(a, n_frames)), False, a)
     if direction == "forward" or a == 0:
         return [fwd]
-    head = tuple(range(a, min(a + window, n_frames - 1) + 1))
+    head = tuple(range(a, min(a + window - 1, n_frames)))  # what frame a - 1 reads
     return [fwd, PassSpec("bwd", tuple(range(a - 1, -1, -1)), True, a, head)]
 
 
@@ -75,7 +76,7 @@ def _resume(spec: PassSpec, upto: int, covered: Callable[[int], bool], rows: Cal
     gap = next((i for i in range(upto + 1) if not covered(spec.frames[i])), None)
     if gap is None:
         return None
-    behind = [f for f in spec.frames[max(0, gap - window):gap] if f not in prompted]
+    behind = [f for f in spec.frames[max(0, gap - window + 1):gap] if f not in prompted]
     if set(behind) - rows(spec.name, behind):
         return 0, []  # no memory to resume from: restart the pass at its anchor
     return gap, behind
