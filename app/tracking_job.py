@@ -43,6 +43,10 @@ LogFn = Callable[[str], None]
 
 #: fault injection for tests: the tracking process SIGKILLs itself after storing this many frames
 FAULT_ENV = "ROTOKIT_FAULT_AFTER_FRAMES"
+#: checkpoint the tracker's memory when the time since the last checkpoint reaches this many
+#: times what that checkpoint took: its cost stays ≈ 1/20 of tracking, whatever the model and
+#: device (a SAM 2 row is 1.6 MB, an EdgeTAM row 0.26 MB; bench/resume_state.py)
+CHECKPOINT_FACTOR = 20
 
 
 @dataclass
@@ -193,14 +197,17 @@ class _Run:
         self.keys = {o.id: pass_key(model, self.specs[0].anchor, self.hashes[o.id]) for o in objects}
         self.computed = 0
         self.resumed: set[int] = set()
+        self._checkpoint_at = 0.0  # perf_counter of the last memory checkpoint
+        self._checkpoint_cost = 0.0  # seconds it took
+        self._last: tuple[PassSpec, int, list[int]] | None = None  # last stored step
         feed_prompts(session, project, objects)
         self.steps: dict[str, dict[int, ObjectSteps]] = {s.name: {} for s in self.specs}
         for obj in objects:
             covered = {f for a, b in store.covered(obj.id, self.hashes[obj.id]) for f in range(a, min(b, n_frames))}
             key = self.keys[obj.id]
 
-            def rows(pass_name: str, frames: list[int], oid: int = obj.id, key: str = key) -> set[int]:
-                return set(store.memory_rows(oid, pass_name, key, frames))
+            def rows(pass_name: str, oid: int = obj.id, key: str = key) -> set[int]:
+                return store.memory_frames(oid, pass_name, key)
 
             plan = plan_object(obj.id, self.specs, needed[obj.id], covered.__contains__, rows,
                                {p.frame for p in obj.prompts}, self.window)
@@ -232,10 +239,29 @@ class _Run:
                     if cancel is not None and cancel.is_set():
                         raise KeyboardInterrupt
         except KeyboardInterrupt:
+            if self._last is not None:  # so the next run resumes exactly after the last stored frame
+                spec, frame_idx, obj_ids = self._last
+                self.store.put_many(frame_idx, {}, memory=self._window_rows(spec, frame_idx, obj_ids))
             raise Cancelled(
                 f"tracking stopped: the masks of the {self.computed} frame(s) computed are kept "
                 f"(with what earlier runs stored); the next track or render resumes from there, "
                 f"no other output was written") from None
+
+    def _window_rows(self, spec: PassSpec, frame_idx: int, obj_ids: list[int]) -> list[MemoryRow]:
+        """A checkpoint: the memory of the W - 1 frames the step after `frame_idx` reads."""
+        pos = spec.frames.index(frame_idx)
+        frames = spec.frames[max(0, pos - self.window + 2):pos + 1]
+        bwd = next((x for x in self.specs if x.name == "bwd"), None)
+        keep = [(frame_idx - self.window, frame_idx + self.window + 1)]
+        if spec.name == "fwd" and bwd is not None:
+            keep.append((bwd.head[0], bwd.head[-1] + 1))  # the backward pass reads these
+        rows = []
+        for oid in obj_ids:
+            for f in frames:
+                state = self.session.export_memory(oid, f)  # type: ignore[attr-defined]
+                if state is not None:
+                    rows.append(MemoryRow(oid, spec.name, f, self.keys[oid], state, tuple(keep)))
+        return rows
 
     def _spec(self, name: str) -> PassSpec:
         return next(s for s in self.specs if s.name == name)
@@ -264,19 +290,21 @@ class _Run:
 
         bwd = next((x for x in self.specs if x.name == "bwd"), None)
         head_span = (bwd.head[0], bwd.head[-1] + 1) if bwd is not None and spec.name == "fwd" else None
+        head_end = bwd.head[-1] if head_span is not None and bwd is not None else None
+        stops = {spec.frames[s.stop] for s in by_obj.values() if s.stop < len(spec.frames) - 1}
         for frame_idx, masks in session.run_steps(plan, reverse=spec.reverse, keep={spec.anchor},  # type: ignore[attr-defined]
                                                   before=before):
-            keep = [(frame_idx - self.window, frame_idx + self.window + 1)]
-            if head_span is not None:
-                keep.append(head_span)
-            rows = []
-            for oid in masks:
-                state = session.export_memory(oid, frame_idx)  # type: ignore[attr-defined]
-                if state is not None:
-                    rows.append(MemoryRow(oid, spec.name, frame_idx, self.keys[oid], state, tuple(keep)))
+            now = time.perf_counter()
+            due = (frame_idx == head_end or frame_idx in stops  # a later run starts from here
+                   or now - self._checkpoint_at >= CHECKPOINT_FACTOR * self._checkpoint_cost)
+            rows = self._window_rows(spec, frame_idx, list(masks)) if due else []
             self.store.put_many(frame_idx, {oid: (m.mask, m.score) for oid, m in masks.items()},
                                 computed={oid: (self.hashes[oid], self.model) for oid in masks},
                                 memory=rows)
+            if due:
+                self._checkpoint_at = time.perf_counter()
+                self._checkpoint_cost = self._checkpoint_at - now
+            self._last = (spec, frame_idx, list(masks))
             yield frame_idx
         # A finished pass needs no resume memory, except the head the backward pass reads.
         fwd_last = self.specs[0].frames[-1]

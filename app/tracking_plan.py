@@ -69,17 +69,20 @@ def passes_for(direction: str, prompted: Sequence[int], n_frames: int, window: i
     return [fwd, PassSpec("bwd", tuple(range(a - 1, -1, -1)), True, a, head)]
 
 
-def _resume(spec: PassSpec, upto: int, covered: Callable[[int], bool], rows: Callable[[str, list[int]], set[int]],
+def _resume(spec: PassSpec, upto: int, covered: Callable[[int], bool], rows: Callable[[str], set[int]],
             prompted: set[int], window: int) -> tuple[int, list[int]] | None:
     """Where `spec` must start to have every frame up to position `upto` (None: all there), and
-    the frames whose memory to restore before that start."""
+    the frames whose memory to restore before that start: the latest position at or before
+    the first missing frame whose W - 1 frames behind have stored memory, else the anchor."""
     gap = next((i for i in range(upto + 1) if not covered(spec.frames[i])), None)
     if gap is None:
         return None
-    behind = [f for f in spec.frames[max(0, gap - window + 1):gap] if f not in prompted]
-    if set(behind) - rows(spec.name, behind):
-        return 0, []  # no memory to resume from: restart the pass at its anchor
-    return gap, behind
+    stored = rows(spec.name)
+    for start in range(gap, 0, -1):
+        behind = [f for f in spec.frames[max(0, start - window + 1):start] if f not in prompted]
+        if not set(behind) - stored:
+            return start, behind
+    return 0, []
 
 
 def plan_object(
@@ -94,7 +97,7 @@ def plan_object(
     """The steps `obj_id` needs in each pass to hold every frame of `needed`.
 
     `covered(frame)`: the store already holds that frame from the object's current prompts;
-    `rows(pass_name, frames)`: which of those frames have stored resume memory; `prompted`:
+    `rows(pass_name)`: the frames of that pass with stored resume memory; `prompted`:
     the object's prompted frames (recomputed from the prompts, never restored).
     """
     out: dict[str, ObjectSteps] = {}
@@ -117,7 +120,7 @@ def plan_object(
         upto = max(wanted + [-1])
         found = _resume(spec, upto, covered, rows, prompted, window) if upto >= 0 else None
         head = [f for f in (bwd.head if head_end >= 0 and bwd else ()) if f not in prompted]
-        head_stored = not (set(head) - rows("fwd", head)) if head else True
+        head_stored = not (set(head) - rows("fwd")) if head else True
         if found is None and head_end >= 0 and not head_stored:
             found = (0, [])  # the backward pass needs the head's memory: recompute it
         if found is None:

@@ -153,6 +153,12 @@ class StoreRecords:
                            (obj_id, pass_, plan))
         return {int(f): bytes(s) for f, s in rows if f in wanted}
 
+    def memory_frames(self, obj_id: int, pass_: str, plan: str) -> set[int]:
+        """Frames of one pass with stored memory (without loading it)."""
+        rows = self._query("SELECT frame_idx FROM memory WHERE obj_id=? AND pass=? AND plan=?",  # type: ignore[attr-defined]
+                           (obj_id, pass_, plan))
+        return {int(r[0]) for r in rows}
+
     def drop_memory(self, obj_id: int, pass_: str | None = None, keep: Span | None = None) -> None:
         """Forget resume memory of `obj_id` (one pass or all), except frames in `keep`."""
         lo, hi = keep or (0, 0)

@@ -63,8 +63,9 @@ def test_killed_track_resumes_and_equals_an_uninterrupted_run(tmp_path, short_cl
 
     again = run_cli("track", str(project), "--model", str(weights))
     assert again.returncode == 0, again.stderr
-    assert "resuming" in again.stderr
-    assert _computed(again.stderr) == CLIP_FRAMES - kill_after  # nothing computed twice
+    # resumed at the last memory checkpoint at or before the kill (a pass without one restarts
+    # at its anchor), never from the prompt for the whole clip
+    assert CLIP_FRAMES - kill_after <= _computed(again.stderr) < CLIP_FRAMES
     _assert_same(all_masks(store, CLIP_FRAMES), reference)
 
     done = run_cli("track", str(project), "--model", str(weights))
@@ -78,8 +79,8 @@ def test_killed_render_resumes_its_tracking(tmp_path, short_clip, weights, refer
     assert killed.returncode == -signal.SIGKILL and not out.exists()
     again = run_cli("render", str(project), "-o", str(out), "--model", str(weights))
     assert again.returncode == 0, again.stderr
-    assert _computed(again.stderr) == CLIP_FRAMES - 20
-    assert out.is_file()
+    assert CLIP_FRAMES - 20 <= _computed(again.stderr) < CLIP_FRAMES
+    assert "resuming" in again.stderr and out.is_file()
     _assert_same(all_masks(project.with_name("edit.rotokit.masks"), CLIP_FRAMES), reference)
 
 

@@ -11,7 +11,7 @@ def _plan(needed, covered=(), rows=None, prompted=(40,), n=100, direction="both"
     specs = passes_for(direction, list(prompted), n, W)
     stored = rows or {}
     plan = plan_object(1, specs, set(needed), set(covered).__contains__,
-                       lambda name, frames: set(frames) & stored.get(name, set()), set(prompted), W)
+                       lambda name: stored.get(name, set()), set(prompted), W)
     frames = {name: [s for s in specs if s.name == name][0].frames[st.start:st.stop + 1]
               for name, st in plan.items()}
     return plan, frames
@@ -39,8 +39,16 @@ def test_covered_frames_are_not_recomputed_and_a_pass_resumes_from_stored_memory
 
 
 def test_without_stored_memory_a_pass_restarts_at_its_anchor() -> None:
-    plan, frames = _plan(range(0, 100), covered=range(40, 61), rows={"fwd": set(range(50, 61))})
-    assert frames["fwd"] == tuple(range(40, 100))
+    plan, frames = _plan(range(0, 100), covered=range(40, 61), rows={"fwd": set(range(55, 61))})
+    # frame 41 reads only the prompted frame 40, which is recomputed from its prompt
+    assert frames["fwd"] == tuple(range(41, 100)) and plan["fwd"].restore == {}
+
+
+def test_a_pass_resumes_at_its_last_checkpoint_before_the_gap() -> None:
+    # memory was stored for the window behind frame 53 (a checkpoint), frames 53-60 since
+    plan, frames = _plan(range(0, 100), covered=range(40, 61), rows={"fwd": set(range(38, 53))})
+    assert frames["fwd"] == tuple(range(53, 100))
+    assert plan["fwd"].restore == {"fwd": list(range(41, 53))}
 
 
 def test_backward_resume_restores_its_own_memory_and_the_forward_head() -> None:
