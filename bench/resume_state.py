@@ -1,20 +1,21 @@
-"""What storing the tracker's resume memory with each frame costs (issue 11: resume after a kill).
+"""What keeping a killed run resumable costs: tracking with and without memory checkpoints.
 
-Usage: .venv/bin/python bench/resume_state.py [--frames 120] [--objects 2]
+Usage: .venv/bin/python bench/resume_state.py [--frames 48] [--rounds 2] [--model test-random-micro]
 
-Baseline, timed in the same run: writing each frame's 1080p masks with their coverage, as
-tracking did before resume memory existed (`put_many(frame, masks, computed=...)`). Measured:
-the same plus one memory row per object per frame (`memory=[MemoryRow]`, pruned to the memory
-window as the tracking job does), with rows the size `TrackingSession.export_memory` gives for
-the real architectures at 1024 px: EdgeTAM 263,516 bytes, SAM 2.1 (any size: same memory
-shape) 1,574,244 bytes per object-frame. Printed: ms per frame and the ratio to the baseline,
-and what a frame costs to track here for scale (EdgeTAM ≈ 1 s on this CPU, README P8).
+Tracks the first `--frames` frames of dog_ball.mp4 (two objects, prompts on frames 8 and 12)
+with `app.tracking_job.track_project`, alternating, in the same run: the default (the W - 1
+frames' memory checkpointed whenever the time since the last checkpoint reaches
+``CHECKPOINT_FACTOR`` times that checkpoint's cost) and checkpoints off (the baseline: masks
+and coverage only). A fast model is the worst case: the micro model's frames take tens of ms,
+like a GPU's. Prints the median time per run of each and the ratio, plus the checkpoint
+row size per object-frame of the model.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import json
+import statistics
 import sys
 import tempfile
 import time
@@ -22,42 +23,62 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-sys.path.append(str(REPO / "bench"))  # after the repo: bench/effects.py must not shadow effects
 
-from app.project import MaskStore  # noqa: E402
-from app.project.store_records import MemoryRow  # noqa: E402
-from mask_store import make_masks  # noqa: E402
-
-ROW_BYTES = {"edgetam": 263_516, "sam2.1": 1_574_244}
-WINDOW = 16
+import app.tracking_job as job  # noqa: E402
+from app.project import load_project  # noqa: E402
 
 
-def run(folder: Path, frames: list[dict], row_bytes: int | None) -> float:
-    path = folder / f"s{row_bytes}.masks"
-    blob = os.urandom(row_bytes) if row_bytes else b""
+def _clip(out: Path, frames: int) -> None:
+    import av
+
+    with av.open(str(REPO.parent / "shared" / "media" / "dog_ball.mp4")) as src, av.open(str(out), "w") as dst:
+        stream = dst.add_stream("libx264", rate=24)
+        stream.width, stream.height, stream.pix_fmt = 640, 360, "yuv420p"
+        for i, frame in enumerate(src.decode(video=0)):
+            if i == frames:
+                break
+            rgb = av.VideoFrame.from_ndarray(frame.to_ndarray(format="rgb24"), format="rgb24")
+            for packet in stream.encode(rgb):
+                dst.mux(packet)
+        for packet in stream.encode():
+            dst.mux(packet)
+
+
+def _once(folder: Path, clip: Path, weights: Path, checkpoints: bool) -> tuple[float, int]:
+    folder.mkdir()
+    (folder / "clip.mp4").symlink_to(clip)
+    path = folder / "p.rotokit"
+    path.write_text(json.dumps({"rotokit": 1, "video": "clip.mp4", "objects": [
+        {"id": 1, "name": "a", "prompts": [{"frame": 8, "points": [[320, 180]], "labels": [1]}], "effects": []},
+        {"id": 2, "name": "b", "prompts": [{"frame": 12, "box": [100, 80, 400, 300]}], "effects": []}]}))
+    job.CHECKPOINT_FACTOR = 20 if checkpoints else float("inf")
     started = time.perf_counter()
-    with MaskStore(path) as store:
-        for i, masks in enumerate(frames):
-            rows = [MemoryRow(o, "fwd", i, "plan", blob, ((i - WINDOW, i + WINDOW + 1), (0, WINDOW)))
-                    for o in masks] if row_bytes else []
-            store.put_many(i, {o: (m, 0.9) for o, m in masks.items()},
-                           computed={o: ("hash", "model") for o in masks}, memory=rows)
-    return (time.perf_counter() - started) / len(frames) * 1000
+    result = job.track_project(load_project(path), model=str(weights), device="cpu")
+    seconds = time.perf_counter() - started
+    return seconds, result.frames
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--frames", type=int, default=120)
-    ap.add_argument("--objects", type=int, default=2)
+    ap.add_argument("--frames", type=int, default=48)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--model", default="test-random-micro")
     args = ap.parse_args()
-    frames = [make_masks(i, args.objects) for i in range(args.frames)]
+    from model.testmodels import build_random_model, make_nontrivial
+
+    times: dict[bool, list[float]] = {True: [], False: []}
     with tempfile.TemporaryDirectory() as tmp:
-        base = run(Path(tmp), frames, None)
-        print(f"masks + coverage only (baseline): {base:.1f} ms/frame, {args.objects} objects")
-        for name, size in ROW_BYTES.items():
-            ms = run(Path(tmp), frames, size)
-            print(f"+ {name} resume memory ({size / 1e6:.2f} MB per object-frame): {ms:.1f} ms/frame "
-                  f"= {ms / base:.2f}x the baseline, +{ms - base:.1f} ms per tracked frame")
+        tmp = Path(tmp)
+        weights = tmp / "weights"
+        make_nontrivial(build_random_model(args.model)).save_pretrained(weights)
+        _clip(tmp / "clip.mp4", args.frames)
+        for r in range(args.rounds):
+            for checkpoints in (False, True):
+                seconds, frames = _once(tmp / f"{r}-{checkpoints}", tmp / "clip.mp4", weights, checkpoints)
+                times[checkpoints].append(seconds / frames)
+    base, with_cp = statistics.median(times[False]), statistics.median(times[True])
+    print(f"{args.model}, {args.frames} frames, 2 objects: no checkpoints {base * 1000:.0f} ms/frame, "
+          f"with checkpoints {with_cp * 1000:.0f} ms/frame = {with_cp / base:.3f}x")
 
 
 if __name__ == "__main__":
