@@ -56,10 +56,11 @@ class TrackResult:
     objects: list[int] = field(default_factory=list)
     seconds: float = 0.0
     resumed: int = 0  # objects continued from memory stored by an earlier, interrupted run
+    idle: str = "masks are up to date: nothing to track"  # why nothing was tracked
 
     def summary(self) -> str:
         if not self.objects:
-            return "masks are up to date: nothing to track"
+            return self.idle
         fps = self.frames / self.seconds if self.seconds > 0 else 0.0
         resumed = f", {self.resumed} resumed from an interrupted run" if self.resumed else ""
         return (f"tracked {len(self.objects)} object(s){resumed}: computed {self.frames} frames "
@@ -161,7 +162,8 @@ def track_project(
         start, end = frame_bounds(project, current.frame_count, frame_range, project.frame_range)
         needed = _needed(store, objects, start, end)
         if not needed:
-            return TrackResult(model=name, frames=0)
+            idle = {} if objects else {"idle": "nothing to track: no object has prompts"}
+            return TrackResult(model=name, frames=0, **idle)
         if log:
             log("to compute: " + "; ".join(
                 f"{o.name} frames {describe(from_frames(needed[o.id]))}" for o in objects if o.id in needed)
