@@ -7,7 +7,7 @@ import pytest
 from app.errors import ProjectError
 from app.project import MaskStore, fingerprint_video, masks_path_for
 
-from conftest import cut_clip, write_project
+from masks_helpers import cut_clip, write_project
 
 
 def test_editor_records_the_video_and_refuses_a_replaced_one(qapp, tmp_path, short_clip) -> None:

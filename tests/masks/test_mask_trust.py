@@ -16,7 +16,7 @@ import pytest
 from app.cli import main
 from app.project import MaskStore, fingerprint_video, load_project, masks_path_for, prompts_hash
 
-from conftest import CLIP_FRAMES, cut_clip, user_lines, write_project
+from masks_helpers import CLIP_FRAMES, cut_clip, user_lines, write_project
 
 DOG = {"id": 1, "name": "dog", "prompts": [{"frame": 0, "points": [[160, 90]], "labels": [1]}],
        "effects": [{"type": "blur", "strength": 8}]}

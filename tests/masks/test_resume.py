@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import CLIP_FRAMES, FAULT, all_masks, cli_env, run_cli, user_lines, write_project
+from masks_helpers import CLIP_FRAMES, FAULT, all_masks, cli_env, run_cli, user_lines, write_project
 
 # Two objects prompted on different frames: a forward pass from 8 and a backward pass from 7.
 OBJECTS = [
