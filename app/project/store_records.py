@@ -133,13 +133,9 @@ class StoreRecords:
         for a, b, h, m in rows:
             for piece in span_ops.subtract([(a, b)], span):
                 spans.setdefault((h, m), []).append(piece)
-        if prompts_hash is not None:
-            same = [s for (h, _m), found in spans.items() if h == prompts_hash for s in found]
-            for key in [k for k in spans if k[0] == prompts_hash]:
-                del spans[key]
-            merged = same
-            merged = span_ops.union(merged, span)
-            spans[(prompts_hash, model)] = merged
+        if prompts_hash is not None:  # one entry per hash: the newest model name wins
+            same = [s for key in [k for k in spans if k[0] == prompts_hash] for s in spans.pop(key)]
+            spans[(prompts_hash, model)] = span_ops.union(same, span)
         conn.execute("DELETE FROM coverage WHERE obj_id=?", (obj_id,))
         conn.executemany("INSERT INTO coverage VALUES (?, ?, ?, ?, ?)",
                          [(obj_id, a, b, h, m) for (h, m), found in spans.items() for a, b in found])
