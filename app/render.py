@@ -37,11 +37,12 @@ class RenderResult:
     output: Path
     frames: int
     seconds: float
-    tracked: TrackResult | None = None
+    tracked: list[int]  # objects tracked first
+    tracking: TrackResult | None = None  # what that tracking computed
 
     def summary(self) -> str:
         fps = self.frames / self.seconds if self.seconds > 0 else 0.0
-        t = self.tracked
+        t = self.tracking
         tracked = (f"; tracked {len(t.objects)} object(s) first, computing {t.frames} frames"
                    + (f" ({t.resumed} resumed)" if t.resumed else "") if t and t.objects else "")
         return (f"wrote {self.output} ({self.frames} frames in {self.seconds:.1f} s, "
@@ -158,4 +159,4 @@ def render(
                 kept = "; the masks tracked for it are kept" if tracked.frames else ""
                 raise Cancelled(f"render of {output} stopped; no output was written{kept}") from None
     return RenderResult(output=output, frames=total, seconds=time.perf_counter() - started,
-                        tracked=tracked)
+                        tracked=tracked.objects, tracking=tracked)
