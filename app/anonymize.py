@@ -201,6 +201,8 @@ def _write_project(project: Project, tracks: Sequence[FaceTrack], shape: tuple[i
     for stale in (store_path, Path(f"{store_path}-wal"), Path(f"{store_path}-shm")):
         stale.unlink(missing_ok=True)  # masks of an older run must not mix with these ids
     with MaskStore(store_path) as store:
+        if project.fingerprint is not None:
+            store.bind_video(project.fingerprint, project.video_path)
         by_frame: dict[int, dict[int, tuple[np.ndarray, float | None]]] = {}
         for obj, t in zip(project.objects, tracks):
             for f, box in t.boxes.items():

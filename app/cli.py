@@ -110,6 +110,7 @@ def cmd_track(args: argparse.Namespace) -> int:
             direction=args.direction,
             frame_range=args.range,
             offline=args.offline,
+            retrack=args.retrack,
             on_progress=bar,
             log=lambda m: _say(args, m),
         )
@@ -274,6 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--direction", default="both", choices=["forward", "backward", "both"])
     p.add_argument("--range", type=_parse_range, metavar="START:END",
                    help="frames to track (END exclusive)")
+    p.add_argument("--retrack", action="store_true",
+                   help="forget the stored masks and track again (e.g. the video was replaced)")
 
     p = add("render", cmd_render, "apply every object's and the background's effects, "
                                   "re-encode, keep audio (tracks first if masks are missing)")

@@ -99,7 +99,8 @@ def run_export(args: argparse.Namespace, progress: Callable[[str], object], say:
         check_output(args.output, project_inputs(project))
     for project in projects:
         with progress("tracking") as bar:
-            track_stale(project, model=args.model, offline=args.offline, on_progress=bar, log=say)
+            track_stale(project, model=args.model, offline=args.offline, on_progress=bar, log=say,
+                        frame_range=args.range or project.frame_range)
     with ExitStack() as stack:
         clips = [Clip(project, stack.enter_context(MaskStore(masks_path_for(path), readonly=True)), args.range)
                  for project, path in zip(projects, args.projects)]

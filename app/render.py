@@ -18,13 +18,12 @@ import numpy as np
 
 from app.errors import Cancelled, ExportError
 from app.media import Frame, FrameSource, VideoWriter
-from app.frame_range import FrameRange
 from app.media.encoder_options import check_encoder_options
 from app.paths import check_output, project_inputs
 from app.pipeline import ahead
 from app.project import MaskStore, Project, check_video, masks_path_for
 from app.project.document import effect_with_project_paths
-from app.tracking_job import track_stale
+from app.tracking_job import TrackResult, frame_bounds, require_masks, track_stale
 
 __all__ = ["RenderResult", "render", "build_compositor", "write_composed", "ALPHA_CODECS"]
 
@@ -40,11 +39,14 @@ class RenderResult:
     output: Path
     frames: int
     seconds: float
-    tracked: list[int]
+    tracked: list[int]  # objects tracked first
+    tracking: TrackResult | None = None  # what that tracking computed
 
     def summary(self) -> str:
         fps = self.frames / self.seconds if self.seconds > 0 else 0.0
-        tracked = (f"; tracked {len(self.tracked)} object(s) first" if self.tracked else "")
+        t = self.tracking
+        tracked = (f"; tracked {len(t.objects)} object(s) first, computing {t.frames} frames"
+                   + (f" ({t.resumed} resumed)" if t.resumed else "") if t and t.objects else "")
         return (f"wrote {self.output} ({self.frames} frames in {self.seconds:.1f} s, "
                 f"{fps:.1f} frames/s{tracked})")
 
@@ -120,24 +122,29 @@ def render(
         raise ExportError("save the project before rendering (its masks live beside it)")
     check_output(output, project_inputs(project))
     check_encoder_options(codec, crf, preset)
-    check_video(project)
+    current = check_video(project)
     compositor = build_compositor(project)  # validate effects before any slow work
+    start, stop = frame_bounds(project, current.frame_count, frame_range)  # RangeError if past the clip
 
-    tracked = track_stale(project, model=model, offline=offline, on_progress=on_progress,
-                          cancel=cancel, log=log)
+    tracked = track_stale(project, model=model, offline=offline, frame_range=(start, stop),
+                          on_progress=on_progress, cancel=cancel, log=log)
 
     keep_alpha = codec in ALPHA_CODECS
     with FrameSource(project.video_path) as frames, \
             MaskStore(masks_path_for(project.path), readonly=True) as store:
-        start, stop = (FrameRange.coerce(frame_range, source="--range") or FrameRange()).resolve(
-            len(frames), source="--range", clip=str(project.video_path))
+        store.check_video(current, project.video_path)
+        require_masks(project, store, start, stop)
         total = stop - start
         audio_from = project.video_path if keep_audio else None
         with VideoWriter(output, source=frames.info, codec=codec, crf=crf, preset=preset,
                          audio_from=audio_from, alpha=keep_alpha) as writer:
 
+            prompted = {obj.id for obj in project.objects if obj.prompts}
+
             def compose(frame: Frame) -> np.ndarray:
                 masks, boxes = store.frame_masks_and_boxes(frame.index)
+                if not prompted.issuperset(masks):  # leftovers of objects whose prompts went
+                    masks = {k: v for k, v in masks.items() if k in prompted}
                 out = compositor.render(frame.index, frame.rgb, masks, boxes=boxes)
                 return out if out.shape[2] == 3 or keep_alpha else _flatten_alpha(out)
 
@@ -147,6 +154,10 @@ def render(
                 if on_progress:
                     on_progress(frame.index + 1 - start, total)
 
-            write_composed(writer, frames.iter_frames(start, stop), compose, written)
+            try:
+                write_composed(writer, frames.iter_frames(start, stop), compose, written)
+            except KeyboardInterrupt:
+                kept = "; the masks tracked for it are kept" if tracked.frames else ""
+                raise Cancelled(f"render of {output} stopped; no output was written{kept}") from None
     return RenderResult(output=output, frames=total, seconds=time.perf_counter() - started,
-                        tracked=tracked)
+                        tracked=tracked.objects, tracking=tracked)

@@ -1,17 +1,25 @@
-"""Track a project: every object's prompts → masks on every frame, written to the mask store.
+"""Track a project: compute the masks a command needs, store them as they come, resume after a kill.
 
-Shared by `rotokit track`, the render and export pipelines (when masks are missing or stale)
-and the demo. The GUI drives its own long-lived `TrackingSession` for click feedback.
+Shared by `rotokit track`, the render and export pipelines (which track only the frames of their
+range that are missing or stale) and the demo. The GUI drives its own long-lived
+`TrackingSession` for click feedback.
+
+Every stored frame is written with its coverage (which prompts it came from) and the tracker's
+memory of it in one transaction (`MaskStore.put_many`), so a run killed at any point leaves a
+store that says exactly what it holds, and the next run continues from the last stored frame of
+each object with the memory an uninterrupted run had (`app.tracking_plan`): same masks, fewer
+frames computed.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from app.errors import Cancelled, ProjectError
+from app.errors import Cancelled, ExportError, ProjectError
+from app.faults import maybe_fault
 from app.media import FrameSource
 from app.project import (
     MaskStore,
@@ -21,27 +29,39 @@ from app.project import (
     load_prompt_mask,
     masks_path_for,
     prompts_hash,
+    save_project,
 )
+from app.project.spans import describe, from_frames
+from app.project.store_records import MemoryRow
+from app.tracking_plan import ObjectSteps, PassSpec, pass_key, passes_for, plan_object
 
-__all__ = ["TrackResult", "track_project", "track_stale", "feed_prompts"]
+__all__ = ["TrackResult", "track_project", "track_stale", "feed_prompts", "frame_bounds", "require_masks"]
 
 ProgressFn = Callable[[int, int], None]
 LogFn = Callable[[str], None]
+
+#: checkpoint the tracker's memory when the time since the last checkpoint reaches this many
+#: times what that checkpoint took: its cost stays ≈ 1/20 of tracking, whatever the model and
+#: device (a SAM 2 row is 1.6 MB, an EdgeTAM row 0.26 MB; bench/resume_state.py)
+CHECKPOINT_FACTOR = 20
 
 
 @dataclass
 class TrackResult:
     model: str
-    frames: int
+    frames: int  # frames computed by this run (each tracked frame once, whatever the objects)
     objects: list[int] = field(default_factory=list)
     seconds: float = 0.0
+    resumed: int = 0  # objects continued from memory stored by an earlier, interrupted run
+    idle: str = "masks are up to date: nothing to track"  # why nothing was tracked
 
     def summary(self) -> str:
         if not self.objects:
-            return "nothing to track: no object has prompts"
+            return self.idle
         fps = self.frames / self.seconds if self.seconds > 0 else 0.0
-        return (f"tracked {len(self.objects)} object(s) over {self.frames} frames with "
-                f"{self.model} in {self.seconds:.1f} s ({fps:.2f} frames/s)")
+        resumed = f", {self.resumed} resumed from an interrupted run" if self.resumed else ""
+        return (f"tracked {len(self.objects)} object(s){resumed}: computed {self.frames} frames "
+                f"with {self.model} in {self.seconds:.1f} s ({fps:.2f} frames/s)")
 
 
 def feed_prompts(session: object, project: Project, objects: Iterable[TrackedObject]) -> list[int]:
@@ -61,29 +81,27 @@ def feed_prompts(session: object, project: Project, objects: Iterable[TrackedObj
     return prompted
 
 
-def _frame_bounds(project: Project, n_frames: int,
-                  frame_range: tuple[int, int] | None) -> tuple[int, int]:
+def frame_bounds(project: Project, n_frames: int, frame_range: tuple[int, int | None] | None,
+                 default: tuple[int, int | None] | None = None) -> tuple[int, int]:
+    """``[start, end)`` of a command's range, else `default` (the project's range), else the
+    whole clip; one `FrameRange` rule: a range past the clip is a `RangeError`, never clamped."""
     from app.frame_range import FrameRange
 
     given = FrameRange.coerce(frame_range, source="--range")
     if given is not None:
         return given.resolve(n_frames, source="--range", clip=str(project.video_path))
-    stored = FrameRange.coerce(project.frame_range)
-    return (stored or FrameRange()).resolve(n_frames, source=f"{project.path}: range")
+    stored = FrameRange.coerce(default)
+    return (stored or FrameRange()).resolve(n_frames, source=f"{project.path}: range",
+                                            clip=str(project.video_path))
 
 
-def _propagate_range(session: object, objects: list[TrackedObject], start: int, end: int,
-                     direction: str) -> Iterator[tuple[int, dict]]:
-    """Propagate over [start, end): forward and/or backward from the earliest prompted frame."""
-    prompted = [p.frame for o in objects for p in o.prompts]
-    anchor = min(max(min(prompted), start), end - 1)
-    if direction == "backward":
-        anchor = min(max(max(prompted), start), end - 1)
-    if direction in ("forward", "both"):
-        yield from session.propagate(anchor, end - 1, direction="forward")  # type: ignore[attr-defined]
-    if direction == "backward" or (direction == "both" and anchor > start):
-        first = anchor if direction == "backward" else anchor - 1
-        yield from session.propagate(first, start, direction="backward")  # type: ignore[attr-defined]
+def _needed(store: MaskStore, objects: list[TrackedObject], start: int, end: int) -> dict[int, set[int]]:
+    out = {}
+    for obj in objects:
+        gaps = store.missing(obj.id, prompts_hash(obj), start, end)
+        if gaps:
+            out[obj.id] = {f for a, b in gaps for f in range(a, b)}
+    return out
 
 
 def track_project(
@@ -96,50 +114,206 @@ def track_project(
     frame_range: tuple[int, int] | None = None,
     offline: bool = False,
     only: Iterable[int] | None = None,
+    retrack: bool = False,
     on_progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
     log: LogFn | None = None,
 ) -> TrackResult:
-    """Propagate the prompts of `only` (default: every prompted object) and store the masks.
+    """Compute the masks of `only` (default: every prompted object) missing or stale in the range.
 
-    Masks are written to the project's sidecar store frame by frame as they come, so an
-    interrupted run keeps what was done; the objects' prompt hashes are recorded only after a
-    complete run, so the render knows to track again.
+    The range defaults to the project's range, else the whole clip; frames outside it are
+    computed too when the range's frames depend on them (see `app.tracking_plan`). `retrack`
+    forgets every stored mask first (and accepts a replaced video). Frames already stored from
+    the current prompts are not computed again; an interrupted run is resumed.
     """
-    from model.tracking import Tracker, TrackingSession
-
     if project.path is None:
         raise ProjectError("the project must be saved before tracking (masks live beside it)")
-    check_video(project)
+    recorded = project.fingerprint
+    if retrack:
+        project.fingerprint = None  # a replaced video is accepted (prompts are still checked)
+    current = check_video(project)
+    if retrack and recorded is not None and recorded != current:
+        save_project(project)  # the project now belongs to the new video
     wanted = set(only) if only is not None else None
-    objects = [o for o in project.objects if o.prompts and (wanted is None or o.id in wanted)]
+    prompted_objects = [o for o in project.objects if o.prompts]
+    objects = [o for o in prompted_objects if wanted is None or o.id in wanted]
     name = model or project.model or "auto"
-    if not objects:
-        return TrackResult(model=name, frames=0)
     started = time.perf_counter()
-    tracker = Tracker.load(name, weights=weights, device=device, offline=offline)
-    if log:
-        log(f"model {tracker.name} on {tracker.device}")
-    with FrameSource(project.video_path) as frames, \
-            MaskStore(masks_path_for(project.path)) as store:
-        start, end = _frame_bounds(project, len(frames), frame_range)
-        session = TrackingSession(tracker, frames)
-        ids = feed_prompts(session, project, objects)
-        total = end - start
-        done = 0
-        for frame_idx, masks in _propagate_range(session, objects, start, end, direction):
-            if cancel is not None and cancel.is_set():
-                raise Cancelled("tracking stopped; masks computed so far are kept")
-            store.put_many(frame_idx, {oid: (m.mask, m.score) for oid, m in masks.items()
-                                       if oid in ids})
-            done += 1
-            if on_progress:
-                on_progress(min(done, total), total)
-        session.close()
+    with MaskStore(masks_path_for(project.path)) as store:
+        if retrack:
+            store.reset(current)
+        else:
+            store.bind_video(current, project.video_path)
+        start, end = frame_bounds(project, current.frame_count, frame_range, project.frame_range)
+        needed = _needed(store, objects, start, end)
+        if not needed:
+            idle = {} if objects else {"idle": "nothing to track: no object has prompts"}
+            return TrackResult(model=name, frames=0, **idle)
+        if log:
+            log("to compute: " + "; ".join(
+                f"{o.name} frames {describe(from_frames(needed[o.id]))}" for o in objects if o.id in needed)
+                + f" (range {start}:{end})")
+        from model.tracking import Tracker, TrackingSession
+
+        tracker = Tracker.load(name, weights=weights, device=device, offline=offline)
+        if log:
+            log(f"model {tracker.name} on {tracker.device}")
+        with FrameSource(project.video_path) as frames:
+            session = TrackingSession(tracker, frames)
+            try:
+                run = _Run(project, store, session, tracker.name, direction, prompted_objects,
+                           [o for o in objects if o.id in needed], needed, len(frames))
+                run.execute(on_progress, cancel, log)
+            finally:
+                session.close()
+    return TrackResult(model=tracker.name, frames=run.computed, objects=sorted(needed),
+                       seconds=time.perf_counter() - started, resumed=len(run.resumed))
+
+
+class _Run:
+    """One tracking run: plan each object's steps per pass, then step the passes."""
+
+    def __init__(self, project: Project, store: MaskStore, session: object, model: str,
+                 direction: str, prompted_objects: list[TrackedObject],
+                 objects: list[TrackedObject], needed: dict[int, set[int]], n_frames: int) -> None:
+        self.store, self.session, self.model = store, session, model
+        self.window = session.memory_window  # type: ignore[attr-defined]
+        anchors = [p.frame for o in prompted_objects for p in o.prompts]
+        self.specs = passes_for(direction, anchors, n_frames, self.window)
+        self.hashes = {o.id: prompts_hash(o) for o in objects}
+        self.keys = {o.id: pass_key(model, self.specs[0].anchor, self.hashes[o.id]) for o in objects}
+        self.computed = 0
+        self.resumed: set[int] = set()
+        self._checkpoint_at = 0.0  # perf_counter of the last memory checkpoint
+        self._checkpoint_cost = 0.0  # seconds it took
+        self._last: tuple[PassSpec, int, list[int]] | None = None  # last stored step
+        feed_prompts(session, project, objects)
+        self.steps: dict[str, dict[int, ObjectSteps]] = {s.name: {} for s in self.specs}
         for obj in objects:
-            store.set_prompts_hash(obj.id, prompts_hash(obj), model=tracker.name)
-    return TrackResult(model=tracker.name, frames=total, objects=ids,
-                       seconds=time.perf_counter() - started)
+            covered = {f for a, b in store.covered(obj.id, self.hashes[obj.id]) for f in range(a, min(b, n_frames))}
+            key = self.keys[obj.id]
+
+            def rows(pass_name: str, oid: int = obj.id, key: str = key) -> set[int]:
+                return store.memory_frames(oid, pass_name, key)
+
+            plan = plan_object(obj.id, self.specs, needed[obj.id], covered.__contains__, rows,
+                               {p.frame for p in obj.prompts}, self.window)
+            for pass_name, steps in plan.items():
+                self.steps[pass_name][obj.id] = steps
+                if steps.start > 0 and steps.restore.get(pass_name):
+                    self.resumed.add(obj.id)
+
+    def total(self) -> int:
+        return sum(len({p for s in by_obj.values() for p in range(s.start, s.stop + 1)})
+                   for by_obj in self.steps.values())
+
+    def execute(self, on_progress: ProgressFn | None, cancel: threading.Event | None,
+                log: LogFn | None) -> None:
+        total = self.total()
+        if log:
+            for name, by_obj in self.steps.items():
+                for s in by_obj.values():
+                    if s.start > 0 and s.restore.get(name):
+                        log(f"object {s.obj_id}: resuming the {name} pass at frame "
+                            f"{self._spec(name).frames[s.start]}")
+        try:
+            for spec in self.specs:
+                for frame_idx in self._pass(spec):
+                    self.computed += 1
+                    maybe_fault(self.computed, "track")
+                    if on_progress:
+                        on_progress(self.computed, total)
+                    if cancel is not None and cancel.is_set():
+                        raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            if self._last is not None:  # so the next run resumes exactly after the last stored frame
+                spec, frame_idx, obj_ids = self._last
+                self.store.put_many(frame_idx, {}, memory=self._window_rows(spec, frame_idx, obj_ids))
+            raise Cancelled(
+                f"tracking stopped: the masks of the {self.computed} frame(s) computed are kept "
+                f"(with what earlier runs stored); the next track or render resumes from there, "
+                f"no other output was written") from None
+
+    def _window_rows(self, spec: PassSpec, frame_idx: int, obj_ids: list[int]) -> list[MemoryRow]:
+        """A checkpoint: the memory of the W - 1 frames the step after `frame_idx` reads."""
+        pos = spec.frames.index(frame_idx)
+        frames = spec.frames[max(0, pos - self.window + 2):pos + 1]
+        bwd = next((x for x in self.specs if x.name == "bwd"), None)
+        keep = [(frame_idx - self.window, frame_idx + self.window + 1)]
+        if spec.name == "fwd" and bwd is not None:
+            keep.append((bwd.head[0], bwd.head[-1] + 1))  # the backward pass reads these
+        rows = []
+        for oid in obj_ids:
+            for f in frames:
+                state = self.session.export_memory(oid, f)  # type: ignore[attr-defined]
+                if state is not None:
+                    rows.append(MemoryRow(oid, spec.name, f, self.keys[oid], state, tuple(keep)))
+        return rows
+
+    def _spec(self, name: str) -> PassSpec:
+        return next(s for s in self.specs if s.name == name)
+
+    def _pass(self, spec: PassSpec) -> Iterable[int]:
+        by_obj = self.steps[spec.name]
+        if not by_obj:
+            return
+        lo = min(s.start for s in by_obj.values())
+        hi = max(s.stop for s in by_obj.values())
+        plan = [(spec.frames[p], [o for o, s in by_obj.items() if s.start <= p <= s.stop])
+                for p in range(lo, hi + 1)]
+        plan = [(f, ids) for f, ids in plan if ids]
+        joining = {spec.frames[s.start]: [] for s in by_obj.values()}
+        for s in by_obj.values():
+            joining[spec.frames[s.start]].append(s)
+        session = self.session
+
+        def before(frame_idx: int) -> None:
+            for s in joining.get(frame_idx, []):
+                for pass_name, frames in s.restore.items():
+                    reverse = self._spec(pass_name).reverse
+                    stored = self.store.memory_rows(s.obj_id, pass_name, self.keys[s.obj_id], frames)
+                    for f in frames:
+                        session.import_memory(s.obj_id, f, stored[f], reverse)  # type: ignore[attr-defined]
+
+        bwd = next((x for x in self.specs if x.name == "bwd"), None)
+        head_span = (bwd.head[0], bwd.head[-1] + 1) if bwd is not None and spec.name == "fwd" else None
+        head_end = bwd.head[-1] if head_span is not None and bwd is not None else None
+        stops = {spec.frames[s.stop] for s in by_obj.values() if s.stop < len(spec.frames) - 1}
+        for frame_idx, masks in session.run_steps(plan, reverse=spec.reverse, keep={spec.anchor},  # type: ignore[attr-defined]
+                                                  before=before):
+            now = time.perf_counter()
+            due = (frame_idx == head_end or frame_idx in stops  # a later run starts from here
+                   or now - self._checkpoint_at >= CHECKPOINT_FACTOR * self._checkpoint_cost)
+            rows = self._window_rows(spec, frame_idx, list(masks)) if due else []
+            self.store.put_many(frame_idx, {oid: (m.mask, m.score) for oid, m in masks.items()},
+                                computed={oid: (self.hashes[oid], self.model) for oid in masks},
+                                memory=rows)
+            if due:
+                self._checkpoint_at = time.perf_counter()
+                self._checkpoint_cost = self._checkpoint_at - now
+            self._last = (spec, frame_idx, list(masks))
+            yield frame_idx
+        # A finished pass needs no resume memory, except the head the backward pass reads.
+        fwd_last = self.specs[0].frames[-1]
+        for oid, s in by_obj.items():
+            if s.stop == len(spec.frames) - 1:
+                self.store.drop_memory(oid, spec.name, keep=head_span)
+                if spec.name == "bwd" and not self.store.missing(oid, self.hashes[oid], fwd_last, fwd_last + 1):
+                    self.store.drop_memory(oid)  # both passes done: the head is not needed either
+
+
+def require_masks(project: Project, store: MaskStore, start: int, end: int) -> None:
+    """Refuse (`ExportError`, naming the objects and frames) to use frames of ``[start, end)``
+    whose masks were never computed from the objects' current prompts."""
+    gaps = []
+    for obj in project.objects:
+        if obj.prompts:
+            missing = store.missing(obj.id, prompts_hash(obj), start, end)
+            if missing:
+                gaps.append(f"{obj.name!r} on frames {describe(missing)}")
+    if gaps:
+        raise ExportError(f"{store.path}: no masks computed from the current prompts for "
+                          f"{'; '.join(gaps)}; run `rotokit track {project.path}`")
 
 
 def track_stale(
@@ -147,23 +321,17 @@ def track_stale(
     *,
     model: str | None = "auto",
     offline: bool = False,
+    frame_range: tuple[int, int] | None = None,
     on_progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
     log: LogFn | None = None,
-) -> list[int]:
-    """Track the objects whose masks are missing or were computed from other prompts.
+) -> TrackResult:
+    """Track exactly what the frames of `frame_range` (default: the whole clip) lack.
 
     What `render` and `export` do before reading masks, so a user never gets output from
-    masks that no longer match the prompts. Returns the ids that were tracked.
+    masks that are missing or no longer match the prompts. Returns what was computed.
     """
     if project.path is None:
         raise ProjectError("save the project first: its masks live beside it")
-    with MaskStore(masks_path_for(project.path)) as store:
-        stale = store.stale_objects(project)
-    if stale:
-        if log:
-            names = ", ".join(project.object(i).name for i in stale)
-            log(f"masks missing or stale for {names}: tracking first")
-        track_project(project, model=model, offline=offline, only=stale, cancel=cancel,
-                      on_progress=on_progress, log=log)
-    return stale
+    return track_project(project, model=model, offline=offline, cancel=cancel,
+                         frame_range=frame_range or (0, -1), on_progress=on_progress, log=log)

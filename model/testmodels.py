@@ -13,7 +13,7 @@ import logging
 
 import torch
 
-__all__ = ["architecture_config", "build_random_model", "RANDOM_SEED"]
+__all__ = ["architecture_config", "build_random_model", "make_nontrivial", "RANDOM_SEED"]
 
 log = logging.getLogger(__name__)
 RANDOM_SEED = 0
@@ -179,3 +179,18 @@ def build_random_model(name: str):
     finally:
         torch.random.set_rng_state(state)
     return model.eval()
+
+
+def make_nontrivial(model, gain: float = 300.0):
+    """DESIGN.md §5's non-trivial random weights, in place: plain random weights give empty
+    masks (the object-score head says "absent", logits ≈ ±0.01); zero that head's weight, set
+    its bias to +10 and scale the mask hypernetworks' output by `gain`, and masks cover a good
+    part of the frame and depend on the image and the prompt. Returns `model`."""
+    decoder = model.mask_decoder
+    with torch.no_grad():
+        head = decoder.pred_obj_score_head.proj_out
+        head.weight.zero_()
+        head.bias.fill_(10.0)
+        for mlp in decoder.output_hypernetworks_mlps:
+            mlp.proj_out.weight.mul_(gain)
+    return model

@@ -29,6 +29,7 @@ from app.media import FrameSource
 from app.paths import check_output, project_inputs
 from app.pipeline import ahead
 from app.project import MaskStore, Project, TrackedObject, check_video
+from app.tracking_job import require_masks
 
 __all__ = ["export_dataset", "export_clips", "Clip", "ExportResult", "FORMATS"]
 
@@ -119,7 +120,8 @@ def export_clips(
     images
         Also write the video frames for the formats that pair images with labels.
     allow_stale
-        Export masks even if an object's prompts changed since it was tracked.
+        Export the masks there are, even where frames of the range were never computed from
+        the objects' current prompts (default: refuse, naming the objects and frames).
     options
         Frame selection, image format, polygon tolerance, split and class list.
 
@@ -143,9 +145,12 @@ def export_clips(
         raise ExportError(f"the {fmt} format has no train/val/test split; drop --val/--test")
     for clip in clips:
         check_output(out_dir, project_inputs(clip.project))
-    checked = [_objects_to_export(clip, allow_stale) for clip in clips]
+    checked = [_objects_to_export(clip) for clip in clips]
     chosen = [objects for objects, _ in checked]
     bounds = [_bounds(clip, frame_count) for clip, (_, frame_count) in zip(clips, checked)]
+    if not allow_stale:  # never a frame whose masks were not computed from the current prompts
+        for clip, (start, end) in zip(clips, bounds):
+            require_masks(clip.project, clip.store, start, end)
     names = unique_names([clip.project.video_path.stem for clip in clips])
     pairs = [(str(clip.project.path or clip.project.video_path), obj.name)
              for clip, objects in zip(clips, chosen) for obj in objects]
@@ -198,22 +203,16 @@ def export_clips(
     )
 
 
-def _objects_to_export(clip: Clip, allow_stale: bool) -> tuple[list[TrackedObject], int]:
-    """The project's objects that have masks, and the clip's frame count; refuses stale masks
-    unless allowed, and a video that is not the project's."""
+def _objects_to_export(clip: Clip) -> tuple[list[TrackedObject], int]:
+    """The project's objects that have masks, and the clip's frame count; refuses masks computed
+    on another video (whether or not stale masks are allowed)."""
     project, store = clip.project, clip.store
-    frame_count = check_video(project).frame_count
+    current = check_video(project)
+    store.check_video(current, project.video_path)
     objects = [obj for obj in project.objects if store.frames_with_mask(obj.id)]
     if not objects:
         raise ExportError(f"{store.path}: no masks to export; track the project first (rotokit track)")
-    stale_ids = set(store.stale_objects(project))
-    stale = [obj for obj in objects if obj.id in stale_ids]
-    if stale and not allow_stale:
-        names = ", ".join(repr(obj.name) for obj in stale)
-        where = f"{project.path}: " if project.path else ""
-        raise ExportError(f"{where}masks of {names} are stale (prompts changed since tracking); "
-                          "track the project again first")
-    return objects, frame_count
+    return objects, current.frame_count
 
 
 def _bounds(clip: Clip, total: int) -> tuple[int, int]:

@@ -21,6 +21,7 @@ from app.project import (
     Project,
     ProjectEvent,
     autosave_path,
+    fingerprint_video,
     load_project,
     masks_path_for,
     save_project,
@@ -106,7 +107,13 @@ class EditorDocument(QObject):
             for f in _store_files(store_path):
                 f.unlink(missing_ok=True)  # masks of an earlier unsaved session on this video
         store_path.parent.mkdir(parents=True, exist_ok=True)
+        current = fingerprint_video(project.video_path)
         store = MaskStore(store_path)
+        try:  # masks of another video must never be shown, tracked on or rendered
+            store.bind_video(current, project.video_path)
+        except BaseException:
+            store.close()
+            raise
         self.close()
         self.project, self.source, self.store = project, source, store
         project.events.connect(self._on_project_event)

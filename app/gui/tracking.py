@@ -253,5 +253,5 @@ class TrackingController(QObject):
                 if cancel.is_set():
                     return
         model = self._tracker.name if self._tracker is not None else None
-        for oid, h in hashes.items():
-            store.set_prompts_hash(oid, h, model=model)
+        for oid, h in hashes.items():  # the whole range was computed from these prompts
+            store.add_coverage(oid, (lo, hi), h, model=model)

@@ -6,8 +6,14 @@ GUI while a worker thread writes (WAL mode), and random access by frame without 
 clip's masks into memory. Masks are COCO RLE (pycocotools), typically 0.5–3 KB per 1080p
 object-frame.
 
-Each object also records the hash of the prompts its masks were computed from, so the render
-can tell masks that are missing or stale (prompts edited since tracking).
+Three more records make the masks trustworthy (format 2):
+  * the video fingerprint they were computed on (``meta``): a reader refuses another video;
+  * coverage: per object, the spans of frames computed and the hash of the prompts they were
+    computed from, written in the same transaction as the masks, so staleness is per object
+    *and* per frame span and an interrupted run knows exactly what it kept;
+  * resume memory: the tracker's memory of the last few frames of each propagation pass
+    (``memory``), also written with the masks, so a killed run continues from its last stored
+    frame with exactly the state an uninterrupted run had (see `app.tracking_job`).
 """
 
 from __future__ import annotations
@@ -21,21 +27,22 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
-from pycocotools import mask as mask_utils
 
 from app.errors import ProjectError
+from app.project.spans import ALL_FRAMES
+from app.project.store_records import MemoryRow, StoreRecords
+from app.project.rle import decode_rle, encode_rle, mask_bbox, rle_box, rle_counts
 
 if TYPE_CHECKING:
     from app.project.document import Project
 
 __all__ = [
     "MaskStore", "STORE_VERSION", "masks_path_for", "encode_rle", "decode_rle", "rle_counts",
-    "mask_bbox",
+    "mask_bbox", "MemoryRow",
 ]
 
-STORE_VERSION = 1
+STORE_VERSION = 2  # 2: video fingerprint, coverage spans, resume memory (1 is read and upgraded)
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _APPLICATION_ID = 0x526F746F  # "Roto": marks the file as ours in the SQLite header
 
@@ -58,6 +65,22 @@ CREATE TABLE IF NOT EXISTS prompt_hashes (
     model TEXT,
     updated REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS coverage (
+    obj_id INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    model TEXT,
+    PRIMARY KEY (obj_id, start)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS memory (
+    obj_id INTEGER NOT NULL,
+    pass TEXT NOT NULL,
+    frame_idx INTEGER NOT NULL,
+    plan TEXT NOT NULL,
+    state BLOB NOT NULL,
+    PRIMARY KEY (obj_id, pass, frame_idx)
+) WITHOUT ROWID;
 """
 
 
@@ -67,82 +90,7 @@ def masks_path_for(project_path: str | os.PathLike[str]) -> Path:
     return project_path.with_name(project_path.name + ".masks")
 
 
-def encode_rle(mask: np.ndarray) -> tuple[bytes, int, int]:
-    """COCO RLE of a 2-D mask (bool or 0/1): ``(counts, height, width)``."""
-    if mask.ndim != 2:
-        raise ValueError(f"expected an H×W mask, got shape {mask.shape}")
-    rle = mask_utils.encode(np.asfortranarray(mask, dtype=np.uint8))
-    return rle["counts"], int(mask.shape[0]), int(mask.shape[1])
-
-
-def decode_rle(counts: bytes, height: int, width: int) -> np.ndarray:
-    """H×W bool mask from COCO RLE counts, C-contiguous.
-
-    Decodes only the columns the mask's pixels span into a zeroed frame: pycocotools writes all
-    H×W bytes column-major and the transpose to rows costs as much again; an object covers a
-    fraction of the frame (≈ 8× faster on bench/conversions.py's 1080p masks).
-    """
-    runs = rle_counts(counts)
-    if int(runs.sum()) != height * width:
-        raise ValueError(f"RLE counts cover {int(runs.sum())} pixels, not {height}×{width}")
-    out = np.zeros((height, width), np.uint8)
-    ends = np.cumsum(runs)
-    starts = ends - runs
-    ones = slice(1, None, 2)  # runs alternate 0, 1, 0, … starting with zeros
-    on_starts, on_ends = starts[ones], ends[ones]
-    filled = on_ends > on_starts
-    if not filled.any():
-        return out.view(bool)
-    x0 = int(on_starts[filled][0]) // height
-    x1 = (int(on_ends[filled][-1]) - 1) // height + 1
-    lo, hi = x0 * height, x1 * height  # column-major span of columns x0..x1
-    keep = (ends > lo) & (starts < hi)
-    values = (np.arange(len(runs)) % 2).astype(np.uint8)[keep]
-    lengths = np.minimum(ends[keep], hi) - np.maximum(starts[keep], lo)
-    columns = np.repeat(values, lengths).reshape(x1 - x0, height)
-    out[:, x0:x1] = cv2.transpose(columns)
-    return out.view(bool)
-
-
-def rle_counts(counts: bytes) -> np.ndarray:
-    """Run lengths of a COCO compressed RLE string (pycocotools' ``rleFrString``, vectorised).
-
-    Each count is little-endian 5-bit groups, ``chr(48 + group)``, bit 0x20 = more groups
-    follow, bit 0x10 of the last group = negative; from the fourth count on, each is stored as
-    the difference to the count two before it.
-    """
-    c = np.frombuffer(counts, np.uint8).astype(np.int64) - 48
-    last = np.flatnonzero((c & 0x20) == 0)  # the final group of each count
-    if last.size == 0:
-        return np.zeros(0, np.int64)
-    first = np.concatenate(([0], last[:-1] + 1))
-    groups = last - first + 1
-    position = np.arange(c.size) - np.repeat(first, groups)
-    x = np.add.reduceat((c & 0x1F) << (5 * position), first)
-    negative = (c[last] & 0x10) != 0
-    x[negative] -= np.left_shift(1, 5 * groups[negative])
-    x[3::2] = np.cumsum(x[1::2])[1:]
-    x[4::2] = np.cumsum(x[2::2])[1:]
-    return x
-
-
-def _rle_box(counts: bytes, height: int, width: int) -> tuple[int, int, int, int] | None:
-    x, y, bw, bh = mask_utils.toBbox({"size": [height, width], "counts": counts}).tolist()
-    if bw == 0 or bh == 0:  # pycocotools gives an empty mask a zero box
-        return None
-    return int(x), int(y), int(x + bw), int(y + bh)
-
-
-def mask_bbox(mask: np.ndarray) -> tuple[int, int, int, int] | None:
-    """``[x0, y0, x1, y1]`` (exclusive x1/y1) of a mask's pixels, or None when empty."""
-    rows = np.flatnonzero(mask.any(axis=1))
-    if rows.size == 0:
-        return None
-    cols = np.flatnonzero(mask.any(axis=0))
-    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
-
-
-class MaskStore:
+class MaskStore(StoreRecords):
     """Masks keyed by ``(obj_id, frame_idx)``; safe to share between a worker and the GUI thread.
 
     Parameters
@@ -208,6 +156,7 @@ class MaskStore:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if tables and app_id != _APPLICATION_ID:
             raise ProjectError(f"{self.path}: an SQLite file but not a rotokit mask store")
+        self._version = STORE_VERSION
         if "meta" in tables:
             row = conn.execute("SELECT value FROM meta WHERE key='version'").fetchone()
             version = int(row[0]) if row and str(row[0]).isdigit() else None
@@ -218,19 +167,25 @@ class MaskStore:
                     f"{self.path} was written by a newer rotokit (mask store format {version}; "
                     f"this version reads {STORE_VERSION})"
                 )
+            self._version = version
         if self.readonly:
             if not tables:
                 raise ProjectError(f"{self.path}: empty mask store (run tracking first)")
             return
         conn.execute("PRAGMA journal_mode=WAL")  # readers (GUI) never block the writer (worker)
-        conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable at checkpoints, never corrupt
-        if not tables:
+        conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a killed process loses nothing committed
+        if not tables or self._version < STORE_VERSION:
             with self._transaction():
                 conn.execute(f"PRAGMA application_id={_APPLICATION_ID}")
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         conn.execute(statement)
+                if tables:  # format 1: a prompts hash meant "every frame comes from these prompts"
+                    conn.execute("INSERT OR IGNORE INTO coverage SELECT obj_id, 0, ?, hash, model "
+                                 "FROM prompt_hashes", (ALL_FRAMES,))
+                    conn.execute("DELETE FROM prompt_hashes")
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(STORE_VERSION),))
+            self._version = STORE_VERSION
         # Touch the tables once so a truncated file fails here, not mid-render.
         conn.execute("SELECT count(*) FROM masks").fetchone()
 
@@ -270,8 +225,15 @@ class MaskStore:
         """Store (replace) one object's mask on one frame."""
         self.put_many(frame_idx, {obj_id: (mask, score)})
 
-    def put_many(self, frame_idx: int, masks: Mapping[int, tuple[np.ndarray, float | None]]) -> None:
-        """Store all objects' masks of one frame in one transaction (as propagation yields them)."""
+    def put_many(self, frame_idx: int, masks: Mapping[int, tuple[np.ndarray, float | None]], *,
+                 computed: Mapping[int, tuple[str, str | None]] | None = None,
+                 memory: Iterable[MemoryRow] = ()) -> None:
+        """Store all objects' masks of one frame in one transaction (as propagation yields them).
+
+        ``computed`` ``{obj_id: (prompts_hash, model)}`` records the frame in those objects'
+        coverage and ``memory`` the tracker's resume state, in the same transaction: after a
+        kill, what the store says was computed is exactly what it holds.
+        """
         now = time.time()
         rows = []
         for obj_id, (mask, score) in masks.items():
@@ -280,23 +242,28 @@ class MaskStore:
         try:
             with self._transaction() as conn:
                 conn.executemany("INSERT OR REPLACE INTO masks VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                for obj_id, (digest, model) in (computed or {}).items():
+                    self._cover(conn, int(obj_id), (frame_idx, frame_idx + 1), digest, model)
+                for row in memory:
+                    self._put_memory(conn, row)
         except sqlite3.DatabaseError as exc:
             raise self._error(exc) from None
 
     def delete_object(self, obj_id: int) -> None:
-        """Forget every mask and the prompts hash of `obj_id`."""
+        """Forget every mask, the coverage and the resume memory of `obj_id`."""
         try:
             with self._transaction() as conn:
-                conn.execute("DELETE FROM masks WHERE obj_id=?", (obj_id,))
-                conn.execute("DELETE FROM prompt_hashes WHERE obj_id=?", (obj_id,))
+                for table in ("masks", "prompt_hashes", "coverage", "memory"):
+                    conn.execute(f"DELETE FROM {table} WHERE obj_id=?", (obj_id,))
         except sqlite3.DatabaseError as exc:
             raise self._error(exc) from None
 
     def delete_range(self, obj_id: int, start: int, end: int) -> None:
-        """Forget the masks of `obj_id` on frames ``start <= frame_idx < end`` (before re-propagating)."""
+        """Forget the masks (and their coverage) of `obj_id` on frames ``start <= frame_idx < end``."""
         try:
             with self._transaction() as conn:
                 conn.execute("DELETE FROM masks WHERE obj_id=? AND frame_idx>=? AND frame_idx<?", (obj_id, start, end))
+                self._cover(conn, obj_id, (start, end), None, None)
         except sqlite3.DatabaseError as exc:
             raise self._error(exc) from None
 
@@ -308,12 +275,15 @@ class MaskStore:
                 self.delete_object(obj_id)
 
     def set_prompts_hash(self, obj_id: int, prompts_hash: str, model: str | None = None) -> None:
-        """Record which prompts (see `app.project.prompts_hash`) the object's masks come from."""
+        """Record that *every* frame's mask of the object (present or not) comes from these prompts.
+
+        For masks made all at once (face ovals, imports, tests); tracking records coverage frame
+        by frame instead (``put_many(computed=...)``).
+        """
         try:
             with self._transaction() as conn:
-                conn.execute(
-                    "INSERT OR REPLACE INTO prompt_hashes VALUES (?, ?, ?, ?)", (obj_id, prompts_hash, model, time.time())
-                )
+                conn.execute("DELETE FROM coverage WHERE obj_id=?", (obj_id,))
+                self._cover(conn, obj_id, (0, ALL_FRAMES), prompts_hash, model)
         except sqlite3.DatabaseError as exc:
             raise self._error(exc) from None
 
@@ -342,7 +312,7 @@ class MaskStore:
         while a worker writes."""
         rows = self._query("SELECT obj_id, counts, height, width FROM masks WHERE frame_idx=? ORDER BY obj_id", (frame_idx,))
         masks = {obj_id: self._decode(frame_idx, obj_id, counts, h, w) for obj_id, counts, h, w in rows}
-        boxes = {obj_id: _rle_box(counts, h, w) for obj_id, counts, h, w in rows}
+        boxes = {obj_id: rle_box(counts, h, w) for obj_id, counts, h, w in rows}
         return masks, boxes
 
     def _decode(self, frame_idx: int, obj_id: int, counts: bytes, h: int, w: int) -> np.ndarray:
@@ -374,30 +344,29 @@ class MaskStore:
         rows = self._query("SELECT counts, height, width FROM masks WHERE obj_id=? AND frame_idx=?", (obj_id, frame_idx))
         if not rows:
             return None
-        return _rle_box(*rows[0])
+        return rle_box(*rows[0])
 
     def object_ids(self) -> list[int]:
-        """Objects that have masks or a prompts hash."""
-        rows = self._query("SELECT obj_id FROM masks UNION SELECT obj_id FROM prompt_hashes ORDER BY 1")
+        """Objects that have masks or coverage."""
+        other = "prompt_hashes" if self._version < 2 else "coverage"
+        rows = self._query(f"SELECT obj_id FROM masks UNION SELECT obj_id FROM {other} ORDER BY 1")
         return [r[0] for r in rows]
 
     def prompts_hash(self, obj_id: int) -> str | None:
-        rows = self._query("SELECT hash FROM prompt_hashes WHERE obj_id=?", (obj_id,))
-        return rows[0][0] if rows else None
+        """The prompts hash all of the object's computed frames share (None: none or mixed)."""
+        hashes = {h for _a, _b, h in self.coverage(obj_id)}
+        return hashes.pop() if len(hashes) == 1 else None
 
-    def stale_objects(self, project: Project) -> list[int]:
-        """Objects with prompts whose masks are missing or were computed from other prompts."""
+    def stale_objects(self, project: Project, start: int = 0, end: int | None = None) -> list[int]:
+        """Objects with prompts that lack masks computed from their current prompts on some
+        frame of ``[start, end)`` (default: the whole recorded video)."""
         from app.project.document import prompts_hash
 
-        stale = []
-        for obj in project.objects:
-            if not obj.prompts:
-                continue
-            if self.prompts_hash(obj.id) != prompts_hash(obj) or not self._query(
-                "SELECT 1 FROM masks WHERE obj_id=? LIMIT 1", (obj.id,)
-            ):
-                stale.append(obj.id)
-        return stale
+        if end is None:
+            fp = self.video_fingerprint()
+            end = fp.frame_count if fp is not None else start + 1
+        return [obj.id for obj in project.objects
+                if obj.prompts and self.missing(obj.id, prompts_hash(obj), start, end)]
 
     # ---- lifetime ---------------------------------------------------------------------------
 

@@ -201,9 +201,11 @@ def check_video(project: Project) -> VideoFingerprint:
         return current
     diffs = project.fingerprint.differences(current)
     if diffs:
+        retrack = f"`rotokit track {project.path} --retrack`" if project.path else "tracking again"
         raise ProjectError(
             f"{video}: not the video this project was made on ({', '.join(diffs)}); "
-            "masks and prompts would not line up"
+            f"masks and prompts would not line up (if this video is meant, check the prompts and "
+            f"re-track with {retrack})"
         )
     check_prompts(project, current)
     return current

@@ -32,6 +32,8 @@ from model.tracking.types import FramePrompt
 
 __all__ = ["HFBackend", "HFSession"]
 
+# What a later step reads from a tracked frame's stored output (memory bank + object pointer).
+_STATE_KEYS = ("maskmem_features", "maskmem_pos_enc", "object_pointer", "object_score_logits")
 _MEMORY_ARGS = {"current_vision_feats", "pred_masks_high_res", "object_score_logits", "is_mask_from_pts"}
 
 
@@ -162,6 +164,22 @@ class HFSession:
         if session is None:
             return set()
         return set(session.output_dict_per_obj[0]["cond_frame_outputs"])
+
+    # resume -------------------------------------------------------------------------------
+    def export_frame(self, obj_id: int, frame_idx: int) -> dict[str, torch.Tensor] | None:
+        """The tensors later steps read from a tracked (non-prompted) frame, or None."""
+        session = self._objects.get(obj_id)
+        out = None if session is None else session.output_dict_per_obj[0]["non_cond_frame_outputs"].get(frame_idx)
+        if out is None or not all(isinstance(out.get(k), torch.Tensor) for k in _STATE_KEYS):
+            return None
+        return {k: out[k] for k in _STATE_KEYS}
+
+    def import_frame(self, obj_id: int, frame_idx: int, tensors: dict[str, torch.Tensor], reverse: bool) -> None:
+        """Restore a tracked frame's output as if this session had computed it."""
+        session = self._session(obj_id)
+        session.output_dict_per_obj[0]["non_cond_frame_outputs"][frame_idx] = {
+            k: v.to(self._device) for k, v in tensors.items()}
+        session.frames_tracked_per_obj[0][frame_idx] = {"reverse": reverse}
 
     # inference ----------------------------------------------------------------------------
     def step(self, frame_idx: int, obj_ids: list[int], reverse: bool) -> StepResult:

@@ -4,11 +4,16 @@ The session never holds the clip: frames are decoded, resized and normalised one
 ahead of the model (``FrameFeed``) and per-frame model state is dropped once it falls out of the
 memory window. Stopping = stop iterating ``propagate()``; resuming = call it again from the next
 frame: the memory window is still there, so the result equals an uninterrupted run.
+
+Resuming in *another* process (after a kill) works the same way: ``export_memory`` gives the
+bytes of one object's memory after one tracked frame (safetensors, no pickle), the caller
+stores them beside the masks, and ``import_memory`` puts them back in a fresh session before
+``run_steps`` continues; the next frames then see exactly the memory an uninterrupted run had.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -235,18 +240,61 @@ class TrackingSession:
             yield from self._pass(order, reverse=True, anchor=first)
 
     def _pass(self, order: range, reverse: bool, anchor: int) -> Iterator[tuple[int, dict[int, ObjectMask]]]:
-        self._flush()
         obj_ids = list(self._prompts)
-        keep = {anchor}
+        yield from self.run_steps([(f, obj_ids) for f in order], reverse=reverse, keep={anchor})
+
+    def run_steps(
+        self,
+        plan: Sequence[tuple[int, Sequence[int]]],
+        *,
+        reverse: bool,
+        keep: set[int],
+        before: Callable[[int], None] | None = None,
+    ) -> Iterator[tuple[int, dict[int, ObjectMask]]]:
+        """Track exactly these ``(frame_idx, obj_ids)`` steps in order (one propagation pass).
+
+        What ``propagate`` does, for callers that plan which objects need which frames (a
+        partial re-track, a resume): ``keep`` are frames whose memory must outlive the window
+        (the pass's anchor), ``before(frame_idx)`` runs before each step (e.g. to
+        ``import_memory`` for an object that joins the pass there).
+        """
+        self._flush()
+        frames = [f for f, _ in plan]
         try:
-            for pos, frame_idx in enumerate(order):
-                self._feed.prefetch(order[pos + 1 : pos + 1 + PREFETCH])
+            for pos, (frame_idx, obj_ids) in enumerate(plan):
+                self._feed.prefetch(frames[pos + 1 : pos + 1 + PREFETCH])
+                if before is not None:
+                    before(frame_idx)
                 with torch.inference_mode():
-                    masks = self._run(frame_idx, obj_ids, reverse=reverse)
+                    masks = self._run(frame_idx, list(obj_ids), reverse=reverse)
                     self._state.prune(frame_idx, keep)
                 yield frame_idx, masks
         finally:
             self._feed.cancel_prefetch()
+
+    @property
+    def memory_window(self) -> int:
+        """How many frames back (or ahead, tracking backward) a step reads memory from."""
+        return int(self._state.memory_window)
+
+    def export_memory(self, obj_id: int, frame_idx: int) -> bytes | None:
+        """One object's memory from one tracked frame, as bytes (None: nothing to save there,
+        e.g. a prompted frame, which is recomputed from its prompt)."""
+        from safetensors.torch import save
+
+        tensors = self._state.export_frame(obj_id, frame_idx)
+        if tensors is None:
+            return None
+        return save({k: v.detach().contiguous().cpu() for k, v in tensors.items()})
+
+    def import_memory(self, obj_id: int, frame_idx: int, data: bytes, reverse: bool) -> None:
+        """Put back what ``export_memory`` gave, for an object whose prompts are already set."""
+        from safetensors.torch import load
+
+        obj_id, frame_idx = self._check_obj(obj_id), self._check_frame(frame_idx)
+        if obj_id not in self._prompts:
+            raise PromptError(f"object {obj_id}: set its prompts before restoring its memory")
+        self._state.import_frame(obj_id, frame_idx, load(data), reverse)
 
     def close(self) -> None:
         """Stop the frame worker (the provider itself is the caller's to close)."""

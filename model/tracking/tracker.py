@@ -50,8 +50,10 @@ def pick_precision(precision: str, device: torch.device) -> torch.dtype | None:
 
 
 def _configure_cpu() -> None:
-    """Use every core for torch's intra-op threads (torch defaults to physical cores only)."""
-    torch.set_num_threads(os.cpu_count() or 1)
+    """Use every core for torch's intra-op threads (torch defaults to physical cores only),
+    unless OMP_NUM_THREADS says otherwise (e.g. several processes sharing a machine)."""
+    requested = os.environ.get("OMP_NUM_THREADS", "")
+    torch.set_num_threads(int(requested) if requested.isdigit() and int(requested) > 0 else os.cpu_count() or 1)
 
 
 def _load_model(folder: Path):

@@ -197,3 +197,13 @@ def test_cancel_leaves_nothing_behind(cancel_at: int, tmp_path: Path, media_dir:
         anonymize(media_dir / "dog_ball.mp4", tmp_path / "dog.mp4", on_progress=progress, cancel=cancel)
     assert sorted(p.name for p in tmp_path.iterdir()) == []
     assert [t.name for t in threading.enumerate() if t.name.startswith("rotokit-")] == []
+
+
+def test_the_face_mask_store_records_its_video_and_covers_every_frame(people, media_dir: Path) -> None:
+    from app.project import MaskStore, fingerprint_video, masks_path_for
+
+    result, _ = people
+    project = load_project(result.project)
+    with MaskStore(masks_path_for(result.project), readonly=True) as store:
+        assert store.video_fingerprint() == fingerprint_video(media_dir / "people_audio.mp4")
+        assert store.stale_objects(project) == []  # render must not re-track the ovals with SAM 2

@@ -162,11 +162,11 @@ def test_newer_store_version_is_refused_and_untouched(tmp_path: Path, real_masks
     path = tmp_path / "clip.rotokit.masks"
     _filled_store(path, real_masks[:2])
     con = sqlite3.connect(path)
-    con.execute("UPDATE meta SET value='2' WHERE key='version'")
+    con.execute("UPDATE meta SET value='3' WHERE key='version'")
     con.commit()
     con.close()
     before = path.read_bytes()
-    with pytest.raises(ProjectError, match=r"written by a newer rotokit \(mask store format 2; this version reads 1\)"):
+    with pytest.raises(ProjectError, match=r"written by a newer rotokit \(mask store format 3; this version reads 2\)"):
         MaskStore(path)
     assert path.read_bytes() == before
 

@@ -15,7 +15,7 @@ import pytest
 
 from app.errors import Cancelled, ProjectError
 from app.media import FrameSource
-from app.project import MaskStore, Project, Prompt, masks_path_for, prompts_hash, save_project
+from app.project import MaskStore, Project, Prompt, fingerprint_video, masks_path_for, prompts_hash, save_project
 from app.render import build_compositor, render
 from tests.shared_media import clip_path
 
@@ -41,6 +41,7 @@ def project(tmp_path: Path) -> Project:
     with FrameSource(project.video_path) as frames:
         h, w = frames.info.height, frames.info.width
     with MaskStore(masks_path_for(project.path)) as store:
+        store.bind_video(fingerprint_video(project.video_path), project.video_path)  # as tracking does
         for i in range(FRAMES):
             store.put(i, obj.id, _box_mask(h, w, i), 1.0)
         store.set_prompts_hash(obj.id, prompts_hash(project.objects[0]))

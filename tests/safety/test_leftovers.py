@@ -1,6 +1,6 @@
 """Issue 11 item 5 and the kill -9 promise: no leftovers, and a killed run restarts cleanly.
 
-`ROTOKIT_FAULT_AFTER_FRAMES` (app/faults.py) makes the process `os._exit(137)` after N frames:
+`ROTOKIT_FAULT_AFTER_FRAMES` (app/faults.py) makes the process send itself SIGKILL after N frames:
 no cleanup runs, exactly like `kill -9`. The same command run again must give the same output
 as an uninterrupted run and leave no temp file behind.
 """
@@ -52,7 +52,7 @@ def test_killed_render_restarts_to_the_same_output_and_leaves_nothing(tracked, t
     clean, out = tmp_path / "clean.mp4", tmp_path / "out.mp4"
     assert _run(["render", str(project), "-o", str(clean), "-q"]).returncode == 0
     killed = _run(["render", str(project), "-o", str(out), "-q"], fault="writer:20")
-    assert killed.returncode == 137
+    assert killed.returncode == -signal.SIGKILL
     assert not out.exists()
     assert any(is_our_temp(n) for n in _hidden(tmp_path)), "the fault should leave a temp file"
     assert _run(["render", str(project), "-o", str(out), "-q"]).returncode == 0
@@ -66,7 +66,7 @@ def test_killed_export_restarts_to_the_same_dataset(tracked, tmp_path):
     project = tracked()
     args = ["export", str(project), "--format", "png", "--offline", "-q"]
     assert _run([*args, "-o", str(tmp_path / "clean")]).returncode == 0
-    assert _run([*args, "-o", str(tmp_path / "ds")], fault="export:7").returncode == 137
+    assert _run([*args, "-o", str(tmp_path / "ds")], fault="export:7").returncode == -signal.SIGKILL
     assert not (tmp_path / "ds").exists() and _hidden(tmp_path)
     assert _run([*args, "-o", str(tmp_path / "ds")]).returncode == 0
     assert _hidden(tmp_path) == []
@@ -82,7 +82,7 @@ def test_killed_anonymize_restarts_to_the_same_output(tmp_path):
     video.write_bytes(clip_path("people_audio.mp4").read_bytes())
     assert _run(["anonymize", str(video), "-o", str(tmp_path / "clean.mp4"), "-q"]).returncode == 0
     out = tmp_path / "safe.mp4"
-    assert _run(["anonymize", str(video), "-o", str(out), "-q"], fault="writer:30").returncode == 137
+    assert _run(["anonymize", str(video), "-o", str(out), "-q"], fault="writer:30").returncode == -signal.SIGKILL
     assert not out.exists() and _hidden(tmp_path)
     assert _run(["anonymize", str(video), "-o", str(out), "-q"]).returncode == 0
     assert _hidden(tmp_path) == []
