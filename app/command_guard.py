@@ -59,14 +59,15 @@ class CommandGuard:
         # not the editor: inside Qt's event loop the exception would surface in a random slot
         if args.command != "gui" and threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGTERM, _on_sigterm)
-        self._store: Path | None = None
-        project = getattr(args, "project", None)
-        if project and args.command in ("track", "render", "export"):
+        self._stores: list[Path] = []  # created by this run, if at all
+        if args.command in ("track", "render", "export"):
             from app.project import masks_path_for
 
-            store = masks_path_for(Path(project).expanduser().absolute())
-            if not store.exists():
-                self._store = store  # created by this run, if at all
+            projects = getattr(args, "projects", None) or [getattr(args, "project", None)]
+            for project in filter(None, projects):
+                store = masks_path_for(Path(project).expanduser().absolute())
+                if not store.exists():
+                    self._stores.append(store)
         self.succeeded = False
 
     def done(self, code: int) -> int:
@@ -77,8 +78,9 @@ class CommandGuard:
         if self._previous is not None:
             signal.signal(signal.SIGTERM, self._previous)
             self._previous = None
-        if not self.succeeded and self._store is not None:
-            _remove_if_empty(self._store)
+        if not self.succeeded:
+            for store in self._stores:
+                _remove_if_empty(store)
 
 
 def _remove_if_empty(store: Path) -> None:

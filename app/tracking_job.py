@@ -149,14 +149,14 @@ def track_project(
         if not needed:
             idle = {} if objects else {"idle": "nothing to track: no object has prompts"}
             return TrackResult(model=name, frames=0, **idle)
+        from model.tracking import Tracker, TrackingSession
+
+        # the model first: a missing or broken model is the whole (one-line) answer
+        tracker = Tracker.load(name, weights=weights, device=device, offline=offline)
         if log:
             log("to compute: " + "; ".join(
                 f"{o.name} frames {describe(from_frames(needed[o.id]))}" for o in objects if o.id in needed)
                 + f" (range {start}:{end})")
-        from model.tracking import Tracker, TrackingSession
-
-        tracker = Tracker.load(name, weights=weights, device=device, offline=offline)
-        if log:
             log(f"model {tracker.name} on {tracker.device}")
         with FrameSource(project.video_path) as frames:
             session = TrackingSession(tracker, frames)
