@@ -39,6 +39,7 @@ class Editor(QObject):
     status = Signal(str)
     active_changed = Signal(int)
     range_changed = Signal(int, int)
+    model_missing = Signal(str)  # tracking needs weights that are not here: the window asks how to get them
 
     def __init__(self, parent_widget: QWidget | None = None) -> None:
         super().__init__(parent_widget)
@@ -65,6 +66,7 @@ class Editor(QObject):
         self.document.masks_changed.connect(self._on_masks_changed)
         self.runner.busy_changed.connect(self.busy_changed)
         self.tracking.job_started.connect(self._watch_job)
+        self.tracking.failed.connect(self._on_job_failed)
 
     def fail(self, exc: BaseException, title: str = "Error") -> None:
         report_error(self.parent_widget, exc, title)
@@ -95,7 +97,14 @@ class Editor(QObject):
         self.refresh_lanes()
         self.show_frame(0)
         self.status.emit(f"opened {Path(path).name}: {n} frames, {src.info.width}×{src.info.height}")
+        self._preload_model()
         return True
+
+    def _preload_model(self) -> None:
+        try:
+            self.tracking.preload()
+        except Exception:  # noqa: BLE001 - the first click loads it (and reports) anyway
+            log.exception("background model load")
 
     def save(self, path: str | Path | None = None) -> bool:
         try:
@@ -265,12 +274,9 @@ class Editor(QObject):
 
     def _resync(self) -> None:
         try:
-            worker = self.tracking.sync_and_predict()
+            self.tracking.sync_and_predict()
         except Exception as exc:  # noqa: BLE001
             self.fail(exc, "Tracking")
-            return
-        if worker is not None:
-            worker.failed.connect(self._on_job_failed)
 
     # -- propagation -------------------------------------------------------------------------
     def propagate(self, direction: str) -> GeneratorWorker | None:
@@ -293,7 +299,6 @@ class Editor(QObject):
     @Slot(object)
     def _watch_job(self, worker: GeneratorWorker) -> None:
         worker.progressed.connect(self.progress)
-        worker.failed.connect(self._on_job_failed)
         worker.cancelled.connect(self._on_cancelled)
         worker.finished.connect(self._on_propagated)
 
@@ -310,7 +315,18 @@ class Editor(QObject):
 
     @Slot(object)
     def _on_job_failed(self, exc: object) -> None:
+        from model.errors import WeightsUnavailableError
+
+        if isinstance(exc, WeightsUnavailableError):
+            self.status.emit(str(exc))
+            self.model_missing.emit(str(exc))
+            return
         self.fail(exc if isinstance(exc, BaseException) else RuntimeError(str(exc)), "Tracking")
+
+    def retry_tracking(self) -> None:
+        """After the model changed: load it and feed the prompts that are waiting for it."""
+        self._preload_model()
+        self._resync()
 
     def _on_masks_changed(self, frame_idx: int, obj_ids: object) -> None:
         if not update_lanes(self._lanes, self.document, frame_idx, list(obj_ids)):  # type: ignore[arg-type]

@@ -25,13 +25,16 @@ __all__ = ["MainWindow"]
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, model: str | None = None, device: str | None = None) -> None:
+    def __init__(self, model: str | None = None, device: str | None = None, weights: str | None = None) -> None:
         super().__init__()
         self.setAcceptDrops(True)
         self.resize(1280, 800)
         self.editor = ed = Editor(self)
         s = settings()
-        ed.tracking.set_model(model or str(s.value("model", "auto")), device or str(s.value("device", "auto")))
+        if weights is None and model is None:
+            weights = str(s.value("weights", "")) or None  # the folder chosen last time
+        ed.tracking.set_model(model or str(s.value("model", "auto")), device or str(s.value("device", "auto")), weights)
+        self._model_dlg: ModelDialog | None = None
         doc = ed.document
         self.viewer = ViewerWidget()
         self.timeline = TimelineWidget()
@@ -69,6 +72,9 @@ class MainWindow(QMainWindow):
         ed.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         ed.active_changed.connect(self._on_active)
         ed.range_changed.connect(self.timeline.set_range)
+        ed.model_missing.connect(lambda message: self.model_dialog(missing=message))
+        ed.tracking.model_missing.connect(lambda message: self.statusBar().showMessage(
+            f"{message.split(';')[0]} — you will be asked at the first click (or Track ▸ Model…)", 15000))
         doc.dirty_changed.connect(lambda _d: self._update_title())
         doc.project_changed.connect(lambda _e: self._update_title())
         self.viewer.point_requested.connect(ed.click)
@@ -245,14 +251,28 @@ class MainWindow(QMainWindow):
             return True
         return False
 
-    def model_dialog(self) -> None:
+    def model_dialog(self, missing: str | None = None) -> ModelDialog:
+        """Track ▸ Model…, or (``missing``) the first-run choice: download / local folder / test model."""
+        if self._model_dlg is not None and self._model_dlg.isVisible():
+            return self._model_dlg
         tr = self.editor.tracking
-        dlg = ModelDialog(self.editor.runner, tr.model_name, tr.device, self)
-        if dlg.exec():
-            tr.set_model(dlg.model_name, dlg.device)
-            settings().setValue("model", dlg.model_name)
-            settings().setValue("device", dlg.device)
-            self._update_status()
+        dlg = ModelDialog(self.editor.runner, tr.model_name, tr.device, self, weights=tr.weights, missing=missing)
+        dlg.accepted.connect(self._model_chosen)
+        self._model_dlg = dlg
+        dlg.open()  # window-modal, does not block the event loop (downloads report progress)
+        return dlg
+
+    def _model_chosen(self) -> None:
+        dlg, tr = self._model_dlg, self.editor.tracking
+        if dlg is None:
+            return
+        tr.set_model(dlg.model_name, dlg.device, dlg.weights)
+        settings().setValue("model", dlg.model_name)
+        settings().setValue("device", dlg.device)
+        settings().setValue("weights", dlg.weights or "")
+        self._update_status()
+        if self.editor.document.is_open:
+            self.editor.retry_tracking()
 
     # -- Qt events ---------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
