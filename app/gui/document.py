@@ -125,6 +125,37 @@ class EditorDocument(QObject):
         self.project = self.store = self.source = None
         self.closed.emit()
 
+    # -- view state that belongs to this project ------------------------------------------
+    @property
+    def has_effects(self) -> bool:
+        p = self.project
+        return p is not None and (bool(p.background_effects) or any(o.effects for o in p.objects))
+
+    @property
+    def preview(self) -> bool:
+        """Effects preview on? The user's choice for this project, else on as soon as it has an effect.
+
+        Kept in the project (``"editor": {"preview": ...}``, saved with it but not a change that
+        needs saving), so opening another file can never show this one's preview state.
+        """
+        p = self.project
+        if p is None:
+            return False
+        choice = p.extra.get("editor", {}).get("preview")
+        return bool(choice) if choice is not None else self.has_effects
+
+    def set_preview(self, on: bool | None) -> None:
+        """Record the user's choice (None = back to the default: on when there are effects)."""
+        if self.project is None:
+            return
+        editor = self.project.extra.setdefault("editor", {})
+        if on is None:
+            editor.pop("preview", None)
+        else:
+            editor["preview"] = bool(on)
+        if not editor:
+            self.project.extra.pop("editor", None)
+
     # -- saving ------------------------------------------------------------------------------
     def save(self, path: str | Path | None = None) -> Path:
         """Save (atomic); a new ``path`` is "save as" and moves the mask store beside it."""

@@ -39,6 +39,7 @@ class Editor(QObject):
     status = Signal(str)
     active_changed = Signal(int)
     range_changed = Signal(int, int)
+    preview_changed = Signal(bool)  # the document's effects-preview state (the E button follows)
     model_missing = Signal(str)  # tracking needs weights that are not here: the window asks how to get them
 
     def __init__(self, parent_widget: QWidget | None = None) -> None:
@@ -54,6 +55,7 @@ class Editor(QObject):
         self.active = BACKGROUND
         self.in_out: tuple[int, int] | None = None
         self._lanes: list = []
+        self._had_effects = False
         self.playing = False
         self._play_timer = QTimer(self)
         self._play_timer.setSingleShot(True)
@@ -88,6 +90,9 @@ class Editor(QObject):
             self.fail(exc, "Open")
             return False
         self.stack.clear()
+        self.presenter.invalidate_effects()
+        self._had_effects = self.document.has_effects
+        self.preview_changed.emit(self.document.preview)
         self.recent.add(path)
         self.current, self.active = 0, BACKGROUND
         src = self.document.source
@@ -153,7 +158,7 @@ class Editor(QObject):
             image = self.presenter.image(self.current, self.active)
         except Exception as exc:  # noqa: BLE001
             if self.presenter.preview_effects:
-                self.presenter.preview_effects = False
+                self.set_preview(False, refresh=False)
                 self.fail(exc, "Effects preview")
                 return self.show_frame(self.current)
             self.stop_playback()
@@ -171,9 +176,21 @@ class Editor(QObject):
     def jump(self, where: str) -> None:
         self.show_frame(0 if where == "home" else self.document.frame_count - 1)
 
-    def set_preview(self, on: bool) -> None:
-        self.presenter.preview_effects = on
-        self.refresh()
+    def set_preview(self, on: bool, *, refresh: bool = True) -> None:
+        """The user's preview choice, remembered in this project."""
+        self.document.set_preview(on)
+        self.preview_changed.emit(self.document.preview)
+        if refresh:
+            self.refresh()
+
+    def _follow_effects(self) -> None:
+        """The first effect turns the preview on (adding one should show it); removing the last
+        one goes back to the default (masks view)."""
+        has = self.document.has_effects
+        if has != self._had_effects:
+            self._had_effects = has
+            self.document.set_preview(True if has else None)
+            self.preview_changed.emit(self.document.preview)
 
     def set_active(self, obj_id: int) -> None:
         if obj_id != self.active:
@@ -267,6 +284,7 @@ class Editor(QObject):
             self._resync()
         if kind in ("effects_changed", "object_changed", "object_removed", "object_added", "objects_reordered"):
             self.presenter.invalidate_effects()
+            self._follow_effects()
         if kind in ("object_added", "object_removed", "object_changed", "objects_reordered", "prompts_changed"):
             self.refresh_lanes()
         if kind != "dirty_changed":

@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
         t.jump_requested.connect(ed.jump)
         t.frame_requested.connect(ed.show_frame)
         t.preview_toggled.connect(ed.set_preview)
+        ed.preview_changed.connect(t.set_preview)
         t.propagate_requested.connect(ed.propagate)
         t.stop_requested.connect(ed.stop)
         o = self.objects

@@ -30,16 +30,25 @@ def hex_rgb(colour: str) -> tuple[int, int, int]:
 class FramePresenter:
     def __init__(self, document: EditorDocument) -> None:
         self.document = document
-        self.preview_effects = False
         self._compositor = None
         self._compositor_error: Exception | None = None
+        self._compositor_project: object | None = None  # the project the compositor was built for
+
+    @property
+    def preview_effects(self) -> bool:
+        """The open document's preview state (never this object's: see `EditorDocument.preview`)."""
+        return self.document.preview
 
     def invalidate_effects(self) -> None:
         """Effect stacks or visibility changed: rebuild the compositor on the next frame."""
         self._compositor = None
         self._compositor_error = None
+        self._compositor_project = None
 
     def _get_compositor(self):
+        if self._compositor_project is not self.document.project:
+            self.invalidate_effects()  # another file was opened: nothing of the old one is reused
+            self._compositor_project = self.document.project
         if self._compositor is None and self._compositor_error is None:
             from app.render import build_compositor
 

@@ -64,6 +64,12 @@ class TransportBar(QWidget):
         lay.addWidget(self.progress)
         lay.addStretch(1)
 
+    def set_preview(self, on: bool) -> None:
+        """Show the document's preview state without re-emitting it."""
+        self.preview.blockSignals(True)
+        self.preview.setChecked(on)
+        self.preview.blockSignals(False)
+
     def set_clip(self, frame_count: int) -> None:
         self.frame_box.blockSignals(True)
         self.frame_box.setRange(0, max(frame_count - 1, 0))
