@@ -13,6 +13,7 @@ from app.gui import operations as ops
 from app.gui.editor import Editor
 from app.gui.effects_panel import EffectsPanel
 from app.gui.files import VIDEO_FILTER, recovery_for, settings
+from app.gui.focus import FocusReturn
 from app.gui.job_flows import ExportFlow, FaceFlow
 from app.gui.model_dialog import ModelDialog
 from app.gui.objects_panel import BACKGROUND, ObjectsPanel
@@ -56,6 +57,7 @@ class MainWindow(QMainWindow):
             dock.setWidget(widget)
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self._wire()
+        self.focus_return = FocusReturn(self, self.viewer)
         self._build_actions()
         self._build_status_bar()
         self._update_title()
@@ -120,6 +122,10 @@ class MainWindow(QMainWindow):
             if ico:
                 a.setIcon(icon(ico))
             a.triggered.connect(lambda _=False: slot())
+            if shortcut is not None and "Ctrl" in QKeySequence(shortcut).toString():
+                # whatever has focus, even right after a dialog closed (single keys stay
+                # window-wide so they never fire inside the export dialog's fields)
+                a.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
             menus[menu].addAction(a)
             self.addAction(a)  # shortcuts work with the menu closed
             self.actions[name] = a
@@ -131,11 +137,12 @@ class MainWindow(QMainWindow):
         act("&File", "save", "&Save", self.save, QKeySequence.StandardKey.Save, "fa6s.floppy-disk")
         act("&File", "save_as", "Save &as…", self.save_as, QKeySequence.StandardKey.SaveAs)
         act("&File", "export", "&Export…", self.export_flow.open, "Ctrl+E", "fa6s.file-export")
-        act("&File", "quit", "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        act("&File", "quit", "&Quit", self.close, "Ctrl+Q")  # StandardKey.Quit is empty on some desktops
         undo, redo = ed.stack.createUndoAction(self, "&Undo"), ed.stack.createRedoAction(self, "&Redo")
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         for a in (undo, redo):
+            a.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
             menus["&Edit"].addAction(a)
             self.addAction(a)
         self.actions["undo"], self.actions["redo"] = undo, redo
