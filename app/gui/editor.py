@@ -78,7 +78,14 @@ class Editor(QObject):
         """Open a video or a project; False (after a dialog) if it cannot be opened."""
         self.stop_playback()
         if self.runner.busy:
-            self.runner.cancel_current()
+            # Wait for the job: it iterates this document's tracking session and writes its
+            # mask store, both closed by the open below.
+            self.status.emit("stopping the running job…")
+            if not self.runner.cancel_and_wait():
+                from app.errors import RotokitError
+
+                self.fail(RotokitError(f"cannot open {Path(path).name}: the running job did not stop; try again"), "Open")
+                return False
         try:
             if is_project(path):
                 self.document.open_project(path, recover_from=recover_from)
