@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 PROJECT_SUFFIX = ".rotokit"
 LOW_SCORE = 0.5  # presence score below which a frame's mask is flagged as drifting
-FRAME_CACHE_BYTES = 512 * 1024 * 1024
+FRAME_CACHE_BYTES = 32 * 1024 * 1024  # timing, size and the odd read; the viewer decodes in frame_loader
 
 
 def _store_files(path: Path) -> list[Path]:

@@ -19,6 +19,7 @@ from app.gui import operations as ops
 from app.gui.document import EditorDocument
 from app.gui.error_report import report_error
 from app.gui.files import AUTOSAVE_MS, RecentFiles, is_project
+from app.gui.frame_loader import FrameLoader, FrameResult
 from app.gui.objects_panel import BACKGROUND
 from app.gui.presenter import FramePresenter, lanes, update_lanes
 from app.gui.tracking import TrackingController
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 class Editor(QObject):
     frame_ready = Signal(QImage, object, int, float)  # image, prompt glyphs, frame_idx, seconds
+    position_changed = Signal(int, float)  # the playhead moved (its image follows from the loader)
     lanes_ready = Signal(object)  # list[Lane]
     clip_opened = Signal(int, object)  # frame_count, time_of(frame_idx)
     playing_changed = Signal(bool)
@@ -50,6 +52,10 @@ class Editor(QObject):
         self.runner = JobRunner(self)
         self.tracking = TrackingController(self.document, self.runner, self)
         self.presenter = FramePresenter(self.document)
+        self.loader = FrameLoader(self)
+        self.loader.ready.connect(self._on_frame)
+        self._generation = 0  # bumped per opened document: late frames of the last one are dropped
+        self._seq = self._delivered = 0
         self.recent = RecentFiles()
         self.current = 0
         self.active = BACKGROUND
@@ -87,12 +93,15 @@ class Editor(QObject):
                 self.fail(RotokitError(f"cannot open {Path(path).name}: the running job did not stop; try again"), "Open")
                 return False
         try:
-            if is_project(path):
-                self.document.open_project(path, recover_from=recover_from)
-            elif recover_from is not None:
-                self.document.recover_video(path, recover_from)
-            else:
-                self.document.open_video(path)
+            with self.loader.paused():  # the loader reads the mask store and video being closed
+                if is_project(path):
+                    self.document.open_project(path, recover_from=recover_from)
+                elif recover_from is not None:
+                    self.document.recover_video(path, recover_from)
+                else:
+                    self.document.open_video(path)
+                self._generation += 1
+                self.loader.attach(self.document.project.video_path, self.document.store, self._generation)
         except Exception as exc:  # noqa: BLE001
             self.fail(exc, "Open")
             return False
@@ -126,7 +135,9 @@ class Editor(QObject):
                 from app.errors import ProjectError
 
                 raise ProjectError("stop tracking/export first: Save As moves the masks, which the running job is writing")
-            written = self.document.save(path)
+            with self.loader.paused():  # Save As reopens the mask store elsewhere
+                written = self.document.save(path)
+                self.loader.set_store(self.document.store)
         except Exception as exc:  # noqa: BLE001
             self.fail(exc, "Save")
             return False
@@ -150,6 +161,7 @@ class Editor(QObject):
     def shutdown(self) -> None:
         self.stop_playback()
         self.runner.shutdown()
+        self.loader.shutdown()
         self.tracking._drop_session()
         if self.document.project is not None and not self.document.project.dirty:
             self.document.discard_autosave()
@@ -157,22 +169,43 @@ class Editor(QObject):
 
     # -- navigation --------------------------------------------------------------------------
     def show_frame(self, frame_idx: int) -> None:
+        """Move the playhead; the image is drawn on the loader thread and arrives in `_on_frame`."""
         n = self.document.frame_count
         if not n:
             return
         self.current = int(min(max(frame_idx, 0), n - 1))
+        self._seq += 1
         try:
-            image = self.presenter.image(self.current, self.active)
-        except Exception as exc:  # noqa: BLE001
-            if self.presenter.preview_effects:
+            req = self.presenter.request(self.current, self.active, self._seq, self._generation)
+        except Exception as exc:  # noqa: BLE001 - the effects could not be built: masks view
+            self._delivered = self._seq
+            self.set_preview(False, refresh=False)
+            self.fail(exc, "Effects preview")
+            return self.show_frame(self.current)
+        self.loader.request(req)
+        self.position_changed.emit(self.current, self.document.source.time(self.current))
+
+    @property
+    def frame_pending(self) -> bool:
+        """True until the image of the latest playhead position is on screen."""
+        return self._delivered < self._seq
+
+    @Slot(object)
+    def _on_frame(self, result: FrameResult) -> None:
+        if result.generation != self._generation or not self.document.is_open:
+            return  # a frame of a document that is no longer open
+        self._delivered = max(self._delivered, result.seq)
+        if result.error is not None:
+            if result.preview and self.document.preview:
                 self.set_preview(False, refresh=False)
-                self.fail(exc, "Effects preview")
-                return self.show_frame(self.current)
+                self.fail(result.error, "Effects preview")
+                self.refresh()
+                return
             self.stop_playback()
-            self.fail(exc, "Show frame")
+            self.fail(result.error, "Show frame")
             return
-        glyphs = self.presenter.glyphs(self.current, self.active)
-        self.frame_ready.emit(image, glyphs, self.current, self.document.source.time(self.current))
+        glyphs = self.presenter.glyphs(result.frame_idx, self.active)
+        self.frame_ready.emit(result.image, glyphs, result.frame_idx, self.document.source.time(result.frame_idx))
 
     def refresh(self) -> None:
         self.show_frame(self.current)

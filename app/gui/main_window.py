@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         ed, doc, st = self.editor, self.editor.document, self.editor.stack
         ed.frame_ready.connect(self._show_frame)
+        ed.position_changed.connect(self._show_position)
         ed.lanes_ready.connect(self.timeline.set_lanes)
         ed.clip_opened.connect(self._on_clip)
         ed.playing_changed.connect(self.transport.set_playing)
@@ -190,6 +191,8 @@ class MainWindow(QMainWindow):
     def _show_frame(self, image, glyphs, frame_idx: int, seconds: float) -> None:
         self.viewer.set_image(image)
         self.viewer.set_prompts(glyphs)
+
+    def _show_position(self, frame_idx: int, seconds: float) -> None:
         self.timeline.set_current(frame_idx)
         self.transport.show_frame(frame_idx, seconds)
 

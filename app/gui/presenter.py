@@ -1,7 +1,8 @@
 """What the viewer and timeline show, computed from the document (no widgets here).
 
-- `FramePresenter.image(frame_idx)`: the frame with mask overlays, or the real effects render
-  (the same `Compositor` the export uses) when the preview is on.
+- `FramePresenter.request(frame_idx, ...)`: what the loader thread draws — the frame with mask
+  overlays, or the real effects render (the same `Compositor` the export uses) when the preview
+  is on. Decoding and composing happen in `frame_loader`, never on the GUI thread.
 - `lanes(document, active)`: per-object timeline data read from the mask store.
 """
 
@@ -10,10 +11,8 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from PySide6.QtGui import QImage
-
 from app.gui.document import LOW_SCORE, EditorDocument
-from app.gui.overlay import MaskLayer, compose_overlay, to_qimage
+from app.gui.frame_loader import FrameRequest
 from app.gui.timeline_widget import Lane
 from app.gui.viewer_widget import PromptGlyph
 
@@ -61,23 +60,14 @@ class FramePresenter:
             raise self._compositor_error
         return self._compositor
 
-    def image(self, frame_idx: int, active: int) -> QImage:
-        doc = self.document
-        rgb = doc.frame(frame_idx)
-        masks = doc.frame_masks(frame_idx)
-        if self.preview_effects:
-            compositor = self._get_compositor()
-            out = compositor.render(frame_idx, rgb, masks)
-            if out.ndim == 3 and out.shape[2] == 4:
-                out = _checkerboard_under(out)
-            return to_qimage(out)
-        project = doc.project
-        layers = [
-            MaskLayer(masks[o.id], hex_rgb(o.colour), active=o.id == active)
-            for o in (project.objects if project else [])
-            if o.id in masks and o.visible
-        ]
-        return to_qimage(compose_overlay(rgb, layers))
+    def request(self, frame_idx: int, active: int, seq: int, generation: int) -> FrameRequest:
+        """What the loader thread must draw for ``frame_idx``, snapshotted here on the GUI thread
+        (object colours and visibility, or the compositor): the worker never reads the project."""
+        project = self.document.project
+        objects = project.objects if project else []
+        compositor = self._get_compositor() if self.preview_effects else None
+        layers = tuple((o.id, hex_rgb(o.colour), o.id == active) for o in objects if o.visible)
+        return FrameRequest(seq, generation, frame_idx, frozenset(o.id for o in objects), layers, compositor)
 
     def glyphs(self, frame_idx: int, active: int) -> list[PromptGlyph]:
         project = self.document.project
@@ -90,15 +80,6 @@ class FramePresenter:
                 box = tuple(float(v) for v in p.box) if p.box is not None else None
                 out.append(PromptGlyph(pts, box, hex_rgb(o.colour)))
         return out
-
-
-def _checkerboard_under(rgba: np.ndarray) -> np.ndarray:
-    """Show transparency (cut-out) over a grey checkerboard."""
-    h, w = rgba.shape[:2]
-    yy, xx = np.mgrid[0:h, 0:w]
-    board = np.where(((yy // 16 + xx // 16) % 2)[..., None] == 0, 90, 140).astype(np.uint16)
-    a = rgba[..., 3:4].astype(np.uint16)
-    return ((rgba[..., :3] * a + board * (255 - a)) // 255).astype(np.uint8)
 
 
 def lanes(document: EditorDocument, active: int) -> list[Lane]:

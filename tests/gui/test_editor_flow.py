@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from tests.gui.conftest import wait_idle
+from tests.gui.conftest import wait_frame, wait_idle
 
 pytestmark = pytest.mark.qt
 
@@ -84,10 +84,12 @@ def test_click_track_stop_undo_effect_export(qtbot, make_window, clip, errors, t
     w.effects.type_box.setCurrentText("pixelate")
     from PySide6.QtWidgets import QToolButton
 
+    wait_frame(qtbot, w)
     masks_view = w.viewer.image().copy()
     qtbot.mouseClick(w.effects.findChild(QToolButton, "effect_add"), Qt.MouseButton.LeftButton)
     assert ed.document.project.background_effects == [{"type": "pixelate"}]
     # the first effect turns the preview on by itself
+    wait_frame(qtbot, w)
     assert w.transport.preview.isChecked() and ed.presenter.preview_effects and w.viewer.image() != masks_view
     assert not errors, errors
 

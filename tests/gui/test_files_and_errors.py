@@ -9,7 +9,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
-from tests.gui.conftest import wait_idle
+from tests.gui.conftest import wait_frame, wait_idle
 
 pytestmark = pytest.mark.qt
 
@@ -98,6 +98,7 @@ def test_missing_weights_is_a_message_not_a_crash(qtbot, make_window, clip, erro
 def test_viewer_drag_is_a_box_and_timeline_click_jumps(qtbot, make_window, clip, errors):
     w = make_window()
     assert w.open_path(str(clip))
+    wait_frame(qtbot, w)  # the first image is drawn off the GUI thread
     boxes = []
     w.viewer.box_requested.connect(lambda *b: boxes.append(b))
     a = w.viewer.frame_to_widget(QPointF(100, 100)).toPoint()
@@ -154,7 +155,7 @@ def test_find_faces_adds_blurred_objects(qtbot, make_window, tmp_path, errors):
     assert ed.document.project.objects == []
 
 
-def test_close_while_tracking_stops_the_job(qtbot, make_window, clip, errors):
+def test_close_while_tracking_stops_the_job(qtbot, make_window, clip, errors, tmp_path):
     """Closing the window mid-propagation stops the worker cleanly (no crash, masks kept)."""
     w = make_window()
     assert w.open_path(str(clip))
@@ -162,6 +163,7 @@ def test_close_while_tracking_stops_the_job(qtbot, make_window, clip, errors):
     ed.set_range(0, 40)
     ed.click(500, 230, 1)
     wait_idle(qtbot, ed)
+    assert ed.save(tmp_path / "dog.rotokit")  # a saved project keeps its masks beside it
     started = []
     ed.progress.connect(lambda d, t: started.append(d))
     ed.propagate("forward")
