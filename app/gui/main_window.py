@@ -18,7 +18,7 @@ from app.gui.job_flows import ExportFlow, FaceFlow
 from app.gui.model_dialog import ModelDialog
 from app.gui.objects_panel import BACKGROUND, ObjectsPanel
 from app.gui.theme import icon
-from app.gui.timeline_widget import TimelineWidget
+from app.gui.timeline_widget import LEGEND, TimelineWidget
 from app.gui.transport_bar import TransportBar
 from app.gui.viewer_widget import ViewerWidget
 
@@ -50,6 +50,10 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.viewer, 1)
         lay.addWidget(self.transport)
         lay.addWidget(self.timeline)
+        self.legend = QLabel(LEGEND)  # what the lanes' marks mean (hover a lane for one frame)
+        self.legend.setObjectName("lane_legend")
+        self.legend.setStyleSheet("color: #9a9aa0; font-size: 11px; padding: 0 6px;")
+        lay.addWidget(self.legend)
         self.setCentralWidget(centre)
         for title, widget, name in (("Objects", self.objects, "objects_dock"), ("Effects", self.effects, "effects_dock")):
             dock = QDockWidget(title, self)

@@ -13,7 +13,7 @@ import logging
 import numpy as np
 from app.gui.document import LOW_SCORE, EditorDocument
 from app.gui.frame_loader import FrameRequest
-from app.gui.timeline_widget import Lane
+from app.gui.timeline_widget import EMPTY, LOW_SCORE_STATE, NOT_TRACKED, TRACKED, Lane
 from app.gui.viewer_widget import PromptGlyph
 
 __all__ = ["FramePresenter", "lanes", "hex_rgb"]
@@ -82,27 +82,46 @@ class FramePresenter:
         return out
 
 
+def _object_rows(store, obj_id: int) -> list[tuple[int, float | None, bool]]:
+    """(frame, score, empty) of every stored mask of ``obj_id``, in one query.
+
+    MaskStore has no public per-object RLE read (app/project/masks.py belongs to another
+    change); this reads the same table `bbox` does and uses its empty test (a zero box).
+    """
+    from app.project.masks import _rle_box
+
+    rows = store._query("SELECT frame_idx, score, counts, height, width FROM masks WHERE obj_id=?", (obj_id,))
+    return [(f, score, _rle_box(counts, h, w) is None) for f, score, counts, h, w in rows]
+
+
 def lanes(document: EditorDocument, active: int) -> list[Lane]:
     project, store, n = document.project, document.store, document.frame_count
     if project is None or store is None:
         return []
     out = []
     for o in reversed(project.objects):  # same order as the objects list (top first)
-        has = np.zeros(n, bool)
-        low = np.zeros(n, bool)
-        for f, score in store.scores(o.id).items():
+        state = np.zeros(n, np.uint8)
+        score = np.full(n, np.nan, np.float32)
+        for f, s, empty in _object_rows(store, o.id):
             if 0 <= f < n:
-                has[f] = True
-                low[f] = score is not None and score < LOW_SCORE
-        out.append(Lane(o.id, o.name, hex_rgb(o.colour), has, low, {p.frame for p in o.prompts}, o.id == active))
+                state[f] = lane_state(s, empty)
+                score[f] = np.nan if s is None else s
+        out.append(Lane(o.id, o.name, hex_rgb(o.colour), state, score, {p.frame for p in o.prompts}, o.id == active))
     return out
+
+
+def lane_state(score: float | None, empty: bool) -> int:
+    if empty:
+        return EMPTY
+    return LOW_SCORE_STATE if score is not None and score < LOW_SCORE else TRACKED
 
 
 def update_lanes(current: list[Lane], document: EditorDocument, frame_idx: int, obj_ids: list[int]) -> bool:
     """Update lanes in place for one frame's new masks; False when a full rebuild is needed."""
     store = document.store
-    if store is None:
+    if store is None or frame_idx < 0:
         return False
+    rles = store.frame_rles(frame_idx)
     scores = store.frame_scores(frame_idx)
     by_id = {ln.obj_id: ln for ln in current}
     for oid in obj_ids:
@@ -111,9 +130,14 @@ def update_lanes(current: list[Lane], document: EditorDocument, frame_idx: int, 
             if document.project is not None and any(o.id == oid for o in document.project.objects):
                 return False
             continue
-        if 0 <= frame_idx < len(lane.has_mask):
-            present = oid in scores
-            lane.has_mask[frame_idx] = present
+        if 0 <= frame_idx < len(lane.state):
+            rle = rles.get(oid)
+            if rle is None:
+                lane.state[frame_idx], lane.score[frame_idx] = NOT_TRACKED, np.nan
+                continue
+            from app.project.masks import _rle_box
+
             s = scores.get(oid)
-            lane.low_score[frame_idx] = present and s is not None and s < LOW_SCORE
+            lane.state[frame_idx] = lane_state(s, _rle_box(rle["counts"], *rle["size"]) is None)
+            lane.score[frame_idx] = np.nan if s is None else s
     return True

@@ -81,7 +81,7 @@ def test_click_track_stop_undo_effect_export(qtbot, make_window, clip, errors, t
 
     # background pixelate from the effects panel; the preview is the real render of the frame
     w.objects.set_active(-1)
-    w.effects.type_box.setCurrentText("pixelate")
+    w.effects.type_box.setCurrentText("Pixelate")
     from PySide6.QtWidgets import QToolButton
 
     wait_frame(qtbot, w)
