@@ -20,6 +20,7 @@ from app.gui.document import EditorDocument
 from app.gui.error_report import report_error
 from app.gui.files import AUTOSAVE_MS, RecentFiles, is_project
 from app.gui.frame_loader import FrameLoader, FrameResult
+from app.gui.memory import release_freed_memory
 from app.gui.objects_panel import BACKGROUND
 from app.gui.presenter import FramePresenter, lanes, update_lanes
 from app.gui.tracking import TrackingController
@@ -105,8 +106,9 @@ class Editor(QObject):
         except Exception as exc:  # noqa: BLE001
             self.fail(exc, "Open")
             return False
-        self.stack.clear()
+        self.stack.clear()  # its commands hold the old project
         self.presenter.invalidate_effects()
+        release_freed_memory()  # the old project's caches, session and store are gone now
         self._had_effects = self.document.has_effects
         self.preview_changed.emit(self.document.preview)
         self.recent.add(path)

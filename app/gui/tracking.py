@@ -18,6 +18,7 @@ from typing import Literal
 from PySide6.QtCore import QObject, Signal, Slot
 
 from app.gui.document import EditorDocument
+from app.gui.memory import SESSION_CACHE_BYTES
 from app.gui.workers import GeneratorWorker, JobRunner
 from app.project import Project, prompts_hash
 
@@ -226,7 +227,7 @@ class TrackingController(QObject):
                     self._session.close()
                     self._session_source.close()
                 path = self.document.project.video_path  # type: ignore[union-attr]
-                self._session_source = FrameSource(path)
+                self._session_source = FrameSource(path, cache_bytes=SESSION_CACHE_BYTES)
                 self._session = TrackingSession(tracker, self._session_source)
                 self._fed = {}
             return self._session

@@ -91,7 +91,7 @@ def make_window(qtbot, errors):
         w.deleteLater()
 
 
-def wait_idle(qtbot, editor, timeout: int = 60_000) -> None:
+def wait_idle(qtbot, editor, timeout: int = 120_000) -> None:
     """Until no job runs and the outcome signals have been handled on the GUI thread."""
     qtbot.waitUntil(lambda: not editor.runner.busy and editor.runner.current is None, timeout=timeout)
     qtbot.wait(30)

@@ -15,7 +15,8 @@ RANGE = (0, 10)  # tracking range: keeps the run short on a loaded 2-core machin
 
 
 def click_viewer(qtbot, window, x: float, y: float, button=Qt.MouseButton.LeftButton) -> None:
-    """A real mouse click on the viewer at frame pixel (x, y)."""
+    """A real mouse click on the viewer at frame pixel (x, y), once its image is there."""
+    wait_frame(qtbot, window)
     pos = window.viewer.frame_to_widget(QPointF(x, y)).toPoint()
     qtbot.mouseClick(window.viewer, button, pos=pos)
 
