@@ -43,6 +43,7 @@ class Editor(QObject):
     active_changed = Signal(int)
     range_changed = Signal(int, int)
     preview_changed = Signal(bool)  # the document's effects-preview state (the E button follows)
+    queued_changed = Signal(int)  # clicks waiting for the running job (shown, applied after it)
     model_missing = Signal(str)  # tracking needs weights that are not here: the window asks how to get them
 
     def __init__(self, parent_widget: QWidget | None = None) -> None:
@@ -63,6 +64,7 @@ class Editor(QObject):
         self.in_out: tuple[int, int] | None = None
         self._lanes: list = []
         self._had_effects = False
+        self.queued_clicks = 0
         self.playing = False
         self._play_timer = QTimer(self)
         self._play_timer.setSingleShot(True)
@@ -74,6 +76,7 @@ class Editor(QObject):
         self.document.project_changed.connect(self._on_project_changed)
         self.document.masks_changed.connect(self._on_masks_changed)
         self.runner.busy_changed.connect(self.busy_changed)
+        self.runner.busy_changed.connect(self._on_busy)
         self.tracking.job_started.connect(self._watch_job)
         self.tracking.failed.connect(self._on_job_failed)
 
@@ -319,6 +322,18 @@ class Editor(QObject):
                 add(self.active)
         except Exception as exc:  # noqa: BLE001
             self.fail(exc, "Prompt")
+            return
+        if self.runner.busy and not self.runner.only_quick_job:
+            self.queued_clicks += 1
+            self.queued_changed.emit(self.queued_clicks)
+            self.status.emit(f"{self.queued_clicks} click(s) queued: applied when the running job ends (Esc stops it now)")
+
+    @Slot(bool)
+    def _on_busy(self, busy: bool) -> None:
+        if not busy and self.queued_clicks:
+            self.status.emit(f"applying {self.queued_clicks} queued click(s)")
+            self.queued_clicks = 0
+            self.queued_changed.emit(0)
 
     def _on_project_changed(self, event: object) -> None:
         kind = getattr(event, "kind", "")

@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         ed.playing_changed.connect(self.transport.set_playing)
         ed.busy_changed.connect(self.transport.set_busy)
         ed.progress.connect(self.transport.set_progress)
+        ed.queued_changed.connect(self.transport.set_queued)
         ed.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         ed.active_changed.connect(self._on_active)
         ed.range_changed.connect(self.timeline.set_range)
