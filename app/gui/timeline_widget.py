@@ -61,6 +61,11 @@ class Lane:
         return (self.state == TRACKED) | (self.state == LOW_SCORE_STATE)
 
     @property
+    def tracked(self) -> np.ndarray:
+        """Frames with a stored mask, empty or not."""
+        return self.state != NOT_TRACKED
+
+    @property
     def low_score(self) -> np.ndarray:
         return self.state == LOW_SCORE_STATE
 

@@ -49,7 +49,7 @@ def test_drop_open_save_reopen(qtbot, make_window, clip, errors, tmp_path):
     (obj,) = doc2.project.objects
     assert obj.id == oid and obj.prompts[0].frame == 7
     assert doc2.store.get(7, oid) is not None  # the mask came back with the project
-    assert w2.timeline.lane(oid).has_mask[7] and 7 in w2.timeline.lane(oid).prompt_frames
+    assert w2.timeline.lane(oid).tracked[7] and 7 in w2.timeline.lane(oid).prompt_frames
     assert not errors, errors
 
 
