@@ -64,6 +64,7 @@ def main() -> int:
         w.resize(1400, 860)
         w.show()
         w.open_path(str(clip))
+        pump(lambda: not w.editor.frame_pending, 60)  # the first image is drawn off the GUI thread
         return w
 
     # 1. faces
@@ -75,7 +76,8 @@ def main() -> int:
     if objs:
         w.objects.set_active(objs[0].id)
     w.editor.show_frame(30)
-    w.transport.preview.click()
+    w.editor.set_preview(True)  # on already (the face objects came with their blur): keep it on
+    pump(lambda: not w.editor.frame_pending, 60)
     shot(w, "faces.png")
     w.editor.document.project.set_dirty(False)
     w.close()
@@ -98,6 +100,7 @@ def main() -> int:
     ed.propagate("forward")
     pump(lambda: idle(w), 900)
     ed.show_frame(0)
+    pump(lambda: not ed.frame_pending, 60)
     shot(w, "tracking.png")
 
     # 3. effects preview: background pixelate + emoji on the dog
@@ -106,8 +109,9 @@ def main() -> int:
     w.effects.add_effect({"type": "pixelate", "block": 14})
     w.objects.set_active(dog)
     w.effects.add_effect({"type": "emoji", "emoji": "🐶", "scale": 1.0})
-    w.transport.preview.click()
+    assert w.transport.preview.isChecked()  # the first effect turned the preview on
     ed.show_frame(20)
+    pump(lambda: not ed.frame_pending, 60)
     shot(w, "effects_preview.png")
     ed.document.project.set_dirty(False)
     w.close()
