@@ -53,8 +53,9 @@ class ModelDialog(QDialog):
         self.headline.setWordWrap(True)
         self.headline.setVisible(bool(missing))
         if missing:
-            self.headline.setText(f"<b>Tracking needs a model that is not on this machine.</b><br>{missing}"
-                                  "<br>Choose one: download it, use a folder you already have, or try the test model.")
+            reason = missing.split("; ")[0]  # the ways out are the buttons below
+            self.headline.setText(f"<b>Tracking needs a model that is not on this machine</b> ({reason}).<br>"
+                                  "Choose one: download it, use a folder you already have, or try the test model.")
         self.model_box = QComboBox()
         self.model_box.setObjectName("model_choice")
         self.model_box.addItem("auto (EdgeTAM on CPU, SAM 2.1 base-plus on CUDA)", "auto")

@@ -87,7 +87,7 @@ def test_missing_weights_is_a_message_not_a_crash(qtbot, make_window, clip, erro
     w.editor.click(300, 200, 1)
     wait_idle(qtbot, w.editor)
     qtbot.waitUntil(lambda: w._model_dlg is not None and w._model_dlg.isVisible(), timeout=10_000)
-    message = w._model_dlg.headline.text()
+    message = w._model_dlg.headline.text() + w._model_dlg.info.text()
     assert "sam2.1-large" in message and "rotokit models download" in message and not errors
     w._model_dlg.reject()
     assert len(w.editor.document.project.objects) == 1  # the prompt itself is kept
