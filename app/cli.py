@@ -223,7 +223,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
     _check_can_open_window()
     from app.gui import run
 
-    return run(args.path, model=args.model, device=args.device)
+    return run(args.path, model=args.model, device=args.device, weights=args.weights)
 
 
 # --- parser -----------------------------------------------------------------------------
@@ -336,13 +336,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", nargs="?", help="a video or a .rotokit project")
     p.add_argument("--model", default=None, help="tracking model (default: the saved choice)")
     p.add_argument("--device", default=None, choices=["auto", "cpu", "cuda", "mps"])
+    p.add_argument("--weights", default=None, help="local folder in Hugging Face format "
+                                                   "(config.json + model.safetensors)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    # `rotokit [VIDEO|PROJECT]` opens the editor: route bare paths to the gui command.
-    if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+    # `rotokit [--model M] [VIDEO|PROJECT] [--weights DIR]` opens the editor: route everything that
+    # is not a command (options in any order included) to the gui command.
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv = ["gui", *argv]
     from app.command_guard import CommandGuard, Terminated, exit_code, report_bug, report_os_error
 

@@ -5,11 +5,20 @@
 
 from __future__ import annotations
 
-__all__ = ["ModelError", "WeightsUnavailableError", "PromptError"]
+__all__ = ["ModelError", "WeightsUnavailableError", "DownloadCancelled", "PromptError", "missing_model_fix"]
 
 
 class ModelError(Exception):
     """Base of every error raised by ``model``."""
+
+
+def missing_model_fix(name: str) -> str:
+    """The three ways out when a model's weights are missing, as one sentence."""
+    return (
+        f"get it with `rotokit models download {name}` (needs internet), pass `--weights DIR` with a "
+        f"local Hugging Face-format folder (config.json + model.safetensors), or try rotokit with "
+        f"`--model test-random-micro` (random weights for tests: the masks are meaningless)"
+    )
 
 
 class WeightsUnavailableError(ModelError):
@@ -18,12 +27,11 @@ class WeightsUnavailableError(ModelError):
     def __init__(self, name: str, reason: str, fix: str | None = None) -> None:
         self.name = name
         self.reason = reason
-        if fix is None:
-            fix = (
-                f"get it with `rotokit models download {name}` (needs internet) or pass "
-                f"`--weights DIR` with a local Hugging Face-format folder (config.json + model.safetensors)"
-            )
-        super().__init__(f"model {name!r}: {reason}; {fix}")
+        super().__init__(f"model {name!r}: {reason}; {fix if fix is not None else missing_model_fix(name)}")
+
+
+class DownloadCancelled(ModelError):
+    """The user stopped a weights download (nothing partial is kept in the cache)."""
 
 
 class PromptError(ModelError, ValueError):

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from model.errors import WeightsUnavailableError
+from model.errors import DownloadCancelled, WeightsUnavailableError
 
 __all__ = [
     "ModelSpec",
@@ -129,11 +131,52 @@ def is_hf_folder(path: Path) -> bool:
     return (path / "config.json").is_file() and (path / WEIGHTS_FILE).is_file()
 
 
-def _snapshot(spec: ModelSpec, *, offline: bool, progress: bool) -> Path:
+class _NullWriter:
+    def write(self, _text: str) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
+def _reporting_tqdm(on_bytes: Callable[[int, int], None] | None, cancel: threading.Event | None):
+    """A silent tqdm class for ``snapshot_download``: reports the byte bar, stops on ``cancel``.
+
+    huggingface_hub aggregates every file's bytes into one bar whose total grows as each file
+    starts; raising from ``update`` stops the transfer (huggingface_hub 2.x then deletes the
+    partial file: it resumes a *cut* connection within one download, not a cancelled one).
+    """
+    from tqdm import tqdm
+
+    class ReportingTqdm(tqdm):
+        def __init__(self, *args, **kwargs):
+            kwargs.pop("name", None)
+            kwargs["file"], kwargs["disable"] = _NullWriter(), False
+            self._bytes = kwargs.get("unit") == "B" and not str(kwargs.get("desc", "")).startswith("Downloading")
+            super().__init__(*args, **kwargs)
+
+        def update(self, n=1):
+            if cancel is not None and cancel.is_set():
+                raise DownloadCancelled("download stopped by the user")
+            out = super().update(n)
+            if self._bytes and on_bytes is not None:
+                on_bytes(int(self.n), int(self.total or 0))
+            return out
+
+    return ReportingTqdm
+
+
+def _snapshot(spec: ModelSpec, *, offline: bool, progress: bool,
+              on_bytes: Callable[[int, int], None] | None = None, cancel: threading.Event | None = None) -> Path:
     from huggingface_hub import snapshot_download
     from huggingface_hub.utils import disable_progress_bars, enable_progress_bars
 
-    if not progress:
+    quiet = not progress and on_bytes is None and cancel is None
+    if not quiet and not progress:
+        import huggingface_hub.constants as hub_constants
+
+        hub_constants.DOWNLOAD_CHUNK_SIZE = 1024 * 1024  # progress and cancel every MB, not every 10
+    if quiet:
         disable_progress_bars()
     try:
         folder = snapshot_download(
@@ -142,9 +185,12 @@ def _snapshot(spec: ModelSpec, *, offline: bool, progress: bool) -> Path:
             cache_dir=cache_dir(),
             local_files_only=offline,
             allow_patterns=["config.json", "*.safetensors", "*.json"],
+            # read at call time (huggingface_hub reads HF_ENDPOINT only at import): mirrors, tests
+            endpoint=os.environ.get("HF_ENDPOINT") or None,
+            tqdm_class=_reporting_tqdm(on_bytes, cancel) if not quiet and not progress else None,
         )
     finally:
-        if not progress:
+        if quiet:
             enable_progress_bars()
     return Path(folder)
 
@@ -163,20 +209,38 @@ def model_path(name: str) -> Path:
     return folder
 
 
-def download_model(name: str, progress: bool = True) -> Path:
-    """Fetch (or resume, or verify) a model's weights; returns its folder."""
+def download_model(name: str, progress: bool = True, *, on_bytes: Callable[[int, int], None] | None = None,
+                   cancel: threading.Event | None = None) -> Path:
+    """Fetch (or resume, or verify) a model's weights; returns its folder.
+
+    ``on_bytes(done, total)`` reports bytes (instead of a terminal bar); setting ``cancel`` stops
+    with `DownloadCancelled`. A connection cut mid-file is resumed with a Range request by
+    huggingface_hub itself; a finished file is checked against the hub's sha256 and never fetched again.
+    """
     spec = _spec(name)
     if spec.hub_id is None:
         raise WeightsUnavailableError(name, "is a random test model", fix="there is nothing to download")
     try:
-        folder = _snapshot(spec, offline=False, progress=progress)
+        folder = _snapshot(spec, offline=False, progress=progress and on_bytes is None,
+                           on_bytes=on_bytes, cancel=cancel)
+    except DownloadCancelled:
+        raise
     except Exception as exc:
+        if isinstance(exc.__cause__ or exc.__context__, DownloadCancelled):
+            raise DownloadCancelled(f"model {name!r}: download stopped by the user") from None
+        offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
+        reason = ("cannot download while HF_HUB_OFFLINE is set" if offline
+                  else f"download of {spec.hub_id} failed ({type(exc).__name__}: {exc})".replace("\n", " "))
         raise WeightsUnavailableError(
-            name, f"download of {spec.hub_id} failed ({type(exc).__name__}: {exc})"
+            name, reason,
+            fix=("unset HF_HUB_OFFLINE, or " if offline else "check the connection and retry (a cut download "
+                 "resumes), or ") + "pass `--weights DIR` with a local Hugging Face-format folder, or try "
+                 "rotokit with `--model test-random-micro` (random weights: meaningless masks)",
         ) from None
     if not is_hf_folder(folder):
         raise WeightsUnavailableError(
-            name, f"{spec.hub_id} has no {WEIGHTS_FILE} + config.json (not Hugging Face format)"
+            name, f"{spec.hub_id} has no {WEIGHTS_FILE} + config.json (not Hugging Face format)",
+            fix="pass `--weights DIR` with a converted folder",
         )
     return folder
 

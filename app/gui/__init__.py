@@ -8,7 +8,8 @@ from __future__ import annotations
 __all__ = ["run"]
 
 
-def run(path: str | None = None, *, model: str | None = None, device: str | None = None) -> int:
+def run(path: str | None = None, *, model: str | None = None, device: str | None = None,
+        weights: str | None = None) -> int:
     """Open the editor window (on ``path``: a video or a ``.rotokit`` project); returns the exit code."""
     import logging
     import sys
@@ -24,7 +25,7 @@ def run(path: str | None = None, *, model: str | None = None, device: str | None
     app.setApplicationName("rotokit")
     app.setOrganizationName("rotokit")
     apply_dark_theme(app)
-    window = MainWindow(model=model, device=device)
+    window = MainWindow(model=model, device=device, weights=weights)
     install_excepthook(lambda: window)
     window.show()
     if path:

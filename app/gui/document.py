@@ -33,11 +33,20 @@ log = logging.getLogger(__name__)
 
 PROJECT_SUFFIX = ".rotokit"
 LOW_SCORE = 0.5  # presence score below which a frame's mask is flagged as drifting
-FRAME_CACHE_BYTES = 512 * 1024 * 1024
+FRAME_CACHE_BYTES = 32 * 1024 * 1024  # timing, size and the odd read; the viewer decodes in frame_loader
 
 
 def _store_files(path: Path) -> list[Path]:
     return [path, Path(f"{path}-wal"), Path(f"{path}-shm")]
+
+
+def remove_autosave(auto: Path, *, in_use: Path | None = None) -> None:
+    """Delete an autosave file and the mask store beside it (unless that store is open)."""
+    auto.unlink(missing_ok=True)
+    store = masks_path_for(auto)
+    if in_use is None or Path(in_use).absolute() != store.absolute():
+        for f in _store_files(store):
+            f.unlink(missing_ok=True)
 
 
 class EditorDocument(QObject):
@@ -121,8 +130,10 @@ class EditorDocument(QObject):
         self.dirty_changed.emit(project.dirty)
 
     def close(self) -> None:
+        """Close the files; a project without unsaved changes leaves no autosave behind."""
         if self.project is None:
             return
+        stale = autosave_path(self.project) if not self.project.dirty else None
         self.project.events.disconnect(self._on_project_event)
         for res in (self.store, self.source):
             try:
@@ -130,7 +141,40 @@ class EditorDocument(QObject):
             except Exception:  # noqa: BLE001 - closing must not stop the next open
                 log.exception("closing %r", res)
         self.project = self.store = self.source = None
+        if stale is not None:
+            remove_autosave(stale)
         self.closed.emit()
+
+    # -- view state that belongs to this project ------------------------------------------
+    @property
+    def has_effects(self) -> bool:
+        p = self.project
+        return p is not None and (bool(p.background_effects) or any(o.effects for o in p.objects))
+
+    @property
+    def preview(self) -> bool:
+        """Effects preview on? The user's choice for this project, else on as soon as it has an effect.
+
+        Kept in the project (``"editor": {"preview": ...}``, saved with it but not a change that
+        needs saving), so opening another file can never show this one's preview state.
+        """
+        p = self.project
+        if p is None:
+            return False
+        choice = p.extra.get("editor", {}).get("preview")
+        return bool(choice) if choice is not None else self.has_effects
+
+    def set_preview(self, on: bool | None) -> None:
+        """Record the user's choice (None = back to the default: on when there are effects)."""
+        if self.project is None:
+            return
+        editor = self.project.extra.setdefault("editor", {})
+        if on is None:
+            editor.pop("preview", None)
+        else:
+            editor["preview"] = bool(on)
+        if not editor:
+            self.project.extra.pop("editor", None)
 
     # -- saving ------------------------------------------------------------------------------
     def save(self, path: str | Path | None = None) -> Path:
@@ -138,6 +182,7 @@ class EditorDocument(QObject):
         project = self._require()
         if path is None and project.path is None:
             raise ProjectError("the project has not been saved yet: choose a file name (Save As)")
+        old_auto = autosave_path(project)
         if path is not None:
             target = Path(path).expanduser().absolute()
             if target.suffix != PROJECT_SUFFIX:
@@ -149,7 +194,11 @@ class EditorDocument(QObject):
             project.set_path(target)
         assert self.store is not None
         self.store.prune([o.id for o in project.objects])
-        return save_project(project)
+        written = save_project(project)
+        # saved: the autosave (under the old name too, after Save As) would only offer a false recovery
+        remove_autosave(old_auto, in_use=Path(self.store.path))
+        self.discard_autosave()
+        return written
 
     def _move_store(self, old: Path, new: Path) -> None:
         """Copy the masks to their new home (SQLite checkpoints the WAL on close)."""
@@ -170,7 +219,7 @@ class EditorDocument(QObject):
 
     def discard_autosave(self) -> None:
         if self.project is not None:
-            autosave_path(self.project).unlink(missing_ok=True)
+            remove_autosave(autosave_path(self.project), in_use=Path(self.store.path) if self.store else None)
 
     # -- reads for views ---------------------------------------------------------------------
     def frame(self, frame_idx: int) -> np.ndarray:

@@ -20,6 +20,8 @@ from app.gui import operations as ops
 from app.gui.document import EditorDocument
 from app.gui.error_report import report_error
 from app.gui.files import AUTOSAVE_MS, RecentFiles, is_project
+from app.gui.frame_loader import FrameLoader, FrameResult
+from app.gui.memory import release_freed_memory
 from app.gui.objects_panel import BACKGROUND
 from app.gui.presenter import FramePresenter, lanes, update_lanes
 from app.gui.tracking import TrackingController
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 
 class Editor(QObject):
     frame_ready = Signal(QImage, object, int, float)  # image, prompt glyphs, frame_idx, seconds
+    position_changed = Signal(int, float)  # the playhead moved (its image follows from the loader)
     lanes_ready = Signal(object)  # list[Lane]
     clip_opened = Signal(int, object)  # frame_count, time_of(frame_idx)
     playing_changed = Signal(bool)
@@ -40,6 +43,9 @@ class Editor(QObject):
     status = Signal(str)
     active_changed = Signal(int)
     range_changed = Signal(int, int)
+    preview_changed = Signal(bool)  # the document's effects-preview state (the E button follows)
+    queued_changed = Signal(int)  # clicks waiting for the running job (shown, applied after it)
+    model_missing = Signal(str)  # tracking needs weights that are not here: the window asks how to get them
 
     def __init__(self, parent_widget: QWidget | None = None) -> None:
         super().__init__(parent_widget)
@@ -49,11 +55,17 @@ class Editor(QObject):
         self.runner = JobRunner(self)
         self.tracking = TrackingController(self.document, self.runner, self)
         self.presenter = FramePresenter(self.document)
+        self.loader = FrameLoader(self)
+        self.loader.ready.connect(self._on_frame)
+        self._generation = 0  # bumped per opened document: late frames of the last one are dropped
+        self._seq = self._delivered = 0
         self.recent = RecentFiles()
         self.current = 0
         self.active = BACKGROUND
         self.in_out: tuple[int, int] | None = None
         self._lanes: list = []
+        self._had_effects = False
+        self.queued_clicks = 0
         self.playing = False
         self._play_timer = QTimer(self)
         self._play_timer.setSingleShot(True)
@@ -65,7 +77,9 @@ class Editor(QObject):
         self.document.project_changed.connect(self._on_project_changed)
         self.document.masks_changed.connect(self._on_masks_changed)
         self.runner.busy_changed.connect(self.busy_changed)
+        self.runner.busy_changed.connect(self._on_busy)
         self.tracking.job_started.connect(self._watch_job)
+        self.tracking.failed.connect(self._on_job_failed)
 
     def fail(self, exc: BaseException, title: str = "Error") -> None:
         report_error(self.parent_widget, exc, title)
@@ -75,18 +89,32 @@ class Editor(QObject):
         """Open a video or a project; False (after a dialog) if it cannot be opened."""
         self.stop_playback()
         if self.runner.busy:
-            self.runner.cancel_current()
+            # Wait for the job: it iterates this document's tracking session and writes its
+            # mask store, both closed by the open below.
+            self.status.emit("stopping the running job…")
+            if not self.runner.cancel_and_wait():
+                from app.errors import RotokitError
+
+                self.fail(RotokitError(f"cannot open {Path(path).name}: the running job did not stop; try again"), "Open")
+                return False
         try:
-            if is_project(path):
-                self.document.open_project(path, recover_from=recover_from)
-            elif recover_from is not None:
-                self.document.recover_video(path, recover_from)
-            else:
-                self.document.open_video(path)
+            with self.loader.paused():  # the loader reads the mask store and video being closed
+                if is_project(path):
+                    self.document.open_project(path, recover_from=recover_from)
+                elif recover_from is not None:
+                    self.document.recover_video(path, recover_from)
+                else:
+                    self.document.open_video(path)
+                self._generation += 1
+                self.loader.attach(self.document.project.video_path, self.document.store, self._generation)
         except Exception as exc:  # noqa: BLE001
             self.fail(exc, "Open")
             return False
-        self.stack.clear()
+        self.stack.clear()  # its commands hold the old project
+        self.presenter.invalidate_effects()
+        release_freed_memory()  # the old project's caches, session and store are gone now
+        self._had_effects = self.document.has_effects
+        self.preview_changed.emit(self.document.preview)
         self.recent.add(path)
         self.current, self.active = 0, BACKGROUND
         src = self.document.source
@@ -97,7 +125,14 @@ class Editor(QObject):
         self.refresh_lanes()
         self.show_frame(0)
         self.status.emit(f"opened {Path(path).name}: {n} frames, {src.info.width}×{src.info.height}")
+        self._preload_model()
         return True
+
+    def _preload_model(self) -> None:
+        try:
+            self.tracking.preload()
+        except Exception:  # noqa: BLE001 - the first click loads it (and reports) anyway
+            log.exception("background model load")
 
     def save(self, path: str | Path | None = None) -> bool:
         try:
@@ -107,7 +142,9 @@ class Editor(QObject):
                 from app.errors import ProjectError
 
                 raise ProjectError("stop tracking/export first: Save As moves the masks, which the running job is writing")
-            written = self.document.save(path)
+            with self.loader.paused():  # Save As reopens the mask store elsewhere
+                written = self.document.save(path)
+                self.loader.set_store(self.document.store)
         except Exception as exc:  # noqa: BLE001
             self.fail(exc, "Save")
             return False
@@ -131,6 +168,7 @@ class Editor(QObject):
     def shutdown(self) -> None:
         self.stop_playback()
         self.runner.shutdown()
+        self.loader.shutdown()
         self.tracking._drop_session()
         if self.document.project is not None and not self.document.project.dirty:
             self.document.discard_autosave()
@@ -138,22 +176,43 @@ class Editor(QObject):
 
     # -- navigation --------------------------------------------------------------------------
     def show_frame(self, frame_idx: int) -> None:
+        """Move the playhead; the image is drawn on the loader thread and arrives in `_on_frame`."""
         n = self.document.frame_count
         if not n:
             return
         self.current = int(min(max(frame_idx, 0), n - 1))
+        self._seq += 1
         try:
-            image = self.presenter.image(self.current, self.active)
-        except Exception as exc:  # noqa: BLE001
-            if self.presenter.preview_effects:
-                self.presenter.preview_effects = False
-                self.fail(exc, "Effects preview")
-                return self.show_frame(self.current)
+            req = self.presenter.request(self.current, self.active, self._seq, self._generation)
+        except Exception as exc:  # noqa: BLE001 - the effects could not be built: masks view
+            self._delivered = self._seq
+            self.set_preview(False, refresh=False)
+            self.fail(exc, "Effects preview")
+            return self.show_frame(self.current)
+        self.loader.request(req)
+        self.position_changed.emit(self.current, self.document.source.time(self.current))
+
+    @property
+    def frame_pending(self) -> bool:
+        """True until the image of the latest playhead position is on screen."""
+        return self._delivered < self._seq
+
+    @Slot(object)
+    def _on_frame(self, result: FrameResult) -> None:
+        if result.generation != self._generation or not self.document.is_open:
+            return  # a frame of a document that is no longer open
+        self._delivered = max(self._delivered, result.seq)
+        if result.error is not None:
+            if result.preview and self.document.preview:
+                self.set_preview(False, refresh=False)
+                self.fail(result.error, "Effects preview")
+                self.refresh()
+                return
             self.stop_playback()
-            self.fail(exc, "Show frame")
+            self.fail(result.error, "Show frame")
             return
-        glyphs = self.presenter.glyphs(self.current, self.active)
-        self.frame_ready.emit(image, glyphs, self.current, self.document.source.time(self.current))
+        glyphs = self.presenter.glyphs(result.frame_idx, self.active)
+        self.frame_ready.emit(result.image, glyphs, result.frame_idx, self.document.source.time(result.frame_idx))
 
     def refresh(self) -> None:
         self.show_frame(self.current)
@@ -164,9 +223,21 @@ class Editor(QObject):
     def jump(self, where: str) -> None:
         self.show_frame(0 if where == "home" else self.document.frame_count - 1)
 
-    def set_preview(self, on: bool) -> None:
-        self.presenter.preview_effects = on
-        self.refresh()
+    def set_preview(self, on: bool, *, refresh: bool = True) -> None:
+        """The user's preview choice, remembered in this project."""
+        self.document.set_preview(on)
+        self.preview_changed.emit(self.document.preview)
+        if refresh:
+            self.refresh()
+
+    def _follow_effects(self) -> None:
+        """The first effect turns the preview on (adding one should show it); removing the last
+        one goes back to the default (masks view)."""
+        has = self.document.has_effects
+        if has != self._had_effects:
+            self._had_effects = has
+            self.document.set_preview(True if has else None)
+            self.preview_changed.emit(self.document.preview)
 
     def set_active(self, obj_id: int) -> None:
         if obj_id != self.active:
@@ -253,6 +324,18 @@ class Editor(QObject):
                 add(self.active)
         except Exception as exc:  # noqa: BLE001
             self.fail(exc, "Prompt")
+            return
+        if self.runner.busy and not self.runner.only_quick_job:
+            self.queued_clicks += 1
+            self.queued_changed.emit(self.queued_clicks)
+            self.status.emit(f"{self.queued_clicks} click(s) queued: applied when the running job ends (Esc stops it now)")
+
+    @Slot(bool)
+    def _on_busy(self, busy: bool) -> None:
+        if not busy and self.queued_clicks:
+            self.status.emit(f"applying {self.queued_clicks} queued click(s)")
+            self.queued_clicks = 0
+            self.queued_changed.emit(0)
 
     def _on_project_changed(self, event: object) -> None:
         kind = getattr(event, "kind", "")
@@ -260,6 +343,7 @@ class Editor(QObject):
             self._resync()
         if kind in ("effects_changed", "object_changed", "object_removed", "object_added", "objects_reordered"):
             self.presenter.invalidate_effects()
+            self._follow_effects()
         if kind in ("object_added", "object_removed", "object_changed", "objects_reordered", "prompts_changed"):
             self.refresh_lanes()
         if kind != "dirty_changed":
@@ -267,12 +351,9 @@ class Editor(QObject):
 
     def _resync(self) -> None:
         try:
-            worker = self.tracking.sync_and_predict()
+            self.tracking.sync_and_predict()
         except Exception as exc:  # noqa: BLE001
             self.fail(exc, "Tracking")
-            return
-        if worker is not None:
-            worker.failed.connect(self._on_job_failed)
 
     # -- propagation -------------------------------------------------------------------------
     def propagate(self, direction: str) -> GeneratorWorker | None:
@@ -295,7 +376,6 @@ class Editor(QObject):
     @Slot(object)
     def _watch_job(self, worker: GeneratorWorker) -> None:
         worker.progressed.connect(self.progress)
-        worker.failed.connect(self._on_job_failed)
         worker.cancelled.connect(self._on_cancelled)
         worker.finished.connect(self._on_propagated)
 
@@ -312,7 +392,18 @@ class Editor(QObject):
 
     @Slot(object)
     def _on_job_failed(self, exc: object) -> None:
+        from model.errors import WeightsUnavailableError
+
+        if isinstance(exc, WeightsUnavailableError):
+            self.status.emit(str(exc))
+            self.model_missing.emit(str(exc))
+            return
         self.fail(exc if isinstance(exc, BaseException) else RuntimeError(str(exc)), "Tracking")
+
+    def retry_tracking(self) -> None:
+        """After the model changed: load it and feed the prompts that are waiting for it."""
+        self._preload_model()
+        self._resync()
 
     def _on_masks_changed(self, frame_idx: int, obj_ids: object) -> None:
         if not update_lanes(self._lanes, self.document, frame_idx, list(obj_ids)):  # type: ignore[arg-type]

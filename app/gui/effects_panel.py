@@ -108,7 +108,7 @@ class EffectsPanel(QWidget):
         self.type_box.clear()
         for t in EFFECT_TYPES.values():
             if (t.on_background if self.target == BACKGROUND else t.on_objects):
-                self.type_box.addItem(t.name, t.name)
+                self.type_box.addItem(effect_label(t.name), t.name)
                 self.type_box.setItemData(self.type_box.count() - 1, t.doc, Qt.ItemDataRole.ToolTipRole)
 
     def _refresh_list(self, keep_row: int | None = None) -> None:
@@ -196,7 +196,7 @@ class EffectsPanel(QWidget):
             editor = self._editor(row, spec, effect.get(spec.name, spec.default))
             editor.setToolTip(f"{spec.doc} ({spec.range_text()})")
             editor.setObjectName(f"param_{spec.name}")
-            self.form.addRow(spec.name, editor)
+            self.form.addRow(effect_label(spec.name), editor)
 
     def _editor(self, row: int, spec: Any, value: Any) -> QWidget:
         if spec.kind == "int":
@@ -265,5 +265,10 @@ def _describe(effect: dict[str, Any]) -> str:
 
             names = {e.char: e.name for e in list_emoji()}
             v = names.get(str(v), names.get(str(v).replace("\ufe0f", ""), v))
-        parts.append(f"{k}={v}")
-    return f"{effect.get('type')}  {', '.join(parts)}".strip()
+        parts.append(f"{effect_label(k).lower()} {v}")
+    return f"{effect_label(str(effect.get('type')))}  {', '.join(parts)}".strip()
+
+
+def effect_label(name: str) -> str:
+    """``colour_pop`` → "Colour pop": what a person reads (the project keeps the type names)."""
+    return name.replace("_", " ").strip().capitalize()

@@ -43,7 +43,9 @@ class RecentFiles:
 
 
 def recovery_for(path: str | Path) -> Path | None:
-    """The autosave of ``path`` (video or project) if it is newer than the file itself."""
+    """The autosave of ``path`` (video or project) worth offering: newer than the file itself and
+    different from what is saved there. A stale or identical autosave is deleted."""
+    from app.gui.document import remove_autosave
     from app.project import Project, autosave_path, load_project
 
     path = Path(path).absolute()
@@ -54,6 +56,23 @@ def recovery_for(path: str | Path) -> Path | None:
     if is_project(path):
         project.path = path
     auto = autosave_path(project)
-    if auto.is_file() and auto.stat().st_mtime > path.stat().st_mtime:
+    if not auto.is_file():
+        return None
+    if auto.stat().st_mtime <= path.stat().st_mtime:
+        remove_autosave(auto)  # older than the saved file: that save came after it
+        return None
+    try:
+        recovered = load_project(auto)
+    except Exception:  # noqa: BLE001 - unreadable autosave: offer it, recovery reports why
         return auto
-    return None
+    if _content(recovered, auto) == _content(project, auto):
+        remove_autosave(auto)  # nothing unsaved in it
+        return None
+    return auto
+
+
+def _content(project, where: Path) -> dict:
+    """What a user edits, for comparing a project with its autosave (view state left out)."""
+    data = project.to_dict(where)
+    data.pop("editor", None)
+    return data

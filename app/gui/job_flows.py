@@ -40,11 +40,47 @@ class ExportFlow(QObject):
         self.dialog.show()
         return self.dialog
 
+    def _may_write(self, request: ExportRequest) -> bool:
+        """Never over the source video (or the project); ask before replacing anything else.
+
+        A plain same-file check here; the core's output guard (branch i11b) will take over.
+        """
+        import os
+
+        from app.errors import ExportError
+
+        out, project = request.output, self.editor.document.project
+        if not out.exists():
+            return True
+        for name, path in (("the source video", project.video_path), ("the project file", project.path)):
+            if path is not None and Path(path).exists() and os.path.samefile(out, path):
+                self.editor.fail(ExportError(f"{out}: is {name}; rotokit never writes over it — choose another name"), "Export")
+                return False
+        if request.kind == "video" or out.is_file():
+            question = f"{out.name} already exists. Replace it?"
+        elif any(out.iterdir()):
+            question = f"The folder {out} is not empty: files with the same names will be replaced. Export into it?"
+        else:
+            return True
+        answer = QMessageBox.question(self.window, "Replace?", question,
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            self.dialog.show_result("not exported: choose another name")
+            return False
+        return True
+
     @Slot(object)
     def start(self, request: ExportRequest) -> None:
+        if not self._may_write(request):
+            return
         if self.editor.runner.only_quick_job:  # the mask of the last click is still coming
             self.dialog.show_result("waiting for the last click's mask…")
-            QTimer.singleShot(50, lambda: self.start(request))
+        self._start_job(request)
+
+    def _start_job(self, request: ExportRequest) -> None:
+        if self.editor.runner.only_quick_job:
+            QTimer.singleShot(50, lambda: self._start_job(request))
             return
         try:
             model = self.editor.tracking.model_name

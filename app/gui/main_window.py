@@ -13,11 +13,12 @@ from app.gui import operations as ops
 from app.gui.editor import Editor
 from app.gui.effects_panel import EffectsPanel
 from app.gui.files import VIDEO_FILTER, recovery_for, settings
+from app.gui.focus import FocusReturn
 from app.gui.job_flows import ExportFlow, FaceFlow
 from app.gui.model_dialog import ModelDialog
 from app.gui.objects_panel import BACKGROUND, ObjectsPanel
 from app.gui.theme import icon
-from app.gui.timeline_widget import TimelineWidget
+from app.gui.timeline_widget import LEGEND, TimelineWidget
 from app.gui.transport_bar import TransportBar
 from app.gui.viewer_widget import ViewerWidget
 
@@ -25,13 +26,16 @@ __all__ = ["MainWindow"]
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, model: str | None = None, device: str | None = None) -> None:
+    def __init__(self, model: str | None = None, device: str | None = None, weights: str | None = None) -> None:
         super().__init__()
         self.setAcceptDrops(True)
         self.resize(1280, 800)
         self.editor = ed = Editor(self)
         s = settings()
-        ed.tracking.set_model(model or str(s.value("model", "auto")), device or str(s.value("device", "auto")))
+        if weights is None and model is None:
+            weights = str(s.value("weights", "")) or None  # the folder chosen last time
+        ed.tracking.set_model(model or str(s.value("model", "auto")), device or str(s.value("device", "auto")), weights)
+        self._model_dlg: ModelDialog | None = None
         doc = ed.document
         self.viewer = ViewerWidget()
         self.timeline = TimelineWidget()
@@ -46,6 +50,10 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.viewer, 1)
         lay.addWidget(self.transport)
         lay.addWidget(self.timeline)
+        self.legend = QLabel(LEGEND)  # what the lanes' marks mean (hover a lane for one frame)
+        self.legend.setObjectName("lane_legend")
+        self.legend.setStyleSheet("color: #9a9aa0; font-size: 11px; padding: 0 6px;")
+        lay.addWidget(self.legend)
         self.setCentralWidget(centre)
         for title, widget, name in (("Objects", self.objects, "objects_dock"), ("Effects", self.effects, "effects_dock")):
             dock = QDockWidget(title, self)
@@ -53,6 +61,7 @@ class MainWindow(QMainWindow):
             dock.setWidget(widget)
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self._wire()
+        self.focus_return = FocusReturn(self, self.viewer)
         self._build_actions()
         self._build_status_bar()
         self._update_title()
@@ -61,14 +70,19 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         ed, doc, st = self.editor, self.editor.document, self.editor.stack
         ed.frame_ready.connect(self._show_frame)
+        ed.position_changed.connect(self._show_position)
         ed.lanes_ready.connect(self.timeline.set_lanes)
         ed.clip_opened.connect(self._on_clip)
         ed.playing_changed.connect(self.transport.set_playing)
         ed.busy_changed.connect(self.transport.set_busy)
         ed.progress.connect(self.transport.set_progress)
+        ed.queued_changed.connect(self.transport.set_queued)
         ed.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         ed.active_changed.connect(self._on_active)
         ed.range_changed.connect(self.timeline.set_range)
+        ed.model_missing.connect(lambda message: self.model_dialog(missing=message))
+        ed.tracking.model_missing.connect(lambda message: self.statusBar().showMessage(
+            f"{message.split(';')[0]} — you will be asked at the first click (or Track ▸ Model…)", 15000))
         doc.dirty_changed.connect(lambda _d: self._update_title())
         doc.project_changed.connect(lambda _e: self._update_title())
         self.viewer.point_requested.connect(ed.click)
@@ -80,6 +94,7 @@ class MainWindow(QMainWindow):
         t.jump_requested.connect(ed.jump)
         t.frame_requested.connect(ed.show_frame)
         t.preview_toggled.connect(ed.set_preview)
+        ed.preview_changed.connect(t.set_preview)
         t.propagate_requested.connect(ed.propagate)
         t.stop_requested.connect(ed.stop)
         o = self.objects
@@ -113,6 +128,10 @@ class MainWindow(QMainWindow):
             if ico:
                 a.setIcon(icon(ico))
             a.triggered.connect(lambda _=False: slot())
+            if shortcut is not None and "Ctrl" in QKeySequence(shortcut).toString():
+                # whatever has focus, even right after a dialog closed (single keys stay
+                # window-wide so they never fire inside the export dialog's fields)
+                a.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
             menus[menu].addAction(a)
             self.addAction(a)  # shortcuts work with the menu closed
             self.actions[name] = a
@@ -124,11 +143,12 @@ class MainWindow(QMainWindow):
         act("&File", "save", "&Save", self.save, QKeySequence.StandardKey.Save, "fa6s.floppy-disk")
         act("&File", "save_as", "Save &as…", self.save_as, QKeySequence.StandardKey.SaveAs)
         act("&File", "export", "&Export…", self.export_flow.open, "Ctrl+E", "fa6s.file-export")
-        act("&File", "quit", "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        act("&File", "quit", "&Quit", self.close, "Ctrl+Q")  # StandardKey.Quit is empty on some desktops
         undo, redo = ed.stack.createUndoAction(self, "&Undo"), ed.stack.createRedoAction(self, "&Redo")
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         for a in (undo, redo):
+            a.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
             menus["&Edit"].addAction(a)
             self.addAction(a)
         self.actions["undo"], self.actions["redo"] = undo, redo
@@ -176,6 +196,8 @@ class MainWindow(QMainWindow):
     def _show_frame(self, image, glyphs, frame_idx: int, seconds: float) -> None:
         self.viewer.set_image(image)
         self.viewer.set_prompts(glyphs)
+
+    def _show_position(self, frame_idx: int, seconds: float) -> None:
         self.timeline.set_current(frame_idx)
         self.transport.show_frame(frame_idx, seconds)
 
@@ -245,14 +267,28 @@ class MainWindow(QMainWindow):
             return True
         return False
 
-    def model_dialog(self) -> None:
+    def model_dialog(self, missing: str | None = None) -> ModelDialog:
+        """Track ▸ Model…, or (``missing``) the first-run choice: download / local folder / test model."""
+        if self._model_dlg is not None and self._model_dlg.isVisible():
+            return self._model_dlg
         tr = self.editor.tracking
-        dlg = ModelDialog(self.editor.runner, tr.model_name, tr.device, self)
-        if dlg.exec():
-            tr.set_model(dlg.model_name, dlg.device)
-            settings().setValue("model", dlg.model_name)
-            settings().setValue("device", dlg.device)
-            self._update_status()
+        dlg = ModelDialog(self.editor.runner, tr.model_name, tr.device, self, weights=tr.weights, missing=missing)
+        dlg.accepted.connect(self._model_chosen)
+        self._model_dlg = dlg
+        dlg.open()  # window-modal, does not block the event loop (downloads report progress)
+        return dlg
+
+    def _model_chosen(self) -> None:
+        dlg, tr = self._model_dlg, self.editor.tracking
+        if dlg is None:
+            return
+        tr.set_model(dlg.model_name, dlg.device, dlg.weights)
+        settings().setValue("model", dlg.model_name)
+        settings().setValue("device", dlg.device)
+        settings().setValue("weights", dlg.weights or "")
+        self._update_status()
+        if self.editor.document.is_open:
+            self.editor.retry_tracking()
 
     # -- Qt events ---------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802

@@ -1,7 +1,8 @@
 """What the viewer and timeline show, computed from the document (no widgets here).
 
-- `FramePresenter.image(frame_idx)`: the frame with mask overlays, or the real effects render
-  (the same `Compositor` the export uses) when the preview is on.
+- `FramePresenter.request(frame_idx, ...)`: what the loader thread draws — the frame with mask
+  overlays, or the real effects render (the same `Compositor` the export uses) when the preview
+  is on. Decoding and composing happen in `frame_loader`, never on the GUI thread.
 - `lanes(document, active)`: per-object timeline data read from the mask store.
 """
 
@@ -10,11 +11,9 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from PySide6.QtGui import QImage
-
 from app.gui.document import LOW_SCORE, EditorDocument
-from app.gui.overlay import MaskLayer, compose_overlay, to_qimage
-from app.gui.timeline_widget import Lane
+from app.gui.frame_loader import FrameRequest
+from app.gui.timeline_widget import EMPTY, LOW_SCORE_STATE, NOT_TRACKED, TRACKED, Lane
 from app.gui.viewer_widget import PromptGlyph
 
 __all__ = ["FramePresenter", "lanes", "hex_rgb"]
@@ -30,16 +29,25 @@ def hex_rgb(colour: str) -> tuple[int, int, int]:
 class FramePresenter:
     def __init__(self, document: EditorDocument) -> None:
         self.document = document
-        self.preview_effects = False
         self._compositor = None
         self._compositor_error: Exception | None = None
+        self._compositor_project: object | None = None  # the project the compositor was built for
+
+    @property
+    def preview_effects(self) -> bool:
+        """The open document's preview state (never this object's: see `EditorDocument.preview`)."""
+        return self.document.preview
 
     def invalidate_effects(self) -> None:
         """Effect stacks or visibility changed: rebuild the compositor on the next frame."""
         self._compositor = None
         self._compositor_error = None
+        self._compositor_project = None
 
     def _get_compositor(self):
+        if self._compositor_project is not self.document.project:
+            self.invalidate_effects()  # another file was opened: nothing of the old one is reused
+            self._compositor_project = self.document.project
         if self._compositor is None and self._compositor_error is None:
             from app.render import build_compositor
 
@@ -52,23 +60,14 @@ class FramePresenter:
             raise self._compositor_error
         return self._compositor
 
-    def image(self, frame_idx: int, active: int) -> QImage:
-        doc = self.document
-        rgb = doc.frame(frame_idx)
-        masks = doc.frame_masks(frame_idx)
-        if self.preview_effects:
-            compositor = self._get_compositor()
-            out = compositor.render(frame_idx, rgb, masks)
-            if out.ndim == 3 and out.shape[2] == 4:
-                out = _checkerboard_under(out)
-            return to_qimage(out)
-        project = doc.project
-        layers = [
-            MaskLayer(masks[o.id], hex_rgb(o.colour), active=o.id == active)
-            for o in (project.objects if project else [])
-            if o.id in masks and o.visible
-        ]
-        return to_qimage(compose_overlay(rgb, layers))
+    def request(self, frame_idx: int, active: int, seq: int, generation: int) -> FrameRequest:
+        """What the loader thread must draw for ``frame_idx``, snapshotted here on the GUI thread
+        (object colours and visibility, or the compositor): the worker never reads the project."""
+        project = self.document.project
+        objects = project.objects if project else []
+        compositor = self._get_compositor() if self.preview_effects else None
+        layers = tuple((o.id, hex_rgb(o.colour), o.id == active) for o in objects if o.visible)
+        return FrameRequest(seq, generation, frame_idx, frozenset(o.id for o in objects), layers, compositor)
 
     def glyphs(self, frame_idx: int, active: int) -> list[PromptGlyph]:
         project = self.document.project
@@ -83,13 +82,16 @@ class FramePresenter:
         return out
 
 
-def _checkerboard_under(rgba: np.ndarray) -> np.ndarray:
-    """Show transparency (cut-out) over a grey checkerboard."""
-    h, w = rgba.shape[:2]
-    yy, xx = np.mgrid[0:h, 0:w]
-    board = np.where(((yy // 16 + xx // 16) % 2)[..., None] == 0, 90, 140).astype(np.uint16)
-    a = rgba[..., 3:4].astype(np.uint16)
-    return ((rgba[..., :3] * a + board * (255 - a)) // 255).astype(np.uint8)
+def _object_rows(store, obj_id: int) -> list[tuple[int, float | None, bool]]:
+    """(frame, score, empty) of every stored mask of ``obj_id``, in one query.
+
+    MaskStore has no public per-object RLE read (app/project/masks.py belongs to another
+    change); this reads the same table `bbox` does and uses its empty test (a zero box).
+    """
+    from app.project.masks import _rle_box
+
+    rows = store._query("SELECT frame_idx, score, counts, height, width FROM masks WHERE obj_id=?", (obj_id,))
+    return [(f, score, _rle_box(counts, h, w) is None) for f, score, counts, h, w in rows]
 
 
 def lanes(document: EditorDocument, active: int) -> list[Lane]:
@@ -98,21 +100,28 @@ def lanes(document: EditorDocument, active: int) -> list[Lane]:
         return []
     out = []
     for o in reversed(project.objects):  # same order as the objects list (top first)
-        has = np.zeros(n, bool)
-        low = np.zeros(n, bool)
-        for f, score in store.scores(o.id).items():
+        state = np.zeros(n, np.uint8)
+        score = np.full(n, np.nan, np.float32)
+        for f, s, empty in _object_rows(store, o.id):
             if 0 <= f < n:
-                has[f] = True
-                low[f] = score is not None and score < LOW_SCORE
-        out.append(Lane(o.id, o.name, hex_rgb(o.colour), has, low, {p.frame for p in o.prompts}, o.id == active))
+                state[f] = lane_state(s, empty)
+                score[f] = np.nan if s is None else s
+        out.append(Lane(o.id, o.name, hex_rgb(o.colour), state, score, {p.frame for p in o.prompts}, o.id == active))
     return out
+
+
+def lane_state(score: float | None, empty: bool) -> int:
+    if empty:
+        return EMPTY
+    return LOW_SCORE_STATE if score is not None and score < LOW_SCORE else TRACKED
 
 
 def update_lanes(current: list[Lane], document: EditorDocument, frame_idx: int, obj_ids: list[int]) -> bool:
     """Update lanes in place for one frame's new masks; False when a full rebuild is needed."""
     store = document.store
-    if store is None:
+    if store is None or frame_idx < 0:
         return False
+    rles = store.frame_rles(frame_idx)
     scores = store.frame_scores(frame_idx)
     by_id = {ln.obj_id: ln for ln in current}
     for oid in obj_ids:
@@ -121,9 +130,14 @@ def update_lanes(current: list[Lane], document: EditorDocument, frame_idx: int, 
             if document.project is not None and any(o.id == oid for o in document.project.objects):
                 return False
             continue
-        if 0 <= frame_idx < len(lane.has_mask):
-            present = oid in scores
-            lane.has_mask[frame_idx] = present
+        if 0 <= frame_idx < len(lane.state):
+            rle = rles.get(oid)
+            if rle is None:
+                lane.state[frame_idx], lane.score[frame_idx] = NOT_TRACKED, np.nan
+                continue
+            from app.project.masks import _rle_box
+
             s = scores.get(oid)
-            lane.low_score[frame_idx] = present and s is not None and s < LOW_SCORE
+            lane.state[frame_idx] = lane_state(s, _rle_box(rle["counts"], *rle["size"]) is None)
+            lane.score[frame_idx] = np.nan if s is None else s
     return True

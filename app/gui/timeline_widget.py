@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-__all__ = ["TimelineWidget", "Lane", "format_timecode"]
+__all__ = ["TimelineWidget", "Lane", "format_timecode", "LEGEND", "NOT_TRACKED", "TRACKED", "EMPTY", "LOW_SCORE_STATE"]
 
 RULER_H = 26
 LANE_H = 18
@@ -31,17 +31,53 @@ def format_timecode(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}.{ms:03d}" if h else f"{m}:{s:02d}.{ms:03d}"
 
 
+NOT_TRACKED, TRACKED, EMPTY, LOW_SCORE_STATE = 0, 1, 2, 3
+STATE_TEXT = {
+    NOT_TRACKED: "not tracked yet",
+    TRACKED: "tracked",
+    EMPTY: "tracked, but the mask is empty (the object is not visible here)",
+    LOW_SCORE_STATE: "tracked with a low score: the mask may have drifted — check it, add a click",
+}
+LEGEND = ("■ tracked   ▨ low score (check it)   ▭ empty mask (object not visible)   "
+          "blank: not tracked   ◆ your clicks")
+
+
 @dataclass
 class Lane:
-    """What the timeline shows for one object."""
+    """What the timeline shows for one object: a state per frame (NOT_TRACKED, TRACKED, EMPTY,
+    LOW_SCORE_STATE) and the tracker's score (NaN where none)."""
 
     obj_id: int
     name: str
     colour: tuple[int, int, int]
-    has_mask: np.ndarray  # bool per frame
-    low_score: np.ndarray  # bool per frame
+    state: np.ndarray  # uint8 per frame
+    score: np.ndarray  # float32 per frame
     prompt_frames: set[int] = field(default_factory=set)
     active: bool = False
+
+    @property
+    def has_mask(self) -> np.ndarray:
+        """Frames with a non-empty mask."""
+        return (self.state == TRACKED) | (self.state == LOW_SCORE_STATE)
+
+    @property
+    def tracked(self) -> np.ndarray:
+        """Frames with a stored mask, empty or not."""
+        return self.state != NOT_TRACKED
+
+    @property
+    def low_score(self) -> np.ndarray:
+        return self.state == LOW_SCORE_STATE
+
+    def describe(self, frame_idx: int) -> str:
+        state = int(self.state[frame_idx]) if 0 <= frame_idx < len(self.state) else NOT_TRACKED
+        score = float(self.score[frame_idx]) if state != NOT_TRACKED else float("nan")
+        text = f"{self.name}, frame {frame_idx}: {STATE_TEXT[state]}"
+        if score == score:  # not NaN
+            text += f" (score {score:.2f})"
+        if frame_idx in self.prompt_frames:
+            text += "; you clicked here"
+        return text
 
 
 class TimelineWidget(QWidget):
@@ -131,6 +167,20 @@ class TimelineWidget(QWidget):
         self._scrubbing = False
 
     # -- painting ----------------------------------------------------------------------------
+    def lane_text_at(self, x: float, y: float) -> str:
+        """The tooltip at a point: a lane's state on that frame, or the legend."""
+        k = int((y - RULER_H) // LANE_H)
+        if y < RULER_H or not 0 <= k < len(self.lanes) or not self.frame_count:
+            return LEGEND
+        frame = int(min(max(self.frame_at(x), 0), self.frame_count - 1))
+        return self.lanes[k].describe(frame)
+
+    def event(self, e: QEvent) -> bool:  # noqa: D102
+        if e.type() == QEvent.Type.ToolTip and isinstance(e, QHelpEvent):
+            QToolTip.showText(e.globalPos(), self.lane_text_at(e.position().x(), e.position().y()), self)
+            return True
+        return super().event(e)
+
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         p = QPainter(self)
         p.fillRect(self.rect(), QColor(32, 32, 35))
@@ -171,12 +221,20 @@ class TimelineWidget(QWidget):
         p.fillRect(QRectF(0, y + 1, self.width(), LANE_H - 2), bg)
         p.setPen(QColor(*lane.colour))
         p.drawText(QRectF(6, y, NAME_W - 10, LANE_H), Qt.AlignmentFlag.AlignVCenter, lane.name)
+        top, height = y + 4, LANE_H - 8
         colour = QColor(*lane.colour, 190)
-        for a, b in _runs(lane.has_mask):
-            p.fillRect(QRectF(self.x_of(a), y + 4, max(self.x_of(b) - self.x_of(a), 1.0), LANE_H - 8), colour)
-        warn = QColor(255, 170, 0)
-        for a, b in _runs(lane.low_score & lane.has_mask):
-            p.fillRect(QRectF(self.x_of(a), y + LANE_H - 5, max(self.x_of(b) - self.x_of(a), 1.0), 3), warn)
+        for a, b in _runs(lane.state == TRACKED):
+            p.fillRect(QRectF(self.x_of(a), top, max(self.x_of(b) - self.x_of(a), 1.0), height), colour)
+        hatch = QBrush(QColor(*lane.colour, 230), Qt.BrushStyle.BDiagPattern)
+        for a, b in _runs(lane.state == LOW_SCORE_STATE):  # hatched + orange line: look here
+            rect = QRectF(self.x_of(a), top, max(self.x_of(b) - self.x_of(a), 1.0), height)
+            p.fillRect(rect, QColor(*lane.colour, 70))
+            p.fillRect(rect, hatch)
+            p.fillRect(QRectF(rect.left(), y + LANE_H - 4, rect.width(), 2), QColor(255, 170, 0))
+        p.setPen(QPen(QColor(150, 150, 155), 1, Qt.PenStyle.DotLine))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        for a, b in _runs(lane.state == EMPTY):  # an outline only: tracked, nothing there
+            p.drawRect(QRectF(self.x_of(a), top + 1, max(self.x_of(b) - self.x_of(a), 1.0), height - 2))
         p.setPen(QPen(QColor(255, 255, 255), 1))
         p.setBrush(QColor(40, 220, 90))
         for f in lane.prompt_frames:

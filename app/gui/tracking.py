@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from app.frame_range import FrameRange
 from app.gui.document import EditorDocument
+from app.gui.memory import SESSION_CACHE_BYTES
 from app.gui.workers import GeneratorWorker, JobRunner
 from app.project import Project, prompts_hash
 
@@ -60,6 +61,8 @@ class TrackingController(QObject):
     """Owns the model and session; every call returns the started worker (or None if queued)."""
 
     model_loaded = Signal(str, str)  # model name, device
+    model_missing = Signal(str)  # the WeightsUnavailableError message of a background load
+    failed = Signal(object)  # a predict/propagate job failed (connected before launch: no race)
     job_started = Signal(object)  # GeneratorWorker (propagation: the window shows progress)
 
     def __init__(self, document: EditorDocument, runner: JobRunner, parent: QObject | None = None) -> None:
@@ -68,7 +71,10 @@ class TrackingController(QObject):
         self.runner = runner
         self.model_name = "auto"
         self.device = "auto"
+        self.weights: str | None = None  # a local HF-format folder instead of a registry name
         self._tracker = None
+        self._tracker_key: tuple | None = None
+        self._load_lock = threading.Lock()  # one model load at a time (preload vs first click)
         self._session = None
         self._session_source = None
         self._fed: Snapshot = {}
@@ -81,18 +87,37 @@ class TrackingController(QObject):
         document.closed.connect(self._drop_session)
 
     # -- configuration -----------------------------------------------------------------------
-    def set_model(self, name: str, device: str = "auto") -> None:
-        """Use another model/device from the next job on (the session restarts from prompts)."""
-        if (name, device) != (self.model_name, self.device):
-            self.model_name, self.device = name, device
-            with self._lock:
-                self._tracker = None
+    def set_model(self, name: str, device: str = "auto", weights: str | None = None) -> None:
+        """Use another model/device (or weights folder) from the next job on (the session restarts from prompts)."""
+        if (name, device, weights) != (self.model_name, self.device, self.weights):
+            self.model_name, self.device, self.weights = name, device, weights or None
             self._drop_session()
+
+    def preload(self) -> GeneratorWorker | None:
+        """Load the model in the background (right after a clip opens) so the first click does
+        not wait for it; a missing model is reported through ``model_missing``, not a dialog."""
+        if self._tracker is not None and self._tracker_key == self._key():
+            return None
+        worker = self.runner.start(lambda cancel, progress: iter([self._load_tracker()]),
+                                   mutating=False, name="load model")
+        worker.finished.connect(self._after_job)
+        worker.failed.connect(self._after_preload_failed)
+        self.runner.launch(worker)
+        return worker
+
+    @Slot(object)
+    def _after_preload_failed(self, exc: object) -> None:
+        from model.errors import WeightsUnavailableError
+
+        if isinstance(exc, WeightsUnavailableError):
+            self.model_missing.emit(str(exc))
+        else:
+            log.warning("background model load failed: %s", exc)
 
     @property
     def loaded_model(self) -> tuple[str, str] | None:
         t = self._tracker
-        return (t.name, str(t.device)) if t is not None else None
+        return (t.name, str(t.device)) if t is not None and self._tracker_key == self._key() else None
 
     @Slot()
     def _drop_session(self) -> None:
@@ -171,21 +196,40 @@ class TrackingController(QObject):
             self.sync_and_predict()
 
     @Slot(object)
-    def _after_failed(self, _exc: object) -> None:
+    def _after_failed(self, exc: object) -> None:
         self._pending_sync = False
+        self.failed.emit(exc)
 
     # -- worker side (never touches widgets) -------------------------------------------------
+    def _key(self) -> tuple:
+        return (self.model_name, self.device, self.weights)
+
+    def _load_tracker(self):
+        """The model for the current choice, loaded once (offline: missing weights raise)."""
+        from model.tracking import Tracker
+
+        with self._load_lock:
+            key = self._key()
+            if self._tracker is None or self._tracker_key != key:
+                self._tracker = None  # release the old model before loading the next
+                name, device, weights = key
+                self._tracker = Tracker.load(name, weights=weights, device=device, offline=True, progress=False)
+                self._tracker_key = key
+            return self._tracker
+
     def _ensure_session(self):
         from app.media import FrameSource
-        from model.tracking import Tracker, TrackingSession
+        from model.tracking import TrackingSession
 
+        tracker = self._load_tracker()
         with self._lock:
-            if self._tracker is None:
-                self._tracker = Tracker.load(self.model_name, device=self.device, offline=True, progress=False)
-            if self._session is None:
+            if self._session is None or self._session.tracker is not tracker:
+                if self._session is not None:
+                    self._session.close()
+                    self._session_source.close()
                 path = self.document.project.video_path  # type: ignore[union-attr]
-                self._session_source = FrameSource(path)
-                self._session = TrackingSession(self._tracker, self._session_source)
+                self._session_source = FrameSource(path, cache_bytes=SESSION_CACHE_BYTES)
+                self._session = TrackingSession(tracker, self._session_source)
                 self._fed = {}
             return self._session
 

@@ -62,7 +62,19 @@ class TransportBar(QWidget):
         self.progress.setMaximumWidth(220)
         self.progress.setVisible(False)
         lay.addWidget(self.progress)
+        self.queued = QLabel()
+        self.queued.setObjectName("queued_clicks")
+        self.queued.setStyleSheet("color: #ffb347;")
+        self.queued.setToolTip("Clicks made while tracking runs are kept and applied when it ends (Esc stops it now)")
+        self.queued.setVisible(False)
+        lay.addWidget(self.queued)
         lay.addStretch(1)
+
+    def set_preview(self, on: bool) -> None:
+        """Show the document's preview state without re-emitting it."""
+        self.preview.blockSignals(True)
+        self.preview.setChecked(on)
+        self.preview.blockSignals(False)
 
     def set_clip(self, frame_count: int) -> None:
         self.frame_box.blockSignals(True)
@@ -86,6 +98,11 @@ class TransportBar(QWidget):
             self.progress.setRange(0, 0)
         for name in ("propagate_backward", "propagate_both", "propagate_forward"):
             self.buttons[name].setEnabled(not busy)
+
+    def set_queued(self, n: int) -> None:
+        """How many clicks wait for the running job (they are applied when it ends)."""
+        self.queued.setText(f"{n} click{'s' if n != 1 else ''} queued — applied when tracking ends")
+        self.queued.setVisible(n > 0)
 
     def set_progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))

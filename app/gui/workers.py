@@ -164,6 +164,21 @@ class JobRunner(QObject):
         if self.current is not None:
             self.current.request_cancel()
 
+    def cancel_and_wait(self, timeout_s: float = 60.0) -> bool:
+        """Stop the running mutating job and block until it no longer touches the document.
+
+        The job stops at its next item (a real model's frame can take a second or more on a
+        CPU); the lock is released only after its generator was closed, so once this returns
+        True nothing of the old document (session, mask store) is in use by it.
+        """
+        if not self.busy:
+            return True
+        self.cancel_current()
+        if self._lock.acquire(timeout=timeout_s):
+            self._lock.release()
+            return True
+        return False
+
     @Slot()
     def _on_thread_done(self) -> None:
         thread = self.sender()

@@ -56,15 +56,25 @@ def main() -> int:
         w.grab().save(str(OUT / name))
         print("wrote", OUT / name)
 
-    def open_window(clip_name: str) -> MainWindow:
+    def open_window(clip_name: str, model: str = "test-random-micro") -> MainWindow:
         """The editor at screenshot size on a fresh copy of a shared clip."""
         clip = work / clip_name
         shutil.copy(MEDIA / clip_name, clip)
-        w = MainWindow(model="test-random-micro", device="cpu")
+        w = MainWindow(model=model, device="cpu")
         w.resize(1400, 860)
         w.show()
         w.open_path(str(clip))
+        pump(lambda: not w.editor.frame_pending, 60)  # the first image is drawn off the GUI thread
         return w
+
+    # 0. first run: the model's weights are not here; the first click asks how to get them
+    w = open_window("dog_ball.mp4", model="edgetam")
+    w.editor.click(520, 235, 1)
+    pump(lambda: w._model_dlg is not None and w._model_dlg.isVisible(), 120)
+    shot(w._model_dlg, "first_run.png")
+    w._model_dlg.reject()
+    w.editor.document.project.set_dirty(False)
+    w.close()
 
     # 1. faces
     w = open_window("people_audio.mp4")
@@ -75,7 +85,8 @@ def main() -> int:
     if objs:
         w.objects.set_active(objs[0].id)
     w.editor.show_frame(30)
-    w.transport.preview.click()
+    w.editor.set_preview(True)  # on already (the face objects came with their blur): keep it on
+    pump(lambda: not w.editor.frame_pending, 60)
     shot(w, "faces.png")
     w.editor.document.project.set_dirty(False)
     w.close()
@@ -98,6 +109,7 @@ def main() -> int:
     ed.propagate("forward")
     pump(lambda: idle(w), 900)
     ed.show_frame(0)
+    pump(lambda: not ed.frame_pending, 60)
     shot(w, "tracking.png")
 
     # 3. effects preview: background pixelate + emoji on the dog
@@ -106,8 +118,9 @@ def main() -> int:
     w.effects.add_effect({"type": "pixelate", "block": 14})
     w.objects.set_active(dog)
     w.effects.add_effect({"type": "emoji", "emoji": "🐶", "scale": 1.0})
-    w.transport.preview.click()
+    assert w.transport.preview.isChecked()  # the first effect turned the preview on
     ed.show_frame(20)
+    pump(lambda: not ed.frame_pending, 60)
     shot(w, "effects_preview.png")
     ed.document.project.set_dirty(False)
     w.close()

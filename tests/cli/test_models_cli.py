@@ -27,3 +27,38 @@ def test_models_path_without_weights_says_how_to_get_them(capsys, tmp_path, monk
 def test_unknown_model_is_a_clear_error(capsys):
     assert main(["models", "path", "sam9-giant"]) == 1
     assert "sam9-giant" in capsys.readouterr().err
+
+
+def test_track_without_weights_names_all_three_ways_out(capsys, tmp_path, monkeypatch):
+    """A missing model stops `rotokit track` with download, --weights and the test model named."""
+    import shutil
+
+    from app.project import Project, save_project
+    from app.project.document import Prompt
+    from tests.shared_media import clip_path
+
+    monkeypatch.setenv("ROTOKIT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    video = tmp_path / "dog_ball.mp4"
+    shutil.copy(clip_path("dog_ball.mp4"), video)
+    project = Project.new(video)
+    obj = project.add_object("dog")
+    project.add_prompt(obj.id, Prompt(0, points=[[480, 220]], labels=[1]))
+    path = tmp_path / "dog.rotokit"
+    project.set_path(path)
+    save_project(project)
+    for extra in (["--offline"], []):  # only the cache, or a download that cannot happen
+        assert main(["track", str(path), "--model", "edgetam", "-q", *extra]) == 1
+        err = capsys.readouterr().err
+        assert "edgetam" in err and err.count("\n") == 1
+        assert "--weights" in err and "--model test-random-micro" in err
+        assert "rotokit models download edgetam" in err or "HF_HUB_OFFLINE" in err
+
+
+def test_models_download_offline_does_not_tell_you_to_run_itself(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("ROTOKIT_CACHE", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert main(["models", "download", "sam2.1-tiny", "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "sam2.1-tiny" in err and "HF_HUB_OFFLINE" in err and "--weights" in err
+    assert "rotokit models download" not in err

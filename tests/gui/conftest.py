@@ -91,7 +91,12 @@ def make_window(qtbot, errors):
         w.deleteLater()
 
 
-def wait_idle(qtbot, editor, timeout: int = 60_000) -> None:
+def wait_idle(qtbot, editor, timeout: int = 120_000) -> None:
     """Until no job runs and the outcome signals have been handled on the GUI thread."""
     qtbot.waitUntil(lambda: not editor.runner.busy and editor.runner.current is None, timeout=timeout)
     qtbot.wait(30)
+
+
+def wait_frame(qtbot, window, timeout: int = 30_000) -> None:
+    """Until the viewer shows the image of the playhead (drawn on the loader thread)."""
+    qtbot.waitUntil(lambda: not window.editor.frame_pending, timeout=timeout)

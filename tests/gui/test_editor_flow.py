@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from tests.gui.conftest import wait_idle
+from tests.gui.conftest import wait_frame, wait_idle
 
 pytestmark = pytest.mark.qt
 
@@ -15,7 +15,8 @@ RANGE = (0, 10)  # tracking range: keeps the run short on a loaded 2-core machin
 
 
 def click_viewer(qtbot, window, x: float, y: float, button=Qt.MouseButton.LeftButton) -> None:
-    """A real mouse click on the viewer at frame pixel (x, y)."""
+    """A real mouse click on the viewer at frame pixel (x, y), once its image is there."""
+    wait_frame(qtbot, window)
     pos = window.viewer.frame_to_widget(QPointF(x, y)).toPoint()
     qtbot.mouseClick(window.viewer, button, pos=pos)
 
@@ -37,7 +38,7 @@ def test_click_track_stop_undo_effect_export(qtbot, make_window, clip, errors, t
     assert obj.prompts[0].points[0] == pytest.approx([500, 230], abs=1.5)  # widget → frame pixels
     assert store.get(0, obj.id) is not None and store.get(1, obj.id) is None
     assert w.viewer._glyphs and w.viewer._glyphs[0].points[0][2] == 1  # drawn green (positive)
-    assert w.timeline.lane(obj.id).has_mask[0] and 0 in w.timeline.lane(obj.id).prompt_frames
+    assert w.timeline.lane(obj.id).tracked[0] and 0 in w.timeline.lane(obj.id).prompt_frames
 
     # a right click adds a negative point on the same frame; Ctrl+Z removes exactly that prompt
     click_viewer(qtbot, w, 300, 60, Qt.MouseButton.RightButton)
@@ -52,7 +53,7 @@ def test_click_track_stop_undo_effect_export(qtbot, make_window, clip, errors, t
     wait_idle(qtbot, ed, timeout=120_000)
     assert not errors, errors
     assert set(store.frames_with_mask(obj.id)) >= set(range(*RANGE))
-    assert w.timeline.lane(obj.id).has_mask[RANGE[0]:RANGE[1]].all()
+    assert w.timeline.lane(obj.id).tracked[RANGE[0]:RANGE[1]].all()  # random weights: masks may be empty
     assert store.get(5, obj.id).shape == (360, 640)
 
     # a second object on frame 3; Stop during its propagation keeps what was done
@@ -81,14 +82,16 @@ def test_click_track_stop_undo_effect_export(qtbot, make_window, clip, errors, t
 
     # background pixelate from the effects panel; the preview is the real render of the frame
     w.objects.set_active(-1)
-    w.effects.type_box.setCurrentText("pixelate")
+    w.effects.type_box.setCurrentText("Pixelate")
     from PySide6.QtWidgets import QToolButton
 
+    wait_frame(qtbot, w)
+    masks_view = w.viewer.image().copy()
     qtbot.mouseClick(w.effects.findChild(QToolButton, "effect_add"), Qt.MouseButton.LeftButton)
     assert ed.document.project.background_effects == [{"type": "pixelate"}]
-    masks_view = w.viewer.image().copy()
-    w.transport.preview.click()
-    assert ed.presenter.preview_effects and w.viewer.image() != masks_view
+    # the first effect turns the preview on by itself
+    wait_frame(qtbot, w)
+    assert w.transport.preview.isChecked() and ed.presenter.preview_effects and w.viewer.image() != masks_view
     assert not errors, errors
 
     # export the video: the file exists, has the frames of the in/out range (the dialog's

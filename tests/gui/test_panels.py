@@ -27,7 +27,7 @@ def test_effect_parameter_edits_merge_into_one_undo_step(qtbot, make_window, cli
     ed.stack.redo()
     assert ed.document.project.background_effects == [{"type": "pixelate", "block": 32}]
     # an object-only effect is not offered for the background
-    assert w.effects.type_box.findText("emoji") == -1
+    assert w.effects.type_box.findText("Emoji") == -1 and w.effects.type_box.findData("emoji") == -1
     assert not errors, errors
 
 
