@@ -83,15 +83,8 @@ class FramePresenter:
 
 
 def _object_rows(store, obj_id: int) -> list[tuple[int, float | None, bool]]:
-    """(frame, score, empty) of every stored mask of ``obj_id``, in one query.
-
-    MaskStore has no public per-object RLE read (app/project/masks.py belongs to another
-    change); this reads the same table `bbox` does and uses its empty test (a zero box).
-    """
-    from app.project.masks import _rle_box
-
-    rows = store._query("SELECT frame_idx, score, counts, height, width FROM masks WHERE obj_id=?", (obj_id,))
-    return [(f, score, _rle_box(counts, h, w) is None) for f, score, counts, h, w in rows]
+    """(frame, score, empty) of every stored mask of ``obj_id``, in one query."""
+    return store.frame_states(obj_id)
 
 
 def lanes(document: EditorDocument, active: int) -> list[Lane]:
@@ -135,9 +128,9 @@ def update_lanes(current: list[Lane], document: EditorDocument, frame_idx: int, 
             if rle is None:
                 lane.state[frame_idx], lane.score[frame_idx] = NOT_TRACKED, np.nan
                 continue
-            from app.project.masks import _rle_box
+            from app.project.rle import rle_box
 
             s = scores.get(oid)
-            lane.state[frame_idx] = lane_state(s, _rle_box(rle["counts"], *rle["size"]) is None)
+            lane.state[frame_idx] = lane_state(s, rle_box(rle["counts"], *rle["size"]) is None)
             lane.score[frame_idx] = np.nan if s is None else s
     return True

@@ -339,6 +339,13 @@ class MaskStore(StoreRecords):
         """Per-frame score of `obj_id` (presence / predicted IoU from the tracker)."""
         return dict(self._query("SELECT frame_idx, score FROM masks WHERE obj_id=? ORDER BY frame_idx", (obj_id,)))
 
+    def frame_states(self, obj_id: int) -> list[tuple[int, float | None, bool]]:
+        """``(frame, score, empty)`` of every stored mask of `obj_id`: what a timeline lane shows
+        (empty = the mask has no pixel), read in one query without decoding the masks."""
+        rows = self._query("SELECT frame_idx, score, counts, height, width FROM masks WHERE obj_id=? "
+                           "ORDER BY frame_idx", (obj_id,))
+        return [(f, score, rle_box(counts, h, w) is None) for f, score, counts, h, w in rows]
+
     def bbox(self, frame_idx: int, obj_id: int) -> tuple[int, int, int, int] | None:
         """``(x0, y0, x1, y1)`` of the stored mask (exclusive ends); None if missing or empty."""
         rows = self._query("SELECT counts, height, width FROM masks WHERE obj_id=? AND frame_idx=?", (obj_id, frame_idx))
