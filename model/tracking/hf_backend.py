@@ -28,6 +28,7 @@ import torch.nn.functional as F
 
 from model.tracking.backend import StepResult
 from model.tracking.feed import FrameFeed
+from model.tracking.preprocess import PreprocessConfig
 from model.tracking.types import FramePrompt
 
 __all__ = ["HFBackend", "HFSession"]
@@ -58,13 +59,22 @@ def _classes(model):
 class HFBackend:
     """A loaded ``Sam2VideoModel`` or ``EdgeTamVideoModel`` on one device."""
 
-    def __init__(self, model, name: str, device: torch.device, autocast: torch.dtype | None = None) -> None:
+    def __init__(
+        self,
+        model,
+        name: str,
+        device: torch.device,
+        autocast: torch.dtype | None = None,
+        preprocess: PreprocessConfig | None = None,
+    ) -> None:
         self.model = model
         self.name = name
         self.device = device
         size = model.config.image_size
         self.image_size = int(size[0] if isinstance(size, (list, tuple)) else size)
         self.autocast = autocast  # None = run in the weights' dtype (fp32)
+        # the model folder's video processor settings (SAM 2's defaults for built models)
+        self.preprocess = preprocess or PreprocessConfig.defaults(self.image_size)
 
     def open(self, feed: FrameFeed) -> HFSession:
         return HFSession(self, feed)
@@ -131,23 +141,22 @@ class HFSession:
             session.remove_point_inputs(0, frame_idx)
             session.add_mask_inputs(0, frame_idx, mask)
         else:
-            sx = size / self._feed.width
-            sy = size / self._feed.height
             coords, labels = [], []
             if prompt.box is not None:
                 x0, y0, x1, y1 = prompt.box
-                coords += [(x0 * sx, y0 * sy), (x1 * sx, y1 * sy)]
+                coords += [(x0, y0), (x1, y1)]
                 labels += [2, 3]
-            coords += [(x * sx, y * sy) for x, y in prompt.points]
+            coords += list(prompt.points)
             labels += list(prompt.labels)
+            # float32 first, then scaled, as the processor's _normalize_coordinates does it
+            points = torch.tensor(coords, dtype=torch.float32).reshape(1, 1, -1, 2)
+            points[..., 0] = points[..., 0] * (size / self._feed.width)
+            points[..., 1] = points[..., 1] * (size / self._feed.height)
             session.remove_mask_inputs(0, frame_idx)
             session.add_point_inputs(
                 0,
                 frame_idx,
-                {
-                    "point_coords": torch.tensor(coords, dtype=torch.float32).reshape(1, 1, -1, 2),
-                    "point_labels": torch.tensor(labels, dtype=torch.int32).reshape(1, 1, -1),
-                },
+                {"point_coords": points, "point_labels": torch.tensor(labels, dtype=torch.int32).reshape(1, 1, -1)},
             )
         self._new_inputs[obj_id].add(frame_idx)
 
