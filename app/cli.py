@@ -26,10 +26,11 @@ examples:
   rotokit anonymize street.mp4 -o safe.mp4       blur every face, offline
   rotokit export clip.rotokit --format coco -o dataset/
   rotokit models list
+  rotokit selfcheck --model edgetam              rotokit vs transformers' loop, same weights
   rotokit demo -o demo_out                       the whole pipeline on the bundled clip
 """
 
-COMMANDS = ("info", "track", "render", "anonymize", "export", "models", "demo", "gui")
+COMMANDS = ("info", "track", "render", "anonymize", "export", "models", "demo", "gui", "selfcheck")
 
 
 class ProgressBar:
@@ -217,6 +218,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_selfcheck(args: argparse.Namespace) -> int:
+    from app.selfcheck import format_verdict, run_selfcheck
+
+    result = run_selfcheck(args.model, weights=args.weights, clip=args.clip, frames=args.frames,
+                           device=args.device, offline=args.offline, log=lambda m: _say(args, m))
+    print(format_verdict(result), file=sys.stdout if result.passed else sys.stderr)
+    return 0 if result.passed else 1
+
+
 def _check_can_open_window() -> None:
     """Fail in one line where Qt would abort the process: no desktop session on Linux."""
     import os
@@ -338,6 +348,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=None,
                    help="tracking model (default: the CPU default when its weights are cached, "
                         "else the random test model, said loudly)")
+
+    p = add("selfcheck", cmd_selfcheck, "track two objects with rotokit and with transformers' "
+                                        "reference loop on the same weights; per-frame IoU, "
+                                        "exit 1 below 0.999")
+    _add_model_args(p)
+    p.add_argument("--weights", help="local folder in Hugging Face format (instead of --model)")
+    p.add_argument("--clip", help="video to check on (default: the bundled sample clip)")
+    p.add_argument("--frames", type=int, default=8, help="first N frames (default 8)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
 
     p = add("gui", cmd_gui, "open the editor (also: rotokit VIDEO|PROJECT)")
     p.add_argument("path", nargs="?", help="a video or a .rotokit project")

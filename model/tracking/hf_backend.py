@@ -18,9 +18,15 @@ code path as ``propagate_in_video_iterator`` — and manage the state around it:
     reads memory, as Meta's predictor does (``run_mem_encoder=False`` while prompting). The
     memory is computed later from the very tensors the model passed, so masks are unchanged
     (tests compare with transformers' own loop); only the click gets faster.
+    This leans on a private method (``_encode_new_memory`` and its keyword arguments). Should a
+    transformers release change it, users fall back to the library's path (correct, slower
+    clicks) but with ``ROTOKIT_STRICT_SHIMS=1`` (set by the test suite) it raises ``ShimError``,
+    so widening the transformers pin cannot pass the tests silently.
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import torch
@@ -31,13 +37,28 @@ from model.tracking.feed import FrameFeed
 from model.tracking.preprocess import PreprocessConfig
 from model.tracking.types import FramePrompt
 
-__all__ = ["HFBackend", "HFSession"]
+__all__ = ["HFBackend", "HFSession", "ShimError"]
 
 _MEMORY_ARGS = {"current_vision_feats", "pred_masks_high_res", "object_score_logits", "is_mask_from_pts"}
 
 
 class _UnexpectedMemoryCall(Exception):
     """The model called its memory encoder in a way the deferral does not know."""
+
+
+class ShimError(RuntimeError):
+    """transformers' internals no longer look the way a rotokit shim expects (strict mode)."""
+
+
+def _shim_broken(what: str) -> None:
+    """Fall back quietly for users; fail loudly under ``ROTOKIT_STRICT_SHIMS=1`` (tests, CI)."""
+    if os.environ.get("ROTOKIT_STRICT_SHIMS") == "1":
+        import transformers
+
+        raise ShimError(
+            f"transformers {transformers.__version__}: {what}; the deferred-memory shim in "
+            "model/tracking/hf_backend.py must be updated before this version is allowed"
+        )
 
 
 def _classes(model):
@@ -96,9 +117,10 @@ class HFSession:
         self._new_inputs: dict[int, set[int]] = {}
         # (obj_id, frame_idx) -> (that frame's stored output dict, _encode_new_memory kwargs)
         self._pending_memory: dict[tuple[int, int], tuple[dict, dict]] = {}
-        self._can_defer = type(self._model).__name__ == "EdgeTamVideoModel" and callable(
-            getattr(self._model, "_encode_new_memory", None)
-        )
+        self._can_defer = type(self._model).__name__ == "EdgeTamVideoModel"
+        if self._can_defer and not callable(getattr(self._model, "_encode_new_memory", None)):
+            _shim_broken("EdgeTamVideoModel has no _encode_new_memory method")
+            self._can_defer = False
         config = self._model.config
         self._window = max(int(config.num_maskmem), int(config.max_object_pointers_in_encoder))
 
@@ -222,6 +244,10 @@ class HFSession:
         finally:
             del model._encode_new_memory
         if out is None or len(calls) != 1:  # another transformers version: do it their way
+            _shim_broken(
+                f"EdgeTamVideoModel called _encode_new_memory {len(calls)} time(s) with "
+                f"{sorted(calls[0]) if calls else 'no'} arguments (expected once with {sorted(_MEMORY_ARGS)})"
+            )
             self._can_defer = False
             self._encode_pending_memory(obj_id)
             session.obj_with_new_inputs = [obj_id]

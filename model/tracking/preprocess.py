@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,7 +123,9 @@ class Preprocessor:
 
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
             raise ValueError(f"expected an H×W×3 uint8 RGB frame, got {rgb.dtype} {rgb.shape}")
-        x = torch.from_numpy(rgb).permute(2, 0, 1)[None]  # a channels-last view, no copy
+        with warnings.catch_warnings():  # decoded frames may be read-only; we never write to them
+            warnings.simplefilter("ignore", UserWarning)
+            x = torch.from_numpy(rgb).permute(2, 0, 1)[None]  # a channels-last view, no copy
         if not self.config.do_resize:
             return x
         return tvF.resize(x, list(self.size), interpolation=self._interpolation, antialias=True)
