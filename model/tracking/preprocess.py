@@ -112,7 +112,10 @@ class Preprocessor:
         mean, std = torch.tensor(config.image_mean), torch.tensor(config.image_std)
         if config.do_rescale and config.do_normalize:  # fused, as transformers does it
             mean, std = mean * (1.0 / config.rescale_factor), std * (1.0 / config.rescale_factor)
-        self._mean, self._std = mean.reshape(-1, 1, 1), std.reshape(-1, 1, 1)
+        # float32 numpy copies: the same IEEE float32 subtract and divide as torch's, single-
+        # threaded (torch's elementwise ops on a shared 2-core machine stall on their thread pool)
+        self._mean = mean.numpy().astype(np.float32).reshape(-1, 1, 1)
+        self._std = std.numpy().astype(np.float32).reshape(-1, 1, 1)
         from torchvision.transforms.v2 import InterpolationMode
 
         self._interpolation = InterpolationMode(_RESAMPLE[config.resample])
@@ -131,13 +134,14 @@ class Preprocessor:
         return tvF.resize(x, list(self.size), interpolation=self._interpolation, antialias=True)
 
     def __call__(self, rgb: np.ndarray) -> torch.Tensor:
-        x = self.resize(rgb)[0].to(torch.float32).contiguous()
+        x = np.ascontiguousarray(self.resize(rgb)[0].numpy()).astype(np.float32)  # 3×h×w
         config = self.config
         if config.do_normalize:
-            x.sub_(self._mean).div_(self._std)
+            x -= self._mean
+            x /= self._std
         elif config.do_rescale:
-            x.mul_(config.rescale_factor)
-        return x
+            x *= np.float32(config.rescale_factor)
+        return torch.from_numpy(x)
 
 
 def logits_to_masks(logits: torch.Tensor, height: int, width: int) -> np.ndarray:
