@@ -221,8 +221,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_selfcheck(args: argparse.Namespace) -> int:
     from app.selfcheck import format_verdict, run_selfcheck
 
+    # the per-frame IoU lines are the command's output (stdout); -q keeps only the verdict
     result = run_selfcheck(args.model, weights=args.weights, clip=args.clip, frames=args.frames,
-                           device=args.device, offline=args.offline, log=lambda m: _say(args, m))
+                           device=args.device, offline=args.offline,
+                           log=(lambda m: None) if args.quiet else print)
     print(format_verdict(result), file=sys.stdout if result.passed else sys.stderr)
     return 0 if result.passed else 1
 

@@ -81,9 +81,11 @@ def iou(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.logical_and(a, b).sum() / union) if union else 1.0
 
 
-def assert_masks_match(ours: dict, ref: dict, frames, min_iou: float = 0.9995, max_diff: int = 0) -> float:
+def assert_masks_match(ours: dict, ref: dict, frames, min_iou: float = 0.9995, max_diff: int | None = None) -> float:
     """Same frames, same objects, every mask non-trivial, IoU >= ``min_iou`` and at most
-    ``max_diff`` differing pixels per mask. Returns the worst IoU."""
+    ``max_diff`` differing pixels per mask (default 0.01 % of the frame: same tensors through the
+    same code give identical masks here, but thread counts may flip a pixel whose logit is within
+    float rounding of 0). Returns the worst IoU."""
     frames = list(frames)
     assert sorted(ours) == sorted(ref) == sorted(frames), (sorted(ours), sorted(ref))
     worst = 1.0
@@ -96,7 +98,8 @@ def assert_masks_match(ours: dict, ref: dict, frames, min_iou: float = 0.9995, m
             assert_nontrivial(b, f"reference frame {f} object {obj_id}")
             score, diff = iou(a, b), int((a != b).sum())
             worst = min(worst, score)
-            assert score >= min_iou and diff <= max_diff, (
+            limit = a.size // 10000 if max_diff is None else max_diff
+            assert score >= min_iou and diff <= limit, (
                 f"frame {f} object {obj_id}: IoU {score:.6f}, {diff} of {a.size} pixels differ"
             )
     return worst
