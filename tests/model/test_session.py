@@ -236,7 +236,7 @@ def test_clicks_defer_edgetams_memory_encoder_and_masks_still_equal_reference(mi
         with TrackingSession(micro_edgetam, clip) as session:
             session.add_points(0, 1, [[470, 230]], [1])
             session.predict(0)
-            session.add_points(0, 1, [[450, 230]], [0])
+            session.add_points(0, 1, [[300, 100]], [0])
             session.predict(0)
             session.add_points(0, 2, [WOMAN], [1])
             clicked = session.predict(0)
@@ -246,7 +246,7 @@ def test_clicks_defer_edgetams_memory_encoder_and_masks_still_equal_reference(mi
     finally:
         hook.remove()
     ref = reference_masks(micro_edgetam, clip, {
-        1: (0, dict(points=[[470, 230], [450, 230]], labels=[1, 0])),
+        1: (0, dict(points=[[470, 230], [300, 100]], labels=[1, 0])),
         2: (0, dict(points=[WOMAN], labels=[1])),
     }, start=0)
     assert_masks_match(ours, ref, range(12))
