@@ -25,7 +25,7 @@ def test_selfcheck_passes_on_the_real_edgetam_architecture(capsys):
     assert len(ious) == 4 and min(ious) >= 0.999
     coverage = [float(v) for v in re.findall(r"\(mask (\d+\.\d)% of frame\)", out)]
     assert all(2 <= c <= 98 for c in coverage), coverage  # masks worth comparing
-    assert re.search(r"worst IoU 1\.0+ \(frame \d, object \d\): PASS", out)
+    assert re.search(r"worst IoU (1\.0+|0\.999\d+) \(frame \d, object \d\): PASS", out)
 
 
 def test_selfcheck_on_a_given_clip(capsys, media_dir):
