@@ -267,9 +267,9 @@ def test_deferred_memory_shim_fails_loudly_when_transformers_internals_change(mi
             session.predict(0)
     monkeypatch.setenv("ROTOKIT_STRICT_SHIMS", "0")  # a user's install: the library's own path
     with TrackingSession(micro_edgetam, clip) as session:
-        session.add_points(0, 1, [[470, 230]], [1])
+        session.add_points(0, 1, [[470, 230], [300, 100]], [1, 0])
         ours = dict(session.propagate())
-    ref = reference_masks(micro_edgetam, clip, {1: (0, dict(points=[[470, 230]], labels=[1]))}, start=0)
+    ref = reference_masks(micro_edgetam, clip, {1: (0, dict(points=[[470, 230], [300, 100]], labels=[1, 0]))}, start=0)
     assert_masks_match(ours, ref, range(3))
 
 
