@@ -27,11 +27,13 @@ examples:
   rotokit export clip.rotokit --format coco -o dataset/
   rotokit export a.rotokit b.rotokit c.rotokit --format yolo --val 0.34 --every 5 -o ds/
   rotokit models list
+  rotokit selfcheck --model edgetam              rotokit vs transformers' loop, same weights
   rotokit demo -o demo_out                       the whole pipeline on the bundled clip
   rotokit batch anonymize footage/ -o safe/      every clip in a folder, resumable
 """
 
-COMMANDS = ("info", "track", "render", "anonymize", "export", "models", "demo", "gui", "batch")
+COMMANDS = ("info", "track", "render", "anonymize", "export", "models", "demo", "gui", "batch",
+            "selfcheck")
 
 
 class ProgressBar:
@@ -203,6 +205,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_selfcheck(args: argparse.Namespace) -> int:
+    from app.selfcheck import format_verdict, run_selfcheck
+
+    # the per-frame IoU lines are the command's output (stdout); -q keeps only the verdict
+    result = run_selfcheck(args.model, weights=args.weights, clip=args.clip, frames=args.frames,
+                           device=args.device, offline=args.offline,
+                           log=(lambda m: None) if args.quiet else print)
+    print(format_verdict(result), file=sys.stdout if result.passed else sys.stderr)
+    return 0 if result.passed else 1
+
+
 def _check_can_open_window() -> None:
     """Fail in one line where Qt would abort the process: no desktop session on Linux."""
     import os
@@ -331,6 +344,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=None,
                    help="tracking model (default: the CPU default when its weights are cached, "
                         "else the random test model, said loudly)")
+
+    p = add("selfcheck", cmd_selfcheck, "track two objects with rotokit and with transformers' "
+                                        "reference loop on the same weights; per-frame IoU, "
+                                        "exit 1 below 0.999")
+    _add_model_args(p)
+    p.add_argument("--weights", help="local folder in Hugging Face format (instead of --model)")
+    p.add_argument("--clip", help="video to check on (default: the bundled sample clip)")
+    p.add_argument("--frames", type=int, default=8, help="first N frames (default 8)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
 
     p = add("gui", cmd_gui, "open the editor (also: rotokit VIDEO|PROJECT)")
     p.add_argument("path", nargs="?", help="a video or a .rotokit project")

@@ -13,10 +13,12 @@ import logging
 
 import torch
 
-__all__ = ["architecture_config", "build_random_model", "make_nontrivial", "RANDOM_SEED"]
+__all__ = ["architecture_config", "build_random_model", "make_nontrivial", "RANDOM_SEED", "HYPERNETWORK_GAIN"]
 
 log = logging.getLogger(__name__)
 RANDOM_SEED = 0
+HYPERNETWORK_GAIN = 300.0  # mask logits of the random decoder reach about +-3 (DESIGN.md section 5)
+OBJECT_SCORE_BIAS = 10.0  # "object present" on every frame
 
 # name: (blocks_per_stage, embed_dim, heads, global_attention_blocks, window_spec, window_bkg)
 _HIERA = {
@@ -161,8 +163,31 @@ def architecture_config(name: str):
     raise KeyError(f"no architecture config for model {name!r}")
 
 
-def build_random_model(name: str):
-    """A randomly initialised model (fixed seed): identical weights on every call."""
+@torch.no_grad()
+def make_nontrivial(model):
+    """Make a random model's masks worth comparing (DESIGN.md section 5, in place).
+
+    Plain random SAM 2 / EdgeTAM weights say "no object" after the prompt frame (masks empty,
+    logits -1024) and give +-0.01 logits on it, so any two implementations "agree". With the
+    object-score head pinned to +10 and the hypernetwork outputs scaled by 300, masks cover
+    roughly 40-75 % of the frame with logits of about +-3 that depend on image and prompt.
+    """
+    decoder = model.mask_decoder
+    head = decoder.pred_obj_score_head.proj_out
+    head.weight.zero_()
+    head.bias.fill_(OBJECT_SCORE_BIAS)
+    for mlp in decoder.output_hypernetworks_mlps:
+        mlp.proj_out.weight.mul_(HYPERNETWORK_GAIN)
+    return model
+
+
+def build_random_model(name: str, nontrivial: bool = True):
+    """A randomly initialised model (fixed seed): identical weights on every call.
+
+    ``nontrivial`` (the default, used by every ``test-random-*`` model) applies
+    ``make_nontrivial`` so that masks are neither empty nor full; ``False`` gives the plain
+    initialisation.
+    """
     from transformers import EdgeTamVideoModel, Sam2VideoModel
 
     config = architecture_config(name)
@@ -178,19 +203,7 @@ def build_random_model(name: str):
         model = cls(config)
     finally:
         torch.random.set_rng_state(state)
+    if nontrivial:
+        make_nontrivial(model)
     return model.eval()
 
-
-def make_nontrivial(model, gain: float = 300.0):
-    """DESIGN.md §5's non-trivial random weights, in place: plain random weights give empty
-    masks (the object-score head says "absent", logits ≈ ±0.01); zero that head's weight, set
-    its bias to +10 and scale the mask hypernetworks' output by `gain`, and masks cover a good
-    part of the frame and depend on the image and the prompt. Returns `model`."""
-    decoder = model.mask_decoder
-    with torch.no_grad():
-        head = decoder.pred_obj_score_head.proj_out
-        head.weight.zero_()
-        head.bias.fill_(10.0)
-        for mlp in decoder.output_hypernetworks_mlps:
-            mlp.proj_out.weight.mul_(gain)
-    return model

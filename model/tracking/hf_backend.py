@@ -18,9 +18,15 @@ code path as ``propagate_in_video_iterator`` — and manage the state around it:
     reads memory, as Meta's predictor does (``run_mem_encoder=False`` while prompting). The
     memory is computed later from the very tensors the model passed, so masks are unchanged
     (tests compare with transformers' own loop); only the click gets faster.
+    This leans on a private method (``_encode_new_memory`` and its keyword arguments). Should a
+    transformers release change it, users fall back to the library's path (correct, slower
+    clicks) but with ``ROTOKIT_STRICT_SHIMS=1`` (set by the test suite) it raises ``ShimError``,
+    so widening the transformers pin cannot pass the tests silently.
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import torch
@@ -28,9 +34,10 @@ import torch.nn.functional as F
 
 from model.tracking.backend import StepResult
 from model.tracking.feed import FrameFeed
+from model.tracking.preprocess import PreprocessConfig
 from model.tracking.types import FramePrompt
 
-__all__ = ["HFBackend", "HFSession"]
+__all__ = ["HFBackend", "HFSession", "ShimError"]
 
 # What a later step reads from a tracked frame's stored output (memory bank + object pointer).
 _STATE_KEYS = ("maskmem_features", "maskmem_pos_enc", "object_pointer", "object_score_logits")
@@ -39,6 +46,21 @@ _MEMORY_ARGS = {"current_vision_feats", "pred_masks_high_res", "object_score_log
 
 class _UnexpectedMemoryCall(Exception):
     """The model called its memory encoder in a way the deferral does not know."""
+
+
+class ShimError(RuntimeError):
+    """transformers' internals no longer look the way a rotokit shim expects (strict mode)."""
+
+
+def _shim_broken(what: str) -> None:
+    """Fall back quietly for users; fail loudly under ``ROTOKIT_STRICT_SHIMS=1`` (tests, CI)."""
+    if os.environ.get("ROTOKIT_STRICT_SHIMS") == "1":
+        import transformers
+
+        raise ShimError(
+            f"transformers {transformers.__version__}: {what}; the deferred-memory shim in "
+            "model/tracking/hf_backend.py must be updated before this version is allowed"
+        )
 
 
 def _classes(model):
@@ -60,13 +82,22 @@ def _classes(model):
 class HFBackend:
     """A loaded ``Sam2VideoModel`` or ``EdgeTamVideoModel`` on one device."""
 
-    def __init__(self, model, name: str, device: torch.device, autocast: torch.dtype | None = None) -> None:
+    def __init__(
+        self,
+        model,
+        name: str,
+        device: torch.device,
+        autocast: torch.dtype | None = None,
+        preprocess: PreprocessConfig | None = None,
+    ) -> None:
         self.model = model
         self.name = name
         self.device = device
         size = model.config.image_size
         self.image_size = int(size[0] if isinstance(size, (list, tuple)) else size)
         self.autocast = autocast  # None = run in the weights' dtype (fp32)
+        # the model folder's video processor settings (SAM 2's defaults for built models)
+        self.preprocess = preprocess or PreprocessConfig.defaults(self.image_size)
 
     def open(self, feed: FrameFeed) -> HFSession:
         return HFSession(self, feed)
@@ -88,9 +119,10 @@ class HFSession:
         self._new_inputs: dict[int, set[int]] = {}
         # (obj_id, frame_idx) -> (that frame's stored output dict, _encode_new_memory kwargs)
         self._pending_memory: dict[tuple[int, int], tuple[dict, dict]] = {}
-        self._can_defer = type(self._model).__name__ == "EdgeTamVideoModel" and callable(
-            getattr(self._model, "_encode_new_memory", None)
-        )
+        self._can_defer = type(self._model).__name__ == "EdgeTamVideoModel"
+        if self._can_defer and not callable(getattr(self._model, "_encode_new_memory", None)):
+            _shim_broken("EdgeTamVideoModel has no _encode_new_memory method")
+            self._can_defer = False
         config = self._model.config
         self._window = max(int(config.num_maskmem), int(config.max_object_pointers_in_encoder))
 
@@ -133,23 +165,22 @@ class HFSession:
             session.remove_point_inputs(0, frame_idx)
             session.add_mask_inputs(0, frame_idx, mask)
         else:
-            sx = size / self._feed.width
-            sy = size / self._feed.height
             coords, labels = [], []
             if prompt.box is not None:
                 x0, y0, x1, y1 = prompt.box
-                coords += [(x0 * sx, y0 * sy), (x1 * sx, y1 * sy)]
+                coords += [(x0, y0), (x1, y1)]
                 labels += [2, 3]
-            coords += [(x * sx, y * sy) for x, y in prompt.points]
+            coords += list(prompt.points)
             labels += list(prompt.labels)
+            # float32 first, then scaled, as the processor's _normalize_coordinates does it
+            points = torch.tensor(coords, dtype=torch.float32).reshape(1, 1, -1, 2)
+            points[..., 0] = points[..., 0] * (size / self._feed.width)
+            points[..., 1] = points[..., 1] * (size / self._feed.height)
             session.remove_mask_inputs(0, frame_idx)
             session.add_point_inputs(
                 0,
                 frame_idx,
-                {
-                    "point_coords": torch.tensor(coords, dtype=torch.float32).reshape(1, 1, -1, 2),
-                    "point_labels": torch.tensor(labels, dtype=torch.int32).reshape(1, 1, -1),
-                },
+                {"point_coords": points, "point_labels": torch.tensor(labels, dtype=torch.int32).reshape(1, 1, -1)},
             )
         self._new_inputs[obj_id].add(frame_idx)
 
@@ -231,6 +262,10 @@ class HFSession:
         finally:
             del model._encode_new_memory
         if out is None or len(calls) != 1:  # another transformers version: do it their way
+            _shim_broken(
+                f"EdgeTamVideoModel called _encode_new_memory {len(calls)} time(s) with "
+                f"{sorted(calls[0]) if calls else 'no'} arguments (expected once with {sorted(_MEMORY_ARGS)})"
+            )
             self._can_defer = False
             self._encode_pending_memory(obj_id)
             session.obj_with_new_inputs = [obj_id]

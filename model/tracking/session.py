@@ -40,7 +40,8 @@ class TrackingSession:
         if len(frames) == 0:
             raise PromptError("cannot track an empty clip (0 frames)")
         self.tracker = tracker
-        self._feed = FrameFeed(frames, Preprocessor(tracker.image_size))
+        self._preprocessor = Preprocessor(tracker.backend.preprocess)
+        self._feed = FrameFeed(frames, self._preprocessor)
         self._state = tracker.backend.open(self._feed)
         self.num_frames = len(self._feed)
         self.height, self.width = self._feed.height, self._feed.width

@@ -12,6 +12,7 @@ import torch
 from model import registry
 from model.errors import ModelError
 from model.tracking.hf_backend import HFBackend
+from model.tracking.preprocess import PreprocessConfig
 from model.tracking.speedups import optimize_for_inference
 
 __all__ = ["Tracker", "pick_device"]
@@ -71,6 +72,11 @@ def _load_model(folder: Path):
         raise ModelError(f"{folder}: cannot load model weights ({exc})") from None
 
 
+def _image_size(model) -> int:
+    size = model.config.image_size
+    return int(size[0] if isinstance(size, (list, tuple)) else size)
+
+
 @dataclass
 class Tracker:
     """A model + device. ``Tracker.load()`` picks both; sessions are opened with ``TrackingSession``."""
@@ -99,8 +105,11 @@ class Tracker:
             _configure_cpu()
         if name == "auto":
             name = registry.default_model(dev.type)
+        preprocess = None
         if weights is not None:
-            model = _load_model(registry.resolve_weights(weights, offline=offline, progress=progress))
+            folder = registry.resolve_weights(weights, offline=offline, progress=progress)
+            model = _load_model(folder)
+            preprocess = PreprocessConfig.from_folder(folder, _image_size(model))
             label = str(weights)
         elif registry.is_random(name):
             if name not in registry.MODELS:
@@ -110,7 +119,9 @@ class Tracker:
             model = build_random_model(name)
             label = name
         else:
-            model = _load_model(registry.resolve_weights(name, offline=offline, progress=progress))
+            folder = registry.resolve_weights(name, offline=offline, progress=progress)
+            model = _load_model(folder)
+            preprocess = PreprocessConfig.from_folder(folder, _image_size(model))
             label = name
         return cls.from_model(
             model,
@@ -119,6 +130,7 @@ class Tracker:
             optimize=optimize,
             random_weights=registry.is_random(name) and weights is None,
             precision=precision,
+            preprocess=preprocess,
         )
 
     @classmethod
@@ -130,8 +142,10 @@ class Tracker:
         optimize: bool = True,
         random_weights: bool = False,
         precision: str = "auto",
+        preprocess: PreprocessConfig | None = None,
     ) -> Tracker:
-        """Wrap an already-built transformers model (tests, benches, custom checkpoints)."""
+        """Wrap an already-built transformers model (tests, benches, custom checkpoints);
+        ``preprocess`` defaults to SAM 2's processor settings at the model's input size."""
         dev = torch.device(device)
         model = model.to(dev).eval()
         applied = optimize_for_inference(model) if optimize else []
@@ -140,7 +154,7 @@ class Tracker:
         autocast = pick_precision(precision, dev)
         if autocast is not None:
             applied.append(f"{dev.type} autocast {str(autocast).removeprefix('torch.')}")
-        return cls(HFBackend(model, name, dev, autocast), name, dev, random_weights, applied)
+        return cls(HFBackend(model, name, dev, autocast, preprocess), name, dev, random_weights, applied)
 
     @property
     def image_size(self) -> int:

@@ -23,8 +23,8 @@ def short_clip(tmp_path_factory) -> Path:
 def weights(tmp_path_factory) -> Path:
     """test-random-micro with DESIGN.md §5's non-trivial weights, saved as an HF folder (the
     CLI takes it as `--model DIR`)."""
-    from model.testmodels import build_random_model, make_nontrivial
+    from model.testmodels import build_random_model
 
     folder = tmp_path_factory.mktemp("weights") / "micro-nontrivial"
-    make_nontrivial(build_random_model("test-random-micro")).save_pretrained(folder)
+    build_random_model("test-random-micro").save_pretrained(folder)
     return folder

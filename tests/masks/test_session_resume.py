@@ -13,11 +13,11 @@ from app.media import FrameSource
 
 @pytest.mark.parametrize("name", ["test-random-micro", "test-random-micro-edgetam"])
 def test_imported_memory_continues_exactly_and_a_cold_start_does_not(name, short_clip) -> None:
-    from model.testmodels import build_random_model, make_nontrivial
+    from model.testmodels import build_random_model
     from model.tracking import Tracker, TrackingSession
 
     torch.set_num_threads(1)
-    tracker = Tracker.from_model(make_nontrivial(build_random_model(name)), name=name, random_weights=True)
+    tracker = Tracker.from_model(build_random_model(name), name=name, random_weights=True)
     ids = [1, 2]
     with FrameSource(short_clip) as frames:
 
