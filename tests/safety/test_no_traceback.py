@@ -193,6 +193,13 @@ CASES = [
     ("batch-render-garbage", "batch render {w}/garbage.rotokit -o {w}/bout -q", 1, "invalid JSON"),
     ("batch-export-garbage", "batch export {w}/garbage.rotokit --format png -o {w}/bout2 -q", 1,
      "invalid JSON"),
+    ("selfcheck-unknown-model", "selfcheck --model nope --offline", 1, "nope"),
+    ("selfcheck-garbage-clip", "selfcheck --clip {w}/garbage.mp4 --model test-random-micro", 1,
+     "garbage.mp4"),
+    ("selfcheck-no-frames", "selfcheck --frames 0", 1, "at least 2 frames"),
+    ("selfcheck-weights-missing", "selfcheck --weights {w}/weights/nope", 1, "no such folder"),
+    ("selfcheck-weights-garbage", "selfcheck --weights {w}/weights/st", 1,
+     "not a readable safetensors"),
     ("top-bad-flag", "--frobnicate", 2, "unrecognized arguments"),
     ("gui-missing-file", "{w}/nope.mp4", 1, "no such file"),
 ]
