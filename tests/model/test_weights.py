@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
-from model_helpers import DecodedClip
+from model_helpers import DecodedClip, assert_masks_match
 
 from model import registry
 from model.errors import ModelError, WeightsUnavailableError
@@ -72,8 +71,8 @@ def test_local_hf_folder_from_save_pretrained_gives_identical_masks(tmp_path, mi
     def run(tracker):
         with TrackingSession(tracker, clip) as session:
             session.add_box(0, 1, [440, 190, 600, 280])
-            return {f: m[1].mask for f, m in session.propagate()}
+            return {f: m for f, m in session.propagate()}
 
-    a, b = run(micro), run(loaded)
-    for f in range(10):
-        np.testing.assert_array_equal(a[f], b[f])
+    # same weights and code: identical up to a pixel whose logit is within float rounding of 0
+    # (thread counts); every mask non-trivial, or the comparison would prove nothing
+    assert_masks_match(run(loaded), run(micro), range(10), min_iou=0.9999)
