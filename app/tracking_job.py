@@ -119,7 +119,7 @@ def track_project(
     started = time.perf_counter()
     tracker = Tracker.load(name, weights=weights, device=device, offline=offline)
     if log:
-        log(f"model {tracker.name} on {tracker.device}")
+        log(f"model {tracker.name} on {tracker.device}, engine: {tracker.engine}")
     with FrameSource(project.video_path) as frames, \
             MaskStore(masks_path_for(project.path)) as store:
         start, end = _frame_bounds(project, len(frames), frame_range)
