@@ -8,6 +8,7 @@ import logging
 
 import numpy as np
 import pytest
+import torch
 from model_helpers import DecodedClip, reference_masks
 
 from model.errors import ModelError
@@ -22,8 +23,6 @@ FRAMES = 12
 
 def nontrivial(name: str = "test-random-micro-edgetam"):
     """Random weights whose masks are neither empty nor full (DESIGN.md §5 recipe)."""
-    import torch
-
     model = build_random_model(name)
     decoder = model.mask_decoder
     with torch.no_grad():
@@ -72,8 +71,10 @@ def test_export_happens_once_per_weights_then_is_read_from_the_cache(cache, capl
         Tracker.from_model(nontrivial(), "again", engine="openvino")
         assert "exporting" not in caplog.text
     assert len(list(cache.glob("*/vision_encoder.xml"))) == 1
-    plain = build_random_model("test-random-micro-edgetam")  # other weights: another key
-    Tracker.from_model(plain, "other", engine="openvino")
+    other = nontrivial()
+    with torch.no_grad():  # other encoder weights: another key (decoder weights don't matter)
+        other.vision_encoder.neck.convs[0].bias.add_(0.01)
+    Tracker.from_model(other, "other", engine="openvino")
     assert len(list(cache.glob("*/vision_encoder.xml"))) == 2
 
 
