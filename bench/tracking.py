@@ -202,16 +202,12 @@ def bench_models(rows: list, frames: int) -> None:
         del tracker
 
 
-def bench_p4(rows: list) -> None:
-    """Click latency, CPU default model: first click on a new frame (decode + image encoder +
-    decoder) vs another click on the same frame (features cached)."""
-    clip = Clip(CLIP)
-    tracker = Tracker.load("test-random-edgetam", device="cpu")
+def _clicks(tracker: Tracker, clip: Clip) -> tuple[list[float], list[float]]:
+    new, same = [], []
     with TrackingSession(tracker, clip) as session:
         session.add_points(5, 1, [[470, 230]], [1])
         session.predict(5)  # warm-up (first-call allocations)
-        new, same = [], []
-        for k, frame_idx in enumerate([20, 40, 60]):
+        for frame_idx in [20, 40, 60]:
             session.add_points(frame_idx, 1, [[470, 230]], [1])
             t0 = time.perf_counter()
             session.predict(frame_idx)
@@ -220,9 +216,71 @@ def bench_p4(rows: list) -> None:
             t0 = time.perf_counter()
             session.predict(frame_idx)
             same.append(time.perf_counter() - t0)
-    n, s = float(np.median(new)), float(np.median(same))
-    rows.append(("P4", "click -> mask, EdgeTAM arch, new frame (median of 3)", f"{n * 1000:.0f} ms", "target <= 800 ms"))
-    rows.append(("P4", "another click on the same frame (median of 3)", f"{s * 1000:.0f} ms", f"{n / s:.1f}x faster than new frame; target <= 100 ms"))
+    return new, same
+
+
+def bench_p4(rows: list, rounds: int = 2) -> None:
+    """Click latency, CPU default model: first click on a new frame (decode + image encoder +
+    decoder) vs another click on the same frame (features cached); the default engine and
+    torch eager interleaved in the same run, so the engine's effect on P4 is a ratio."""
+    clip = Clip(CLIP)
+    base = make_nontrivial(build_random_model("test-random-edgetam"))
+    trackers = {"default": Tracker.from_model(copy.deepcopy(base), "default", engine="auto"),
+                "torch": Tracker.from_model(copy.deepcopy(base), "torch", engine="torch")}
+    new: dict[str, list[float]] = {k: [] for k in trackers}
+    same: dict[str, list[float]] = {k: [] for k in trackers}
+    for _ in range(rounds):
+        for key, tracker in trackers.items():
+            n, s = _clicks(tracker, clip)
+            new[key] += n
+            same[key] += s
+    med = {k: (float(np.median(new[k])), float(np.median(same[k]))) for k in trackers}
+    (n, s), (tn, ts) = med["default"], med["torch"]
+    engine = trackers["default"].engine
+    rows.append(("P4", f"click -> mask, EdgeTAM arch, new frame [{engine}] (median of {3 * rounds})",
+                 f"{n * 1000:.0f} ms", f"{n / tn:.2f}x torch eager's {tn * 1000:.0f} ms in the same run; target <= 800 ms"))
+    rows.append(("P4", f"another click on the same frame [{engine}] (median of {3 * rounds})",
+                 f"{s * 1000:.0f} ms", f"{s / ts:.2f}x torch eager's {ts * 1000:.0f} ms; target <= 100 ms"))
+
+
+def _cold_child(folder: str, engine: str) -> None:
+    """One fresh process (libraries imported at start-up, not timed): load saved weights
+    (compiled graphs already cached), open the clip, box on frame 0 → first mask."""
+    from app.media import FrameSource
+
+    t1 = time.perf_counter()
+    tracker = Tracker.load(weights=folder, device="cpu", engine=engine)
+    t2 = time.perf_counter()
+    with FrameSource(CLIP) as frames, TrackingSession(tracker, frames) as session:
+        session.add_box(0, 1, DOG_BOX)
+        mask = session.predict(0)[1].mask
+    t3 = time.perf_counter()
+    assert mask.shape == (360, 640)
+    print(f"{t2 - t1:.3f} {t3 - t2:.3f}")
+
+
+def bench_cold(rows: list, rounds: int) -> None:
+    """Cold start: open clip → first mask in a fresh process, model weights on disk (saved with
+    save_pretrained, so from_pretrained really runs), compiled graphs cached by a first run."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        model = make_nontrivial(build_random_model("test-random-edgetam"))
+        model.save_pretrained(tmp)
+        del model
+        result: dict[str, list[list[float]]] = {"auto": [], "torch": []}
+        for k in range(rounds + 1):
+            for engine in result:
+                out = subprocess.run([sys.executable, __file__, "--cold-child", tmp, "--cold-engine", engine],
+                                     capture_output=True, text=True, check=True).stdout.split()
+                if k:  # the first round exports / warms the disk cache
+                    result[engine].append([float(v) for v in out[-2:]])
+    totals = {e: float(np.median([sum(r) for r in runs])) for e, runs in result.items()}
+    for engine, runs in result.items():
+        load, first = (float(np.median(col)) for col in zip(*runs))
+        rows.append(("cold start", f"fresh process, engine {engine}: load weights{' + cached graphs' if engine == 'auto' else ''} / open clip -> first mask (median of {rounds}, rounds interleaved)",
+                     f"{load:.2f} / {first:.2f} s",
+                     f"total {totals[engine]:.2f} s = {totals[engine] / totals['torch']:.2f}x torch's; target <= 3 s"))
 
 
 def _p2_child(frames: int, model: str) -> None:
@@ -254,15 +312,22 @@ def bench_p2(rows: list, long: int, short: int, model: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="p1,p8,p4,models,p2", help="comma list of p1 (with p8), p4, models, p2")
+    parser.add_argument("--only", default="p1,p8,p4,cold,models,p2",
+                        help="comma list of p1 (with p8), p4, cold, models, p2")
     parser.add_argument("--frames", type=int, default=9, help="frames per P1/P8 run (incl. the prompt frame)")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds for P1/P8 (best kept)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds for P1/P8 (medians)")
     parser.add_argument("--model-frames", type=int, default=3, help="frames per architecture in the s/frame table")
     parser.add_argument("--p2", default="1800,180", help="long,short frame counts for P2")
     parser.add_argument("--p2-model", default="test-random-micro")
     parser.add_argument("--p2-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--cold-child", help=argparse.SUPPRESS)
+    parser.add_argument("--cold-engine", default="auto", help=argparse.SUPPRESS)
+    parser.add_argument("--threads", type=int, default=0, help="torch/OpenVINO threads (default: every core)")
     args = parser.parse_args(argv)
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(args.threads or os.cpu_count() or 1)
+    if args.cold_child:
+        _cold_child(args.cold_child, args.cold_engine)
+        return 0
     if args.p2_child:
         _p2_child(args.p2_child, args.p2_model)
         return 0
@@ -272,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
         bench_p1_p8(rows, args.frames, args.rounds)
     if "p4" in only:
         bench_p4(rows)
+    if "cold" in only:
+        bench_cold(rows, 3)
     if "models" in only:
         bench_models(rows, args.model_frames)
     if "p2" in only:
