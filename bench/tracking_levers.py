@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO))
 from bench.tracking import CLIP, DOG_BOX, Clip, machine, make_nontrivial  # noqa: E402
 from model.testmodels import build_random_model  # noqa: E402
 from model.tracking import Tracker, TrackingSession  # noqa: E402
-from model.tracking.openvino_engine import _FeatureMaps  # noqa: E402
+from model.tracking.openvino_engine import _FeatureMaps, _SteadyMemoryAttention  # noqa: E402
 from model.tracking.preprocess import Preprocessor  # noqa: E402
 from model.tracking.speedups import optimize_for_inference  # noqa: E402
 
@@ -119,7 +119,7 @@ def _memory_inputs(model) -> dict:
     return dict(seen)
 
 
-def bench_memory(rows: list, model, rounds: int) -> None:
+def bench_memory(rows: list, model, rounds: int, threads: int) -> None:
     inputs = _memory_inputs(model)
     attention = model.memory_attention
     dynamic = torch.ao.quantization.quantize_dynamic(copy.deepcopy(attention), {torch.nn.Linear}, dtype=torch.qint8)
@@ -130,9 +130,21 @@ def bench_memory(rows: list, model, rounds: int) -> None:
                 return [module(**inputs).numpy()]
         return call
 
+    import openvino as ov
+
     tokens = inputs["memory"].shape[0]
+    graph_inputs = (inputs["current_vision_features"], inputs["current_vision_position_embeddings"],
+                    inputs["memory"], inputs["memory_posision_embeddings"])
+    steady = _SteadyMemoryAttention(attention, inputs["num_spatial_memory_tokens"],
+                                    inputs["num_object_pointer_tokens"]).eval()
+    with torch.no_grad():
+        graph = ov.convert_model(steady, example_input=graph_inputs)
+    compiled = ov.Core().compile_model(graph, "CPU", {"INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY",
+                                                      "INFERENCE_PRECISION_HINT": "f32"})
+    arrays = [t.numpy() for t in graph_inputs]
     _race(rows, f"memory attention ({tokens} memory tokens)",
-          {"torch": run(attention), "torch quantize_dynamic int8 Linear": run(dynamic)}, rounds)
+          {"torch": run(attention), "OpenVINO fp32": lambda: [compiled(arrays)[0]],
+           "torch quantize_dynamic int8 Linear": run(dynamic)}, rounds)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -151,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     if "encoder" in args.only:
         bench_encoder(rows, model, frames, args.rounds, threads)
     if "memory" in args.only:
-        bench_memory(rows, model, args.rounds)
+        bench_memory(rows, model, args.rounds, threads)
     print(f"\nMachine: {machine()}; {threads} threads for every engine\n")
     print("| component | engine | median | speed | max rel. error vs torch |")
     print("|---|---|---|---|---|")

@@ -1,10 +1,12 @@
-"""OpenVINO for EdgeTAM's image encoder on the CPU: the largest single cost of a tracking step.
+"""OpenVINO for EdgeTAM on the CPU: the image encoder and the memory attention as compiled graphs.
 
-The RepViT backbone + FPN neck (≈ half of an EdgeTAM step in torch eager) is exported once per
-model to OpenVINO IR and run as one compiled graph, in fp32 (explicitly: on CPUs with bf16 units
-OpenVINO would otherwise pick bf16, which moves masks). Everything else — prompt encoder, memory
-attention, mask decoder, memory encoder, the memory bank — stays in transformers' own torch code,
-so the model's maths and control flow are unchanged; only the encoder's float rounding differs.
+The RepViT backbone + FPN neck (≈ half of an EdgeTAM step in torch eager) and the memory
+attention (≈ a quarter) are exported once per model to OpenVINO IR and run as compiled graphs, in
+fp32 (explicitly: on CPUs with bf16 units OpenVINO would otherwise pick bf16, which moves masks).
+The memory attention graph has the steady state's token counts baked in (full memory bank, the
+usual case after the first 16 frames); other shapes run the torch module. Everything else —
+prompt encoder, mask decoder, memory encoder, perceiver, the memory bank itself — stays in
+transformers' own torch code, so control flow is the library's; only float rounding differs.
 
 The IR lives in the weights' cache root (``ROTOKIT_CACHE`` or the Hugging Face hub cache) under
 ``rotokit-compiled/<key>/``, the key hashing the encoder's weights, the input size and the
@@ -24,6 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -64,10 +67,10 @@ def _versions() -> str:
     return f"ov{openvino.get_version().split('-')[0]}-tf{transformers.__version__}-timm{timm.__version__}-f{EXPORT_FORMAT}"
 
 
-def encoder_key(encoder: nn.Module, image_size: int) -> str:
-    """Hash of the encoder's (inference-folded) weights + input size + library versions."""
+def encoder_key(modules: list[nn.Module], image_size: int) -> str:
+    """Hash of the exported modules' (inference-folded) weights + input size + library versions."""
     digest = hashlib.blake2b(digest_size=12)
-    for name, tensor in encoder.state_dict().items():
+    for name, tensor in ((n, t) for m in modules for n, t in m.state_dict().items()):
         digest.update(name.encode())
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
     digest.update(f"{image_size}-{_versions()}".encode())
@@ -111,8 +114,73 @@ class OpenVinoVisionEncoder(nn.Module):
         return self._output_cls(last_hidden_state=None, fpn_hidden_states=maps, fpn_position_encoding=encodings)
 
 
-def _export(encoder: nn.Module, image_size: int, folder: Path) -> None:
-    """Trace + convert to IR (fp32 weights kept: ``compress_to_fp16=False``), atomically."""
+def steady_memory_shape(config) -> tuple[int, int, int]:
+    """(memory frames, pointer tokens, total memory tokens) once the memory bank is full: one
+    prompted frame + the 6 latest frames, each 256 1D + 256 2D perceiver latents, and 16 object
+    pointers split into memory-width tokens. Other shapes (the first frames, several prompted
+    frames in the window) run in torch."""
+    frames = int(config.num_maskmem)
+    per_frame = int(config.perceiver_resampler_num_latents) + int(config.perceiver_resampler_num_latents_2d)
+    split = int(config.memory_attention_hidden_size) // int(config.memory_encoder_output_channels)
+    pointers = int(config.max_object_pointers_in_encoder) * split
+    return frames, pointers, frames * per_frame + pointers
+
+
+class _SteadyMemoryAttention(nn.Module):
+    """The traced part: memory attention with the steady state's token counts baked in."""
+
+    def __init__(self, attention: nn.Module, frames: int, pointers: int) -> None:
+        super().__init__()
+        self.attention, self.frames, self.pointers = attention, frames, pointers
+
+    def forward(self, current, current_pos, memory, memory_pos) -> torch.Tensor:
+        return self.attention(
+            current_vision_features=current, current_vision_position_embeddings=current_pos,
+            memory=memory, memory_posision_embeddings=memory_pos,
+            num_object_pointer_tokens=self.pointers, num_spatial_memory_tokens=self.frames,
+        )
+
+
+def _memory_example(config) -> tuple[torch.Tensor, ...]:
+    queries = int(np.prod(config.memory_attention_rope_feat_sizes))
+    hidden, width = int(config.memory_attention_hidden_size), int(config.memory_encoder_output_channels)
+    tokens = steady_memory_shape(config)[2]
+    return (torch.randn(queries, 1, hidden), torch.randn(queries, 1, hidden),
+            torch.randn(tokens, 1, width), torch.randn(tokens, 1, width))
+
+
+class OpenVinoMemoryAttention(nn.Module):
+    """Drop-in for ``model.memory_attention``: the compiled graph for the steady-state shape,
+    the torch module for anything else."""
+
+    def __init__(self, torch_attention: nn.Module, compiled, shape: tuple[int, int, int]) -> None:
+        super().__init__()
+        self.torch_attention = torch_attention
+        self._request = compiled.create_infer_request()
+        self._shape = shape
+        self.compiled_calls = 0  # how many steps ran in the graph (tests, benches)
+
+    def forward(self, current_vision_features, memory, current_vision_position_embeddings=None,
+                memory_posision_embeddings=None, num_object_pointer_tokens=0, num_spatial_memory_tokens=-1):
+        key = (num_spatial_memory_tokens, num_object_pointer_tokens, memory.shape[0])
+        inputs = (current_vision_features, current_vision_position_embeddings, memory, memory_posision_embeddings)
+        if key != self._shape or any(t is None or t.device.type != "cpu" or t.shape[1] != 1 for t in inputs):
+            return self.torch_attention(
+                current_vision_features=current_vision_features, memory=memory,
+                current_vision_position_embeddings=current_vision_position_embeddings,
+                memory_posision_embeddings=memory_posision_embeddings,
+                num_object_pointer_tokens=num_object_pointer_tokens,
+                num_spatial_memory_tokens=num_spatial_memory_tokens,
+            )
+        arrays = {k: t.detach().to(torch.float32).contiguous().numpy() for k, t in enumerate(inputs)}
+        result = self._request.infer(arrays, share_inputs=True, share_outputs=False)
+        self.compiled_calls += 1
+        return torch.from_numpy(result[0])
+
+
+def _export(encoder: nn.Module, image_size: int, folder: Path, memory_attention: nn.Module, config) -> None:
+    """Trace + convert both graphs to IR (fp32 weights kept: ``compress_to_fp16=False``), into a
+    temp folder renamed into place."""
     import openvino as ov
 
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -122,10 +190,15 @@ def _export(encoder: nn.Module, image_size: int, folder: Path) -> None:
         with torch.no_grad():
             graph = ov.convert_model(_FeatureMaps(encoder).eval(), example_input=example)
         ov.save_model(graph, str(tmp / "vision_encoder.xml"), compress_to_fp16=False)
+        frames, pointers, _ = steady_memory_shape(config)
+        with torch.no_grad():
+            graph = ov.convert_model(_SteadyMemoryAttention(memory_attention, frames, pointers).eval(),
+                                     example_input=_memory_example(config))
+        ov.save_model(graph, str(tmp / "memory_attention.xml"), compress_to_fp16=False)
         try:
             tmp.rename(folder)
         except OSError:  # another process exported the same key meanwhile
-            if not (folder / "vision_encoder.xml").is_file():
+            if not (folder / "memory_attention.xml").is_file():
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -137,30 +210,31 @@ def accelerate(model, image_size: int, threads: int | None = None) -> str:
     back on torch."""
     import openvino as ov
 
-    encoder = model.vision_encoder
+    encoder, attention = model.vision_encoder, model.memory_attention
     if isinstance(encoder, OpenVinoVisionEncoder):
         return engine_label()
     from transformers.models.edgetam.modeling_edgetam import EdgeTamVisionEncoderOutput
 
-    folder = compiled_cache_dir() / encoder_key(encoder, image_size)
-    xml = folder / "vision_encoder.xml"
-    if not xml.is_file():
+    folder = compiled_cache_dir() / encoder_key([encoder, attention], image_size)
+    if not (folder / "memory_attention.xml").is_file():
         log.warning(
-            "rotokit: exporting the image encoder to OpenVINO (once per model and library version, "
-            "about a minute) into %s", folder,
+            "rotokit: exporting the image encoder and memory attention to OpenVINO (once per model "
+            "and library version, a minute or two) into %s", folder,
         )
         t0 = time.perf_counter()
-        _export(encoder, image_size, folder)
+        _export(encoder, image_size, folder, attention, model.config)
         log.warning("rotokit: OpenVINO export done in %.0f s", time.perf_counter() - t0)
     core = ov.Core()
     config = dict(_CONFIG, CACHE_DIR=str(folder / "blob"))
     config["INFERENCE_NUM_THREADS"] = int(threads or torch.get_num_threads() or os.cpu_count() or 1)
-    compiled = core.compile_model(str(xml), "CPU", config)
-    model.vision_encoder = OpenVinoVisionEncoder(encoder, compiled, image_size, EdgeTamVisionEncoderOutput)
+    compiled_encoder = core.compile_model(str(folder / "vision_encoder.xml"), "CPU", config)
+    compiled_attention = core.compile_model(str(folder / "memory_attention.xml"), "CPU", config)
+    model.vision_encoder = OpenVinoVisionEncoder(encoder, compiled_encoder, image_size, EdgeTamVisionEncoderOutput)
+    model.memory_attention = OpenVinoMemoryAttention(attention, compiled_attention, steady_memory_shape(model.config))
     return engine_label()
 
 
 def engine_label() -> str:
     import openvino as ov
 
-    return f"OpenVINO {ov.get_version().split('-')[0]} fp32 image encoder + torch"
+    return f"OpenVINO {ov.get_version().split('-')[0]} fp32 (image encoder, memory attention) + torch"

@@ -18,7 +18,7 @@ from model.tracking import Tracker, TrackingSession, openvino_engine
 pytest.importorskip("openvino")
 
 DOG_BOX = [440, 190, 600, 280]
-FRAMES = 12
+FRAMES = 24  # > 16 object pointers + 7 memories: the compiled memory attention runs
 
 
 def nontrivial(name: str = "test-random-micro-edgetam"):
@@ -47,7 +47,7 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
 def test_openvino_masks_match_transformers_torch_loop(cache):
     fast = Tracker.from_model(nontrivial(), "ov", engine="openvino")
     reference = Tracker.from_model(nontrivial(), "ref", optimize=False)
-    assert fast.engine.startswith("OpenVINO") and "image encoder" in fast.engine
+    assert fast.engine.startswith("OpenVINO") and "memory attention" in fast.engine
     assert reference.engine == "torch eager"
     assert list(cache.glob("*/vision_encoder.xml"))  # exported beside the weights' cache
     clip = DecodedClip("dog_ball.mp4", limit=FRAMES)
@@ -57,6 +57,7 @@ def test_openvino_masks_match_transformers_torch_loop(cache):
     box = [[DOG_BOX[0], DOG_BOX[1]], [DOG_BOX[2], DOG_BOX[3]]]
     ref = reference_masks(reference, clip, {1: (0, box, [2, 3])}, start=0)
     assert sorted(ours) == list(range(FRAMES))
+    assert fast.backend.model.memory_attention.compiled_calls >= 4  # the steady state was compiled
     for f in range(FRAMES):
         coverage = ref[f][1].mean()
         assert 0.02 < coverage < 0.98, (f, coverage)  # the weights really make masks
@@ -66,7 +67,7 @@ def test_openvino_masks_match_transformers_torch_loop(cache):
 def test_export_happens_once_per_weights_then_is_read_from_the_cache(cache, caplog):
     with caplog.at_level(logging.WARNING, logger="model.tracking.openvino_engine"):
         Tracker.from_model(nontrivial(), "first", engine="openvino")
-        assert "exporting the image encoder" in caplog.text
+        assert "exporting the image encoder and memory attention" in caplog.text
         caplog.clear()
         Tracker.from_model(nontrivial(), "again", engine="openvino")
         assert "exporting" not in caplog.text
