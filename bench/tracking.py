@@ -6,6 +6,7 @@ shared and absolute numbers drift.
 
     .venv/bin/python bench/tracking.py              # everything (~10-20 min on 2 cores)
     .venv/bin/python bench/tracking.py --only p1,p8 # a subset
+    .venv/bin/python bench/tracking.py --only p8 --frames 22 --rounds 2  # P8 steady state, full memory bank
 """
 
 from __future__ import annotations
