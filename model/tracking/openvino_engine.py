@@ -30,7 +30,8 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["ENGINE_TORCH", "available", "accelerate", "compiled_cache_dir", "encoder_key"]
+__all__ = ["ENGINE_TORCH", "accelerate", "available", "compiled_cache_dir", "encoder_key", "engine_label",
+           "steady_memory_shape"]
 
 log = logging.getLogger(__name__)
 
@@ -205,9 +206,9 @@ def _export(encoder: nn.Module, image_size: int, folder: Path, memory_attention:
 
 
 def accelerate(model, image_size: int, threads: int | None = None) -> str:
-    """Run ``model``'s image encoder through OpenVINO (export on first use); returns the engine
-    label for the status bar / CLI, or raises ImportError/RuntimeError for the caller to fall
-    back on torch."""
+    """Run ``model``'s image encoder and steady-state memory attention through OpenVINO (export
+    on first use, then read from the cache); returns the engine label for the status bar / CLI,
+    or raises for the caller to fall back on torch."""
     import openvino as ov
 
     encoder, attention = model.vision_encoder, model.memory_attention
