@@ -157,7 +157,7 @@ def track_project(
             log("to compute: " + "; ".join(
                 f"{o.name} frames {describe(from_frames(needed[o.id]))}" for o in objects if o.id in needed)
                 + f" (range {start}:{end})")
-            log(f"model {tracker.name} on {tracker.device}")
+            log(f"model {tracker.name} on {tracker.device}, engine: {tracker.engine}")
         with FrameSource(project.video_path) as frames:
             session = TrackingSession(tracker, frames)
             try:

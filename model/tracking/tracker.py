@@ -11,6 +11,7 @@ import torch
 
 from model import registry
 from model.errors import ModelError
+from model.tracking import openvino_engine
 from model.tracking.hf_backend import HFBackend
 from model.tracking.preprocess import PreprocessConfig
 from model.tracking.speedups import optimize_for_inference
@@ -57,6 +58,42 @@ def _configure_cpu() -> None:
     torch.set_num_threads(int(requested) if requested.isdigit() and int(requested) > 0 else os.cpu_count() or 1)
 
 
+ENGINES = ("auto", "openvino", "torch")
+#: default engine: torch eager until the OpenVINO path's P4/cold-start costs are settled
+#: (README, issue 14); ``ROTOKIT_ENGINE=openvino`` (or ``auto``: when installed) opts in
+ENGINE_ENV = "ROTOKIT_ENGINE"
+
+
+def default_engine() -> str:
+    return os.environ.get(ENGINE_ENV, "torch")
+
+
+def _pick_engine(model, engine: str, device: torch.device) -> str:
+    """Run EdgeTAM's image encoder through OpenVINO on the CPU when it is installed (``auto``);
+    returns the engine label. ``openvino`` insists (error if impossible); ``torch`` never tries."""
+    if engine not in ENGINES:
+        raise ModelError(f"engine {engine!r}: use {', '.join(ENGINES)}")
+    if engine == "torch":
+        return openvino_engine.ENGINE_TORCH
+    edgetam = type(model).__name__ == "EdgeTamVideoModel"
+    if device.type != "cpu" or not edgetam:
+        if engine == "openvino":
+            raise ModelError("engine 'openvino' runs EdgeTAM models on the CPU only")
+        return openvino_engine.ENGINE_TORCH
+    if not openvino_engine.available():
+        if engine == "openvino":
+            raise ModelError("engine 'openvino': the openvino package is not installed "
+                             "(pip install 'rotokit[openvino]')")
+        return f"{openvino_engine.ENGINE_TORCH} (OpenVINO not installed)"
+    try:
+        return openvino_engine.accelerate(model, int(model.config.image_size))
+    except Exception as exc:  # export/compile problems on an unusual setup: torch still works
+        if engine == "openvino":
+            raise ModelError(f"engine 'openvino' failed: {type(exc).__name__}: {exc}") from None
+        log.warning("rotokit: OpenVINO unavailable for this model (%s: %s); using torch", type(exc).__name__, exc)
+        return f"{openvino_engine.ENGINE_TORCH} (OpenVINO failed)"
+
+
 def _load_model(folder: Path):
     from transformers import EdgeTamVideoModel, Sam2VideoModel
 
@@ -86,6 +123,7 @@ class Tracker:
     device: torch.device
     random_weights: bool = False
     optimizations: list[str] = field(default_factory=list)
+    engine: str = openvino_engine.ENGINE_TORCH  # what runs the network, for CLI/status bar
 
     @classmethod
     def load(
@@ -97,6 +135,7 @@ class Tracker:
         optimize: bool = True,
         progress: bool = True,
         precision: str = "auto",
+        engine: str | None = None,
     ) -> Tracker:
         """Load a registry model (``auto`` = the device's default) or ``weights``, a local
         Hugging Face-format folder. Random test models are built, never downloaded."""
@@ -131,6 +170,7 @@ class Tracker:
             random_weights=registry.is_random(name) and weights is None,
             precision=precision,
             preprocess=preprocess,
+            engine=engine,
         )
 
     @classmethod
@@ -143,9 +183,12 @@ class Tracker:
         random_weights: bool = False,
         precision: str = "auto",
         preprocess: PreprocessConfig | None = None,
+        engine: str | None = None,
     ) -> Tracker:
         """Wrap an already-built transformers model (tests, benches, custom checkpoints);
-        ``preprocess`` defaults to SAM 2's processor settings at the model's input size."""
+        ``preprocess`` defaults to SAM 2's processor settings at the model's input size.
+        ``engine`` (default `default_engine()`): ``torch``, ``openvino`` or ``auto``;
+        ``optimize=False`` keeps the plain torch model whatever ``engine``."""
         dev = torch.device(device)
         model = model.to(dev).eval()
         applied = optimize_for_inference(model) if optimize else []
@@ -154,7 +197,10 @@ class Tracker:
         autocast = pick_precision(precision, dev)
         if autocast is not None:
             applied.append(f"{dev.type} autocast {str(autocast).removeprefix('torch.')}")
-        return cls(HFBackend(model, name, dev, autocast, preprocess), name, dev, random_weights, applied)
+        engine = default_engine() if engine is None else engine
+        label = _pick_engine(model, engine if optimize and autocast is None else "torch", dev)
+        return cls(HFBackend(model, name, dev, autocast, preprocess), name, dev, random_weights, applied,
+                   label)
 
     @property
     def image_size(self) -> int:
