@@ -189,7 +189,9 @@ class MainWindow(QMainWindow):
         tr = self.editor.tracking
         loaded = tr.loaded_model
         name, device = loaded if loaded else (f"{tr.model_name} (not loaded)", tr.device)
-        self.model_label.setText(f"model: {name} · device: {device}")
+        engine = tr.loaded_engine if loaded else None
+        self.model_label.setText(f"model: {name} · device: {device}"
+                                 + (f" · engine: {engine}" if engine else ""))
         self.memory_label.setText(f"memory: {psutil.Process().memory_info().rss / 2**20:.0f} MB")
 
     # -- slots -------------------------------------------------------------------------------

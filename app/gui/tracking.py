@@ -119,6 +119,12 @@ class TrackingController(QObject):
         t = self._tracker
         return (t.name, str(t.device)) if t is not None and self._tracker_key == self._key() else None
 
+    @property
+    def loaded_engine(self) -> str | None:
+        """What runs the loaded model's network (``torch eager``, ``OpenVINO … + torch``)."""
+        t = self._tracker
+        return t.engine if t is not None and self._tracker_key == self._key() else None
+
     @Slot()
     def _drop_session(self) -> None:
         with self._lock:

@@ -40,6 +40,7 @@ def test_model_loads_in_the_background_when_a_clip_opens(qtbot, make_window, cli
     assert w.editor.tracking.loaded_model[0] == "test-random-micro"
     qtbot.waitUntil(lambda: "not loaded" not in w.model_label.text(), timeout=5000)  # the status bar says so
     assert "test-random-micro" in w.model_label.text()
+    assert "engine: torch eager" in w.model_label.text()  # what runs the network (issue 14)
     assert not errors, errors
 
 
