@@ -186,14 +186,13 @@ class _replacing:
 _RUNNERS = {"anonymize": _anonymize, "render": _render, "export": _export}
 
 
-def remove_partials(options: BatchOptions, output: Path) -> list[Path]:
+def remove_partials(output: Path) -> list[Path]:
     """Delete the hidden temp files a crashed attempt at `output` left (a process killed outright
     cannot remove them itself); returns what was removed.
 
     Delegates to `app.tempfiles.sweep_stale`: only our own temp names (``.NAME.rk-<host>-<pid>-…``)
     whose writer process on this host is gone are removed, so a live writer is never touched.
     """
-    del options  # every writer's temp name carries its pid: one rule for all kinds
     return sweep_stale(output.parent)
 
 
@@ -201,5 +200,5 @@ def run_clip(state: Any, options: BatchOptions, clip: Clip, output: Path,
              on_progress: ProgressFn, cancel: threading.Event) -> dict[str, Any]:
     """Make one clip's output with the single-clip function; exceptions propagate."""
     output.parent.mkdir(parents=True, exist_ok=True)
-    remove_partials(options, output)  # of an earlier attempt that was killed outright
+    remove_partials(output)  # of an earlier attempt that was killed outright
     return _RUNNERS[options.kind](state, clip, output, dict(options.params), on_progress, cancel)

@@ -149,7 +149,7 @@ def run_local(options: BatchOptions, tasks: list[Task], jobs: int, events: Event
             index = running.pop(wid, None)
             if index is not None:
                 pending.discard(index)
-                remove_partials(options, by_index[index].output)
+                remove_partials(by_index[index].output)
                 events.finished(index, _crashed(by_index[index], options, proc.exitcode))
             if pending and not cancel.is_set():
                 start(next_id[0])  # takes the dead worker's place (and its end-of-queue marker)

@@ -43,7 +43,8 @@ class ExportFlow(QObject):
     def _may_write(self, request: ExportRequest) -> bool:
         """Never over the source video (or the project); ask before replacing anything else.
 
-        A plain same-file check here; the core's output guard (branch i11b) will take over.
+        Only decides whether to ask: the core's guard (`app.paths.check_output`, in `render` and
+        `export_dataset`) still refuses any output that is one of the project's inputs.
         """
         import os
 

@@ -18,6 +18,7 @@ import pytest
 
 from app.media import FrameSource
 from app.project import MaskStore, Project, Prompt, masks_path_for, prompts_hash, save_project
+from tests.export.clips import bright_regions
 
 N_FRAMES = 30
 
@@ -28,15 +29,6 @@ class Tracked:
     store: MaskStore
     masks: dict[int, dict[int, np.ndarray]]  # frame -> obj_id -> mask (what was stored)
     pts: list[int]
-
-
-def _bright_regions(rgb: np.ndarray) -> np.ndarray:
-    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    mask = (gray > 140).astype(np.uint8)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
-    return mask.astype(bool)
 
 
 def _ellipse(h: int, w: int, idx: int) -> np.ndarray:
@@ -73,7 +65,7 @@ def tracked(tmp_path_factory: pytest.TempPathFactory, media_dir: Path) -> Tracke
         for frame in frames.iter_frames(0, N_FRAMES):
             idx = frame.index
             pts.append(frame.pts)
-            masks[idx] = {bright.id: _bright_regions(frame.rgb), ellipse.id: _ellipse(h, w, idx)}
+            masks[idx] = {bright.id: bright_regions(frame.rgb), ellipse.id: _ellipse(h, w, idx)}
             if not 10 <= idx < 15:
                 masks[idx][ring.id] = _ring_and_blob(h, w, idx) if idx != 20 else np.zeros((h, w), bool)
             store.put_many(idx, {oid: (m, 0.5 + oid / 10) for oid, m in masks[idx].items()})
