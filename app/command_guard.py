@@ -20,11 +20,13 @@ import signal
 import sqlite3
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
 
-__all__ = ["OneLineParser", "CommandGuard", "Terminated", "exit_code"]
+__all__ = ["OneLineParser", "CommandGuard", "Terminated", "exit_code", "signals_deferred"]
 
 
 class Terminated(BaseException):
@@ -45,6 +47,22 @@ def exit_code(exc: SystemExit) -> int:
     if code is None:
         return 0
     return code if isinstance(code, int) else 1
+
+
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM until the block ends: a store write and the record of it (what the
+    stop message counts, where a resume starts) then happen as one step for Ctrl-C. Only the
+    calling thread is affected; Python runs signal handlers on the main thread anyway."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:

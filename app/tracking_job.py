@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from app.command_guard import signals_deferred
 from app.errors import Cancelled, ExportError, ProjectError
 from app.faults import maybe_fault
 from app.media import FrameSource
@@ -219,7 +220,6 @@ class _Run:
         try:
             for spec in self.specs:
                 for frame_idx in self._pass(spec):
-                    self.computed += 1
                     maybe_fault(self.computed, "track")
                     if on_progress:
                         on_progress(self.computed, total)
@@ -285,13 +285,15 @@ class _Run:
             due = (frame_idx == head_end or frame_idx in stops  # a later run starts from here
                    or now - self._checkpoint_at >= CHECKPOINT_FACTOR * self._checkpoint_cost)
             rows = self._window_rows(spec, frame_idx, list(masks)) if due else []
-            self.store.put_many(frame_idx, {oid: (m.mask, m.score) for oid, m in masks.items()},
-                                computed={oid: (self.hashes[oid], self.model) for oid in masks},
-                                memory=rows)
+            with signals_deferred():  # a Ctrl-C never falls between the write and its record
+                self.store.put_many(frame_idx, {oid: (m.mask, m.score) for oid, m in masks.items()},
+                                    computed={oid: (self.hashes[oid], self.model) for oid in masks},
+                                    memory=rows)
+                self._last = (spec, frame_idx, list(masks))
+                self.computed += 1
             if due:
                 self._checkpoint_at = time.perf_counter()
                 self._checkpoint_cost = self._checkpoint_at - now
-            self._last = (spec, frame_idx, list(masks))
             yield frame_idx
         # A finished pass needs no resume memory, except the head the backward pass reads.
         fwd_last = self.specs[0].frames[-1]
