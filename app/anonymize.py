@@ -36,7 +36,15 @@ from app.media.encoder_options import check_encoder_options
 from app.media.writer import check_codec_container
 from app.paths import check_output
 from app.pipeline import ahead
-from app.project import MaskStore, Project, Prompt, fingerprint_video, masks_path_for, prompts_hash, save_project
+from app.project import (
+    MaskStore,
+    Project,
+    Prompt,
+    fingerprint_video,
+    masks_path_for,
+    prompts_hash,
+    save_project,
+)
 from app.render import write_composed
 from effects import Compositor, ObjectLayer, parse_effect
 from model.faces import FaceDetector, FaceTrack, scan_faces, track_faces
@@ -152,7 +160,13 @@ def oval_mask(box: Sequence[float], shape: tuple[int, int]) -> np.ndarray:
         mask,
         (round((cx - 0.5) * 16), round((cy - 0.5) * 16)),
         (round(ax * 16), round(ay * 16)),
-        0, 0, 360, 1, -1, cv2.LINE_8, shift,
+        0,
+        0,
+        360,
+        1,
+        -1,
+        cv2.LINE_8,
+        shift,
     )
     return mask.view(bool)
 
@@ -190,7 +204,10 @@ def face_project(
 
 def _compositor(project: Project) -> Compositor:
     """The effects compositor for the project's face objects (as `app.render` builds it)."""
-    layers = [ObjectLayer(o.id, [parse_effect(e) for e in o.effects], visible=o.visible) for o in project.objects]
+    layers = [
+        ObjectLayer(o.id, [parse_effect(e) for e in o.effects], visible=o.visible)
+        for o in project.objects
+    ]
     return Compositor([parse_effect(e) for e in project.background_effects], layers)
 
 
@@ -285,8 +302,14 @@ def anonymize(
     if project_path is not None:
         store = masks_path_for(Path(project_path))
         check_output(project_path, [*source, ("the output video", out)], flag="--project")
-        check_output(out, [*source, ("the face project", Path(project_path)),
-                           ("the face project's mask store", store)])
+        check_output(
+            out,
+            [
+                *source,
+                ("the face project", Path(project_path)),
+                ("the face project's mask store", store),
+            ],
+        )
     else:
         check_output(out, source)
     check_encoder_options(codec, crf, preset)
@@ -317,7 +340,9 @@ def anonymize(
 
         # frames decode on a helper thread while the detector works on the previous one
         with ahead(frames.iter_frames(), name="rotokit-decode") as decoded:
-            detections = list(scan_faces(rgb_frames(decoded), detector, keyframe_every=keyframe_every))
+            detections = list(
+                scan_faces(rgb_frames(decoded), detector, keyframe_every=keyframe_every)
+            )
         detect_seconds = time.perf_counter() - started
         tracks = track_faces(
             detections,
@@ -329,7 +354,9 @@ def anonymize(
 
         # Pass 2: render through the same compositor as `rotokit render`.
         proj_path = Path(project_path).expanduser().absolute() if project_path is not None else None
-        project = face_project(video, tracks, face_effects(effect), fps=info.avg_fps or info.base_fps, path=proj_path)
+        project = face_project(
+            video, tracks, face_effects(effect), fps=info.avg_fps or info.base_fps, path=proj_path
+        )
         merged = merge_choices(project, tracks, previous, stacks) if previous is not None else None
         compositor = _compositor(project)
         by_frame: dict[int, list[tuple[int, tuple[float, float, float, float]]]] = {}
@@ -346,7 +373,9 @@ def anonymize(
             masks = {obj_id: oval_mask(box, shape) for obj_id, box in faces}
             return compositor.render(fr.index, fr.rgb, masks)
 
-        with VideoWriter(out, source=info, codec=codec, crf=crf, preset=preset, audio_from=audio_from) as writer:
+        with VideoWriter(
+            out, source=info, codec=codec, crf=crf, preset=preset, audio_from=audio_from
+        ) as writer:
             # the last frame's callback reports (total, total)
             write_composed(writer, frames.iter_frames(), compose, lambda fr: step(n + fr.index + 1))
 
@@ -358,7 +387,9 @@ def anonymize(
         except RotokitError:
             raise
         except OSError as exc:
-            raise RotokitError(f"{proj_path}: cannot write the face project ({exc.strerror or exc})") from exc
+            raise RotokitError(
+                f"{proj_path}: cannot write the face project ({exc.strerror or exc})"
+            ) from exc
 
     covered = [f for t in tracks for f in t.covered_only]
     result = AnonymizeResult(

@@ -32,8 +32,18 @@ examples:
   rotokit batch anonymize footage/ -o safe/      every clip in a folder, resumable
 """
 
-COMMANDS = ("info", "track", "render", "anonymize", "export", "models", "demo", "gui", "batch",
-            "selfcheck")
+COMMANDS = (
+    "info",
+    "track",
+    "render",
+    "anonymize",
+    "export",
+    "models",
+    "demo",
+    "gui",
+    "batch",
+    "selfcheck",
+)
 
 
 class ProgressBar:
@@ -50,8 +60,14 @@ class ProgressBar:
         if self._bar is None:
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, desc=self._label, unit="frame", file=sys.stderr,
-                             dynamic_ncols=True, disable=None)
+            self._bar = tqdm(
+                total=total,
+                desc=self._label,
+                unit="frame",
+                file=sys.stderr,
+                dynamic_ncols=True,
+                disable=None,
+            )
         if self._bar.total != total:
             self._bar.total = total
         self._bar.n = done
@@ -173,22 +189,31 @@ def _model_table(specs: list, cpu_default: str, gpu_default: str) -> str:
             status = "built-in (random)"
         else:
             status = "cached" if spec.cached else "not downloaded"
-        tags = [t for t, d in (("CPU default", cpu_default), ("GPU default", gpu_default))
-                if spec.name == d]
+        tags = [
+            t
+            for t, d in (("CPU default", cpu_default), ("GPU default", gpu_default))
+            if spec.name == d
+        ]
         about = spec.description + (f" [{', '.join(tags)}]" if tags else "")
         size = f"{spec.download_mb:.0f} MB" if spec.download_mb else "-"
         rows.append((spec.name, f"{spec.params_m:.1f} M", size, spec.licence, status, about))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r[:5], widths)) + "  " + r[5]
-                     for r in rows)
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(r[:5], widths)) + "  " + r[5] for r in rows
+    )
 
 
 def cmd_models(args: argparse.Namespace) -> int:
     from model import registry
 
     if args.action == "list":
-        print(_model_table(registry.list_models(), registry.default_model("cpu"),
-                           registry.default_model("cuda")))
+        print(
+            _model_table(
+                registry.list_models(),
+                registry.default_model("cpu"),
+                registry.default_model("cuda"),
+            )
+        )
     elif args.action == "download":
         path = registry.download_model(args.name, progress=not args.quiet)
         print(path)
@@ -200,8 +225,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from app.demo import run_demo
 
-    run_demo(Path(args.output), model=args.model, quiet=args.quiet,
-             log=lambda m: _say(args, m))
+    run_demo(Path(args.output), model=args.model, quiet=args.quiet, log=lambda m: _say(args, m))
     return 0
 
 
@@ -209,9 +233,15 @@ def cmd_selfcheck(args: argparse.Namespace) -> int:
     from app.selfcheck import format_verdict, run_selfcheck
 
     # the per-frame IoU lines are the command's output (stdout); -q keeps only the verdict
-    result = run_selfcheck(args.model, weights=args.weights, clip=args.clip, frames=args.frames,
-                           device=args.device, offline=args.offline,
-                           log=(lambda m: None) if args.quiet else print)
+    result = run_selfcheck(
+        args.model,
+        weights=args.weights,
+        clip=args.clip,
+        frames=args.frames,
+        device=args.device,
+        offline=args.offline,
+        log=(lambda m: None) if args.quiet else print,
+    )
     print(format_verdict(result), file=sys.stdout if result.passed else sys.stderr)
     return 0 if result.passed else 1
 
@@ -223,9 +253,12 @@ def _check_can_open_window() -> None:
     from app.errors import RotokitError
 
     if sys.platform.startswith("linux") and not any(
-            os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
-        raise RotokitError("no display to open the editor on (DISPLAY and WAYLAND_DISPLAY are "
-                           "unset); the command-line tools work without one: rotokit --help")
+        os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    ):
+        raise RotokitError(
+            "no display to open the editor on (DISPLAY and WAYLAND_DISPLAY are "
+            "unset); the command-line tools work without one: rotokit --help"
+        )
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -243,11 +276,17 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def _add_model_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default="auto",
-                   help="tracking model name (see `rotokit models list`); default: auto "
-                        "(edgetam on CPU, sam2.1-base-plus on CUDA)")
-    p.add_argument("--offline", action="store_true",
-                   help="never touch the network; use cached or local weights only")
+    p.add_argument(
+        "--model",
+        default="auto",
+        help="tracking model name (see `rotokit models list`); default: auto "
+        "(edgetam on CPU, sam2.1-base-plus on CUDA)",
+    )
+    p.add_argument(
+        "--offline",
+        action="store_true",
+        help="never touch the network; use cached or local weights only",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -256,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="rotokit",
         description="Segmentation-driven video editor: click objects, SAM 2 tracks them, "
-                    "effects follow them, audio is kept. Without a command, opens the editor.",
+        "effects follow them, audio is kept. Without a command, opens the editor.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -265,58 +304,100 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"rotokit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str,
-            ) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_, description=help_, epilog=EPILOG,
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    def add(
+        name: str,
+        func: Callable[[argparse.Namespace], int],
+        help_: str,
+    ) -> argparse.ArgumentParser:
+        p = sub.add_parser(
+            name,
+            help=help_,
+            description=help_,
+            epilog=EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         p.set_defaults(func=func)
         p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or messages")
         return p
 
-    p = add("info", cmd_info, "print width, height, fps, frame count, duration, rotation, "
-                              "codecs and audio of a video")
+    p = add(
+        "info",
+        cmd_info,
+        "print width, height, fps, frame count, duration, rotation, codecs and audio of a video",
+    )
     p.add_argument("video")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
-    p = add("track", cmd_track, "propagate every object's prompts through the clip and store "
-                                "the masks beside the project")
+    p = add(
+        "track",
+        cmd_track,
+        "propagate every object's prompts through the clip and store the masks beside the project",
+    )
     p.add_argument("project")
     _add_model_args(p)
-    p.add_argument("--weights", help="local folder in Hugging Face format "
-                                     "(config.json + model.safetensors)")
+    p.add_argument(
+        "--weights", help="local folder in Hugging Face format (config.json + model.safetensors)"
+    )
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     p.add_argument("--direction", default="both", choices=["forward", "backward", "both"])
-    p.add_argument("--range", type=_parse_range, metavar="START:END",
-                   help="frames to track (END exclusive)")
-    p.add_argument("--retrack", action="store_true",
-                   help="forget the stored masks and track again (e.g. the video was replaced)")
+    p.add_argument(
+        "--range", type=_parse_range, metavar="START:END", help="frames to track (END exclusive)"
+    )
+    p.add_argument(
+        "--retrack",
+        action="store_true",
+        help="forget the stored masks and track again (e.g. the video was replaced)",
+    )
 
-    p = add("render", cmd_render, "apply every object's and the background's effects, "
-                                  "re-encode, keep audio (tracks first if masks are missing)")
+    p = add(
+        "render",
+        cmd_render,
+        "apply every object's and the background's effects, "
+        "re-encode, keep audio (tracks first if masks are missing)",
+    )
     p.add_argument("project")
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--codec", default="h264", choices=["h264", "hevc", "vp9", "prores", "ffv1"])
     p.add_argument("--crf", type=int, help="quality (lower is better); codec default if omitted")
     p.add_argument("--preset", help="encoder speed preset, e.g. veryfast, medium, slow")
-    p.add_argument("--range", type=_parse_range, metavar="START:END",
-                   help="render only these frames (END exclusive); audio is cut to match")
+    p.add_argument(
+        "--range",
+        type=_parse_range,
+        metavar="START:END",
+        help="render only these frames (END exclusive); audio is cut to match",
+    )
     _add_model_args(p)
 
-    p = add("anonymize", cmd_anonymize, "find every face offline, track it and hide it; also "
-                                        "writes a project to keep chosen people unblurred")
+    p = add(
+        "anonymize",
+        cmd_anonymize,
+        "find every face offline, track it and hide it; also "
+        "writes a project to keep chosen people unblurred",
+    )
     p.add_argument("video")
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--effect", default="blur", choices=["blur", "pixelate", "solid", "emoji"])
-    p.add_argument("--threshold", type=float, default=None,
-                   help="face detector score threshold, 0–1 (default 0.5; lower finds more faces)")
-    p.add_argument("--keep-audio", dest="keep_audio", action="store_true", default=True,
-                   help="copy the audio (default)")
-    p.add_argument("--no-audio", dest="keep_audio", action="store_false",
-                   help="drop the audio")
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="face detector score threshold, 0–1 (default 0.5; lower finds more faces)",
+    )
+    p.add_argument(
+        "--keep-audio",
+        dest="keep_audio",
+        action="store_true",
+        default=True,
+        help="copy the audio (default)",
+    )
+    p.add_argument("--no-audio", dest="keep_audio", action="store_false", help="drop the audio")
     p.add_argument("--project", help="where to write the project (default: OUTPUT.rotokit)")
-    p.add_argument("--force", action="store_true",
-                   help="replace an existing project there; by default the choices in it "
-                        "(names, who stays visible, effects) are kept for matching faces")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing project there; by default the choices in it "
+        "(names, who stays visible, effects) are kept for matching faces",
+    )
 
     p = add("export", cmd_export, "export masks as a dataset; several projects make one dataset")
     from app.export_command import add_export_arguments
@@ -331,23 +412,36 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("models", cmd_models, "list, download or locate tracking models")
     msub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     msub.add_parser("list", help="known models, sizes, licences and what is cached")
-    for action, help_ in (("download", "download a model's weights"),
-                          ("path", "print where a model's weights are")):
+    for action, help_ in (
+        ("download", "download a model's weights"),
+        ("path", "print where a model's weights are"),
+    ):
         mp = msub.add_parser(action, help=help_)
         mp.add_argument("name")
-        mp.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
-                        help="no progress bar")
+        mp.add_argument(
+            "-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bar"
+        )
 
-    p = add("demo", cmd_demo, "track and render the bundled sample clip with two objects "
-                              "and different effects")
+    p = add(
+        "demo",
+        cmd_demo,
+        "track and render the bundled sample clip with two objects and different effects",
+    )
     p.add_argument("-o", "--output", default="demo_out")
-    p.add_argument("--model", default=None,
-                   help="tracking model (default: the CPU default when its weights are cached, "
-                        "else the random test model, said loudly)")
+    p.add_argument(
+        "--model",
+        default=None,
+        help="tracking model (default: the CPU default when its weights are cached, "
+        "else the random test model, said loudly)",
+    )
 
-    p = add("selfcheck", cmd_selfcheck, "track two objects with rotokit and with transformers' "
-                                        "reference loop on the same weights; per-frame IoU, "
-                                        "exit 1 below 0.999")
+    p = add(
+        "selfcheck",
+        cmd_selfcheck,
+        "track two objects with rotokit and with transformers' "
+        "reference loop on the same weights; per-frame IoU, "
+        "exit 1 below 0.999",
+    )
     _add_model_args(p)
     p.add_argument("--weights", help="local folder in Hugging Face format (instead of --model)")
     p.add_argument("--clip", help="video to check on (default: the bundled sample clip)")
@@ -358,8 +452,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", nargs="?", help="a video or a .rotokit project")
     p.add_argument("--model", default=None, help="tracking model (default: the saved choice)")
     p.add_argument("--device", default=None, choices=["auto", "cpu", "cuda", "mps"])
-    p.add_argument("--weights", default=None, help="local folder in Hugging Face format "
-                                                   "(config.json + model.safetensors)")
+    p.add_argument(
+        "--weights",
+        default=None,
+        help="local folder in Hugging Face format (config.json + model.safetensors)",
+    )
     return parser
 
 
@@ -380,8 +477,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return guard.done(int(args.func(args)))
     except Terminated:
-        print("rotokit: terminated (SIGTERM); unfinished output files were removed",
-              file=sys.stderr)
+        print(
+            "rotokit: terminated (SIGTERM); unfinished output files were removed", file=sys.stderr
+        )
         return 143
     except KeyboardInterrupt:
         print("rotokit: interrupted; no partial output was kept", file=sys.stderr)
@@ -401,4 +499,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     finally:
         guard.close()
-

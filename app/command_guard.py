@@ -109,8 +109,10 @@ def _remove_if_empty(store: Path) -> None:
         conn = sqlite3.connect(f"{store.absolute().as_uri()}?mode=ro", uri=True)
         try:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-            empty = "masks" not in tables or conn.execute(
-                "SELECT NOT EXISTS (SELECT 1 FROM masks)").fetchone()[0]
+            empty = (
+                "masks" not in tables
+                or conn.execute("SELECT NOT EXISTS (SELECT 1 FROM masks)").fetchone()[0]
+            )
         finally:
             conn.close()
     except sqlite3.Error:
@@ -133,5 +135,7 @@ def report_bug(exc: BaseException) -> str:
 
         traceback.print_exception(exc, file=sys.stderr)
     text = str(exc).replace("\n", " ")
-    return (f"rotokit: internal error: {type(exc).__name__}: {text} (a bug in rotokit; "
-            "run again with ROTOKIT_DEBUG=1 and report the output)")
+    return (
+        f"rotokit: internal error: {type(exc).__name__}: {text} (a bug in rotokit; "
+        "run again with ROTOKIT_DEBUG=1 and report the output)"
+    )

@@ -25,17 +25,23 @@ def build_demo_project(out_dir: Path, video: Path = SAMPLE_CLIP) -> Project:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise RotokitError(f"{out_dir}: cannot create the demo folder ({exc.strerror or exc})") from None
+        raise RotokitError(
+            f"{out_dir}: cannot create the demo folder ({exc.strerror or exc})"
+        ) from None
     project = Project.new(video, out_dir / "demo.rotokit")
     dog = project.add_object(name="dog")
     project.add_prompt(dog.id, Prompt(frame=0, box=[440, 190, 605, 282]))
-    project.set_effects(dog.id, [
-        {"type": "outline", "width": 3, "colour": "#ffd400"},
-        {"type": "emoji", "emoji": "🐶", "scale": 0.9, "anchor": "top"},
-    ])
+    project.set_effects(
+        dog.id,
+        [
+            {"type": "outline", "width": 3, "colour": "#ffd400"},
+            {"type": "emoji", "emoji": "🐶", "scale": 0.9, "anchor": "top"},
+        ],
+    )
     woman = project.add_object(name="woman")
-    project.add_prompt(woman.id, Prompt(frame=0, points=[[140, 130], [145, 205], [300, 300]],
-                                        labels=[1, 1, 0]))
+    project.add_prompt(
+        woman.id, Prompt(frame=0, points=[[140, 130], [145, 205], [300, 300]], labels=[1, 1, 0])
+    )
     project.set_effects(None, [{"type": "pixelate", "block": 14}])
     save_project(project)
     return project
@@ -56,16 +62,23 @@ def pick_demo_model(requested: str | None) -> tuple[str, bool]:
         return "test-random-micro", True
 
 
-def run_demo(out_dir: Path, *, model: str | None = None, quiet: bool = False,
-             log: Callable[[str], None] = print) -> Path:
+def run_demo(
+    out_dir: Path,
+    *,
+    model: str | None = None,
+    quiet: bool = False,
+    log: Callable[[str], None] = print,
+) -> Path:
     from app.cli import ProgressBar
     from app.tracking_job import track_project
 
     name, is_random = pick_demo_model(model)
     if is_random:
-        log("*** no pretrained weights found: using the RANDOMLY INITIALISED test model "
+        log(
+            "*** no pretrained weights found: using the RANDOMLY INITIALISED test model "
             f"'{name}'. Tracking, effects, encoding and audio are real; the mask shapes are "
-            "not. Run `rotokit models download edgetam` (needs internet) for real masks. ***")
+            "not. Run `rotokit models download edgetam` (needs internet) for real masks. ***"
+        )
     from app.paths import check_output
 
     for name_ in ("demo.rotokit", "demo.mp4"):  # the bundled clip is never an output

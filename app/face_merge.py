@@ -47,34 +47,49 @@ def _force_hint(path: Path) -> str:
     return f"pass --force to replace {path.name} (or --project to write the new one elsewhere)"
 
 
-def load_previous(path: Path, video: Path, face_effect_stacks: Sequence[list[dict]]) -> Project | None:
+def load_previous(
+    path: Path, video: Path, face_effect_stacks: Sequence[list[dict]]
+) -> Project | None:
     """The existing face project at `path`, or None; refuses what cannot be merged."""
     if not path.exists():
         return None
     try:
         old = load_project(path)
     except ProjectError as exc:
-        raise RotokitError(f"{exc}; it may hold your choices, so it was not replaced: "
-                           f"{_force_hint(path)}") from None
+        raise RotokitError(
+            f"{exc}; it may hold your choices, so it was not replaced: {_force_hint(path)}"
+        ) from None
     if old.video_path.resolve() != video.resolve():
-        raise RotokitError(f"{path}: an existing project for another video ({old.video_path}); "
-                           f"{_force_hint(path)}")
+        raise RotokitError(
+            f"{path}: an existing project for another video ({old.video_path}); {_force_hint(path)}"
+        )
     if old.fingerprint is not None:
         changed = old.fingerprint.differences(fingerprint_video(video))
         if changed:  # the same name, other footage: its people are not these people
-            raise RotokitError(f"{path}: made on a different version of {video.name} "
-                               f"({', '.join(changed)}); {_force_hint(path)}")
-    foreign = [o.name for o in old.objects if "face_track" not in o.extra
-               and _edited(o, face_effect_stacks)]
+            raise RotokitError(
+                f"{path}: made on a different version of {video.name} "
+                f"({', '.join(changed)}); {_force_hint(path)}"
+            )
+    foreign = [
+        o.name
+        for o in old.objects
+        if "face_track" not in o.extra and _edited(o, face_effect_stacks)
+    ]
     if foreign:
-        raise RotokitError(f"{path}: has objects anonymize did not make ({', '.join(foreign)}); "
-                           f"{_force_hint(path)}")
+        raise RotokitError(
+            f"{path}: has objects anonymize did not make ({', '.join(foreign)}); "
+            f"{_force_hint(path)}"
+        )
     return old
 
 
 def _edited(obj: TrackedObject, face_effect_stacks: Sequence[list[dict]]) -> bool:
-    return (not _DEFAULT_NAME.match(obj.name) or not obj.visible
-            or obj.effects not in face_effect_stacks or "face_track" not in obj.extra)
+    return (
+        not _DEFAULT_NAME.match(obj.name)
+        or not obj.visible
+        or obj.effects not in face_effect_stacks
+        or "face_track" not in obj.extra
+    )
 
 
 def _iou(a: Sequence[float], b: Sequence[float]) -> float:
@@ -89,18 +104,30 @@ def _score(old: TrackedObject, track: FaceTrack) -> float:
     boxes = [(p.frame, p.box) for p in old.prompts if p.box is not None]
     if not boxes:
         return 0.0
-    return sum(_iou(box, track.boxes[f]) if f in track.boxes else 0.0 for f, box in boxes) / len(boxes)
+    return sum(_iou(box, track.boxes[f]) if f in track.boxes else 0.0 for f, box in boxes) / len(
+        boxes
+    )
 
 
-def merge_choices(project: Project, tracks: Sequence[FaceTrack], old: Project,
-                  face_effect_stacks: Sequence[list[dict]]) -> MergeReport:
+def merge_choices(
+    project: Project,
+    tracks: Sequence[FaceTrack],
+    old: Project,
+    face_effect_stacks: Sequence[list[dict]],
+) -> MergeReport:
     """Give each new face object the choices of the old face it matches (in place).
 
     Raises `RotokitError` naming ``--force`` when an edited old face matches no new face.
     """
-    pairs = sorted(((s, i, j) for i, o in enumerate(old.objects)
-                    for j, t in enumerate(tracks) if (s := _score(o, t)) >= MATCH_IOU),
-                   reverse=True)
+    pairs = sorted(
+        (
+            (s, i, j)
+            for i, o in enumerate(old.objects)
+            for j, t in enumerate(tracks)
+            if (s := _score(o, t)) >= MATCH_IOU
+        ),
+        reverse=True,
+    )
     used_old: set[int] = set()
     used_new: set[int] = set()
     report = MergeReport()
@@ -119,11 +146,15 @@ def merge_choices(project: Project, tracks: Sequence[FaceTrack], old: Project,
         report.kept.append(after.name)
         if not after.visible or not after.effects:
             report.shown += 1
-    lost = [o.name for i, o in enumerate(old.objects)
-            if i not in used_old and _edited(o, face_effect_stacks)]
+    lost = [
+        o.name
+        for i, o in enumerate(old.objects)
+        if i not in used_old and _edited(o, face_effect_stacks)
+    ]
     if lost:
         path = old.path or Path("the project")
         raise RotokitError(
             f"{path}: your choices for {', '.join(lost)} match no face found this time, so "
-            f"they would be lost; {_force_hint(path)}")
+            f"they would be lost; {_force_hint(path)}"
+        )
     return report

@@ -40,24 +40,30 @@ class FrameRange(NamedTuple):
             start = int(start_text) if start_text.strip() else 0
             end = int(end_text) if end_text.strip() else None
         except ValueError:
-            raise RangeError(f"{source} {text!r}: START and END must be whole frame numbers") \
-                from None
+            raise RangeError(
+                f"{source} {text!r}: START and END must be whole frame numbers"
+            ) from None
         return cls._checked(start, end, f"{source} {text!r}")
 
     @classmethod
     def from_json(cls, value: Any, *, source: str = "range") -> FrameRange:
         """The project file's ``[start, end]`` (``end`` may be null: to the last frame)."""
-        ok = (isinstance(value, list) and len(value) == 2
-              and all(v is None or (isinstance(v, int) and not isinstance(v, bool))
-                      for v in value) and value[0] is not None)
+        ok = (
+            isinstance(value, list)
+            and len(value) == 2
+            and all(v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in value)
+            and value[0] is not None
+        )
         if not ok:
-            raise RangeError(f"{source}: expected [start, end] frame indices (end may be null), "
-                             f"got {value!r}")
+            raise RangeError(
+                f"{source}: expected [start, end] frame indices (end may be null), got {value!r}"
+            )
         return cls._checked(value[0], value[1], f"{source} {value!r}")
 
     @classmethod
-    def coerce(cls, value: FrameRange | tuple[int, int | None] | None,
-               *, source: str = "frame range") -> FrameRange | None:
+    def coerce(
+        cls, value: FrameRange | tuple[int, int | None] | None, *, source: str = "frame range"
+    ) -> FrameRange | None:
         """A range handed over by code (GUI spin boxes, the API): a tuple with end -1 or None
         for "to the last frame" is accepted; None stays None."""
         if value is None or isinstance(value, FrameRange):
@@ -66,8 +72,11 @@ class FrameRange(NamedTuple):
             start, end = value
         except (TypeError, ValueError):
             raise RangeError(f"{source}: expected (start, end), got {value!r}") from None
-        return cls._checked(int(start), None if end is None or end == -1 else int(end),
-                            f"{source} {start}:{'' if end in (None, -1) else end}")
+        return cls._checked(
+            int(start),
+            None if end is None or end == -1 else int(end),
+            f"{source} {start}:{'' if end in (None, -1) else end}",
+        )
 
     @classmethod
     def _checked(cls, start: int, end: int | None, where: str) -> FrameRange:
@@ -77,8 +86,13 @@ class FrameRange(NamedTuple):
             raise RangeError(f"{where}: END must be greater than START (END is exclusive)")
         return cls(start, end)
 
-    def resolve(self, n_frames: int, *, source: str = "range", clip: str | None = None,
-                ) -> tuple[int, int]:
+    def resolve(
+        self,
+        n_frames: int,
+        *,
+        source: str = "range",
+        clip: str | None = None,
+    ) -> tuple[int, int]:
         """``(start, end)`` on a clip of `n_frames`; `RangeError` when it does not fit.
 
         `source` names where the range came from (``--range``, ``FILE: range``), `clip` the video.
@@ -88,7 +102,8 @@ class FrameRange(NamedTuple):
             of = f" of {clip}" if clip else ""
             raise RangeError(
                 f"{source} {self} goes past the clip's {n_frames} frames{of} (0 to "
-                f"{n_frames - 1}); use e.g. {min(self.start, n_frames - 1)}: to run to the end")
+                f"{n_frames - 1}); use e.g. {min(self.start, n_frames - 1)}: to run to the end"
+            )
         return self.start, end
 
     def to_json(self) -> list[int | None]:

@@ -44,14 +44,18 @@ def project_inputs(project: Project) -> list[tuple[str, Path]]:
     inputs = [("the project's video", project.video_path)]
     if project.path is not None:
         store = masks_path_for(project.path)
-        inputs += [("the project file", project.path), ("the project's mask store", store),
-                   ("the project's mask store", Path(f"{store}-wal")),
-                   ("the project's mask store", Path(f"{store}-shm"))]
+        inputs += [
+            ("the project file", project.path),
+            ("the project's mask store", store),
+            ("the project's mask store", Path(f"{store}-wal")),
+            ("the project's mask store", Path(f"{store}-shm")),
+        ]
     return inputs
 
 
-def check_output(output: str | os.PathLike[str], inputs: Iterable[tuple[str, Path]],
-                 *, flag: str = "-o") -> None:
+def check_output(
+    output: str | os.PathLike[str], inputs: Iterable[tuple[str, Path]], *, flag: str = "-o"
+) -> None:
     """Refuse an `output` that resolves to (or lies inside) one of `inputs` ((label, path)).
 
     Compares fully resolved paths (symlinks, ``..``) and, for files that exist, device and
@@ -63,11 +67,14 @@ def check_output(output: str | os.PathLike[str], inputs: Iterable[tuple[str, Pat
     for label, path in inputs:
         real = Path(os.path.realpath(Path(path).expanduser()))
         if out_real == real or _same_file(out, path):
-            raise OutputClash(f"{output}: {flag} is {label} ({path}); writing there would "
-                              "destroy it, choose another output name")
+            raise OutputClash(
+                f"{output}: {flag} is {label} ({path}); writing there would "
+                "destroy it, choose another output name"
+            )
         if _inside(out_real, real):
-            raise OutputClash(f"{output}: {flag} lies inside {label} ({path}); choose another "
-                              "output name")
+            raise OutputClash(
+                f"{output}: {flag} lies inside {label} ({path}); choose another output name"
+            )
 
 
 def describe_special(path: Path) -> str | None:
@@ -83,9 +90,13 @@ def describe_special(path: Path) -> str | None:
         return f"unreadable ({exc.strerror or exc})"
     if stat.S_ISREG(mode):
         return None
-    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                       (stat.S_ISSOCK, "a socket")):
+    for test, name in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
         if test(mode):
             return name
     return "not a regular file"

@@ -29,7 +29,9 @@ class _Failure:
 
 
 @contextmanager
-def ahead(items: Iterable[T], *, depth: int = 2, name: str = "rotokit-ahead") -> Iterator[Iterator[T]]:
+def ahead(
+    items: Iterable[T], *, depth: int = 2, name: str = "rotokit-ahead"
+) -> Iterator[Iterator[T]]:
     """Iterate `items` on a daemon thread, at most `depth` items ahead of the consumer."""
     if depth < 1:
         raise ValueError("depth must be at least 1")

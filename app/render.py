@@ -45,10 +45,16 @@ class RenderResult:
     def summary(self) -> str:
         fps = self.frames / self.seconds if self.seconds > 0 else 0.0
         t = self.tracking
-        tracked = (f"; tracked {len(t.objects)} object(s) first, computing {t.frames} frames"
-                   + (f" ({t.resumed} resumed)" if t.resumed else "") if t and t.objects else "")
-        return (f"wrote {self.output} ({self.frames} frames in {self.seconds:.1f} s, "
-                f"{fps:.1f} frames/s{tracked})")
+        tracked = (
+            f"; tracked {len(t.objects)} object(s) first, computing {t.frames} frames"
+            + (f" ({t.resumed} resumed)" if t.resumed else "")
+            if t and t.objects
+            else ""
+        )
+        return (
+            f"wrote {self.output} ({self.frames} frames in {self.seconds:.1f} s, "
+            f"{fps:.1f} frames/s{tracked})"
+        )
 
 
 def build_compositor(project: Project) -> object:
@@ -61,8 +67,10 @@ def build_compositor(project: Project) -> object:
         return parse_effect(effect_with_project_paths(effect, base))
 
     background = [parse(e) for e in project.background_effects]
-    layers = [ObjectLayer(obj.id, [parse(e) for e in obj.effects], visible=obj.visible)
-              for obj in project.objects]
+    layers = [
+        ObjectLayer(obj.id, [parse(e) for e in obj.effects], visible=obj.visible)
+        for obj in project.objects
+    ]
     return Compositor(background, layers)
 
 
@@ -72,9 +80,12 @@ def _flatten_alpha(rgba: np.ndarray) -> np.ndarray:
     return ((rgba[..., :3].astype(np.uint16) * alpha + 127) // 255).astype(np.uint8)
 
 
-def write_composed(writer: VideoWriter, frames: Iterable[Frame],
-                   compose: Callable[[Frame], np.ndarray],
-                   written: Callable[[Frame], None] | None = None) -> None:
+def write_composed(
+    writer: VideoWriter,
+    frames: Iterable[Frame],
+    compose: Callable[[Frame], np.ndarray],
+    written: Callable[[Frame], None] | None = None,
+) -> None:
     """Decode `frames`, `compose` each into an image and encode it, on three threads.
 
     Decoding; composing + the writer's colour conversion; encoding + muxing (this thread) run
@@ -88,8 +99,10 @@ def write_composed(writer: VideoWriter, frames: Iterable[Frame],
         for frame in decoded:
             yield frame, writer.to_frame(compose(frame))
 
-    with ahead(frames, name="rotokit-decode") as decoded, \
-            ahead(composed(decoded), name="rotokit-effects") as ready:
+    with (
+        ahead(frames, name="rotokit-decode") as decoded,
+        ahead(composed(decoded), name="rotokit-effects") as ready,
+    ):
         for frame, video_frame in ready:
             writer.write_frame(video_frame, frame.pts)
             if written is not None:
@@ -124,21 +137,38 @@ def render(
     check_encoder_options(codec, crf, preset)
     current = check_video(project)
     compositor = build_compositor(project)  # validate effects before any slow work
-    start, stop = frame_bounds(project, current.frame_count, frame_range)  # RangeError if past the clip
+    start, stop = frame_bounds(
+        project, current.frame_count, frame_range
+    )  # RangeError if past the clip
 
-    tracked = track_stale(project, model=model, offline=offline, frame_range=(start, stop),
-                          on_progress=on_progress, cancel=cancel, log=log)
+    tracked = track_stale(
+        project,
+        model=model,
+        offline=offline,
+        frame_range=(start, stop),
+        on_progress=on_progress,
+        cancel=cancel,
+        log=log,
+    )
 
     keep_alpha = codec in ALPHA_CODECS
-    with FrameSource(project.video_path) as frames, \
-            MaskStore(masks_path_for(project.path), readonly=True) as store:
+    with (
+        FrameSource(project.video_path) as frames,
+        MaskStore(masks_path_for(project.path), readonly=True) as store,
+    ):
         store.check_video(current, project.video_path)
         require_masks(project, store, start, stop)
         total = stop - start
         audio_from = project.video_path if keep_audio else None
-        with VideoWriter(output, source=frames.info, codec=codec, crf=crf, preset=preset,
-                         audio_from=audio_from, alpha=keep_alpha) as writer:
-
+        with VideoWriter(
+            output,
+            source=frames.info,
+            codec=codec,
+            crf=crf,
+            preset=preset,
+            audio_from=audio_from,
+            alpha=keep_alpha,
+        ) as writer:
             prompted = {obj.id for obj in project.objects if obj.prompts}
 
             def compose(frame: Frame) -> np.ndarray:
@@ -158,6 +188,13 @@ def render(
                 write_composed(writer, frames.iter_frames(start, stop), compose, written)
             except KeyboardInterrupt:
                 kept = "; the masks tracked for it are kept" if tracked.frames else ""
-                raise Cancelled(f"render of {output} stopped; no output was written{kept}") from None
-    return RenderResult(output=output, frames=total, seconds=time.perf_counter() - started,
-                        tracked=tracked.objects, tracking=tracked)
+                raise Cancelled(
+                    f"render of {output} stopped; no output was written{kept}"
+                ) from None
+    return RenderResult(
+        output=output,
+        frames=total,
+        seconds=time.perf_counter() - started,
+        tracked=tracked.objects,
+        tracking=tracked,
+    )

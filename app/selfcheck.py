@@ -74,10 +74,14 @@ def _prompts(width: int, height: int, bundled: bool) -> list[tuple[int, dict]]:
     """Two objects on frame 0: a point and a box (the dog and the woman of the sample clip,
     else the frame's centre and its left part)."""
     if bundled:
-        return [(1, dict(box=[440, 190, 605, 282])),
-                (2, dict(points=[[140, 130], [145, 205], [300, 300]], labels=[1, 1, 0]))]
-    return [(1, dict(points=[[width * 0.5, height * 0.5]], labels=[1])),
-            (2, dict(box=[width * 0.1, height * 0.1, width * 0.4, height * 0.9]))]
+        return [
+            (1, dict(box=[440, 190, 605, 282])),
+            (2, dict(points=[[140, 130], [145, 205], [300, 300]], labels=[1, 1, 0])),
+        ]
+    return [
+        (1, dict(points=[[width * 0.5, height * 0.5]], labels=[1])),
+        (2, dict(box=[width * 0.1, height * 0.1, width * 0.4, height * 0.9])),
+    ]
 
 
 def _reference(tracker, name: str, weights: str | None):
@@ -128,14 +132,18 @@ def run_selfcheck(
     path = Path(clip) if clip is not None else SAMPLE_CLIP
     rgb = _read_frames(path, frames)
     if len(rgb) < 2:
-        raise RotokitError(f"{path}: selfcheck needs a clip of at least 2 frames, it has {len(rgb)}")
+        raise RotokitError(
+            f"{path}: selfcheck needs a clip of at least 2 frames, it has {len(rgb)}"
+        )
     height, width = rgb[0].shape[:2]
     tracker = Tracker.load(model, weights=weights, device=device, offline=offline, precision="fp32")
     ref_model, processor = _reference(tracker, tracker.name, weights)
     prompts = _prompts(width, height, clip is None)
     result = SelfcheckResult(tracker.name, path, len(rgb))
-    log(f"selfcheck: {tracker.name} on {path.name}, {len(rgb)} frames {width}x{height}, "
-        f"{len(prompts)} objects, device {tracker.device}")
+    log(
+        f"selfcheck: {tracker.name} on {path.name}, {len(rgb)} frames {width}x{height}, "
+        f"{len(prompts)} objects, device {tracker.device}"
+    )
 
     t0 = time.perf_counter()
     with TrackingSession(tracker, _Frames(rgb)) as session:
@@ -156,12 +164,18 @@ def run_selfcheck(
     for f in sorted(ref):
         result.ious[f] = {o: _iou(ours[f][o], ref[f][o]) for o in ref[f]}
         result.coverage[f] = {o: float(ours[f][o].mean()) for o in ref[f]}
-        log(f"frame {f:4d}: " + ", ".join(
-            f"object {o} IoU {result.ious[f][o]:.6f} (mask {result.coverage[f][o]:.1%} of frame)"
-            for o in sorted(ref[f])))
+        log(
+            f"frame {f:4d}: "
+            + ", ".join(
+                f"object {o} IoU {result.ious[f][o]:.6f} (mask {result.coverage[f][o]:.1%} of frame)"
+                for o in sorted(ref[f])
+            )
+        )
     if all(c == 0.0 for objs in result.coverage.values() for c in objs.values()):
-        raise RotokitError(f"{path}: every mask is empty, so nothing was compared; try --clip "
-                           "with a clip whose centre shows an object")
+        raise RotokitError(
+            f"{path}: every mask is empty, so nothing was compared; try --clip "
+            "with a clip whose centre shows an object"
+        )
     return result
 
 
@@ -169,5 +183,7 @@ def format_verdict(result: SelfcheckResult) -> str:
     iou, frame, obj = result.worst
     verdict = "PASS" if result.passed else "FAIL"
     ours, ref = result.seconds
-    return (f"worst IoU {iou:.6f} (frame {frame}, object {obj}): {verdict} (threshold {THRESHOLD}); "
-            f"rotokit {ours:.1f} s, transformers' loop {ref:.1f} s")
+    return (
+        f"worst IoU {iou:.6f} (frame {frame}, object {obj}): {verdict} (threshold {THRESHOLD}); "
+        f"rotokit {ours:.1f} s, transformers' loop {ref:.1f} s"
+    )

@@ -36,7 +36,14 @@ from app.project.spans import describe, from_frames
 from app.project.store_records import MemoryRow
 from app.tracking_plan import ObjectSteps, PassSpec, pass_key, passes_for, plan_object
 
-__all__ = ["TrackResult", "track_project", "track_stale", "feed_prompts", "frame_bounds", "require_masks"]
+__all__ = [
+    "TrackResult",
+    "track_project",
+    "track_stale",
+    "feed_prompts",
+    "frame_bounds",
+    "require_masks",
+]
 
 ProgressFn = Callable[[int, int], None]
 LogFn = Callable[[str], None]
@@ -61,8 +68,10 @@ class TrackResult:
             return self.idle
         fps = self.frames / self.seconds if self.seconds > 0 else 0.0
         resumed = f", {self.resumed} resumed from an interrupted run" if self.resumed else ""
-        return (f"tracked {len(self.objects)} object(s){resumed}: computed {self.frames} frames "
-                f"with {self.model} in {self.seconds:.1f} s ({fps:.2f} frames/s)")
+        return (
+            f"tracked {len(self.objects)} object(s){resumed}: computed {self.frames} frames "
+            f"with {self.model} in {self.seconds:.1f} s ({fps:.2f} frames/s)"
+        )
 
 
 def feed_prompts(session: object, project: Project, objects: Iterable[TrackedObject]) -> list[int]:
@@ -82,8 +91,12 @@ def feed_prompts(session: object, project: Project, objects: Iterable[TrackedObj
     return prompted
 
 
-def frame_bounds(project: Project, n_frames: int, frame_range: tuple[int, int | None] | None,
-                 default: tuple[int, int | None] | None = None) -> tuple[int, int]:
+def frame_bounds(
+    project: Project,
+    n_frames: int,
+    frame_range: tuple[int, int | None] | None,
+    default: tuple[int, int | None] | None = None,
+) -> tuple[int, int]:
     """``[start, end)`` of a command's range, else `default` (the project's range), else the
     whole clip; one `FrameRange` rule: a range past the clip is a `RangeError`, never clamped."""
     from app.frame_range import FrameRange
@@ -92,11 +105,14 @@ def frame_bounds(project: Project, n_frames: int, frame_range: tuple[int, int | 
     if given is not None:
         return given.resolve(n_frames, source="--range", clip=str(project.video_path))
     stored = FrameRange.coerce(default)
-    return (stored or FrameRange()).resolve(n_frames, source=f"{project.path}: range",
-                                            clip=str(project.video_path))
+    return (stored or FrameRange()).resolve(
+        n_frames, source=f"{project.path}: range", clip=str(project.video_path)
+    )
 
 
-def _needed(store: MaskStore, objects: list[TrackedObject], start: int, end: int) -> dict[int, set[int]]:
+def _needed(
+    store: MaskStore, objects: list[TrackedObject], start: int, end: int
+) -> dict[int, set[int]]:
     out = {}
     for obj in objects:
         gaps = store.missing(obj.id, prompts_hash(obj), start, end)
@@ -155,34 +171,65 @@ def track_project(
         # the model first: a missing or broken model is the whole (one-line) answer
         tracker = Tracker.load(name, weights=weights, device=device, offline=offline)
         if log:
-            log("to compute: " + "; ".join(
-                f"{o.name} frames {describe(from_frames(needed[o.id]))}" for o in objects if o.id in needed)
-                + f" (range {start}:{end})")
+            log(
+                "to compute: "
+                + "; ".join(
+                    f"{o.name} frames {describe(from_frames(needed[o.id]))}"
+                    for o in objects
+                    if o.id in needed
+                )
+                + f" (range {start}:{end})"
+            )
             log(f"model {tracker.name} on {tracker.device}, engine: {tracker.engine}")
         with FrameSource(project.video_path) as frames:
             session = TrackingSession(tracker, frames)
             try:
-                run = _Run(project, store, session, tracker.name, direction, prompted_objects,
-                           [o for o in objects if o.id in needed], needed, len(frames))
+                run = _Run(
+                    project,
+                    store,
+                    session,
+                    tracker.name,
+                    direction,
+                    prompted_objects,
+                    [o for o in objects if o.id in needed],
+                    needed,
+                    len(frames),
+                )
                 run.execute(on_progress, cancel, log)
             finally:
                 session.close()
-    return TrackResult(model=tracker.name, frames=run.computed, objects=sorted(needed),
-                       seconds=time.perf_counter() - started, resumed=len(run.resumed))
+    return TrackResult(
+        model=tracker.name,
+        frames=run.computed,
+        objects=sorted(needed),
+        seconds=time.perf_counter() - started,
+        resumed=len(run.resumed),
+    )
 
 
 class _Run:
     """One tracking run: plan each object's steps per pass, then step the passes."""
 
-    def __init__(self, project: Project, store: MaskStore, session: object, model: str,
-                 direction: str, prompted_objects: list[TrackedObject],
-                 objects: list[TrackedObject], needed: dict[int, set[int]], n_frames: int) -> None:
+    def __init__(
+        self,
+        project: Project,
+        store: MaskStore,
+        session: object,
+        model: str,
+        direction: str,
+        prompted_objects: list[TrackedObject],
+        objects: list[TrackedObject],
+        needed: dict[int, set[int]],
+        n_frames: int,
+    ) -> None:
         self.store, self.session, self.model = store, session, model
         self.window = session.memory_window  # type: ignore[attr-defined]
         anchors = [p.frame for o in prompted_objects for p in o.prompts]
         self.specs = passes_for(direction, anchors, n_frames, self.window)
         self.hashes = {o.id: prompts_hash(o) for o in objects}
-        self.keys = {o.id: pass_key(model, self.specs[0].anchor, self.hashes[o.id]) for o in objects}
+        self.keys = {
+            o.id: pass_key(model, self.specs[0].anchor, self.hashes[o.id]) for o in objects
+        }
         self.computed = 0
         self.resumed: set[int] = set()
         self._checkpoint_at = 0.0  # perf_counter of the last memory checkpoint
@@ -191,32 +238,48 @@ class _Run:
         feed_prompts(session, project, objects)
         self.steps: dict[str, dict[int, ObjectSteps]] = {s.name: {} for s in self.specs}
         for obj in objects:
-            covered = {f for a, b in store.covered(obj.id, self.hashes[obj.id]) for f in range(a, min(b, n_frames))}
+            covered = {
+                f
+                for a, b in store.covered(obj.id, self.hashes[obj.id])
+                for f in range(a, min(b, n_frames))
+            }
             key = self.keys[obj.id]
 
             def rows(pass_name: str, oid: int = obj.id, key: str = key) -> set[int]:
                 return store.memory_frames(oid, pass_name, key)
 
-            plan = plan_object(obj.id, self.specs, needed[obj.id], covered.__contains__, rows,
-                               {p.frame for p in obj.prompts}, self.window)
+            plan = plan_object(
+                obj.id,
+                self.specs,
+                needed[obj.id],
+                covered.__contains__,
+                rows,
+                {p.frame for p in obj.prompts},
+                self.window,
+            )
             for pass_name, steps in plan.items():
                 self.steps[pass_name][obj.id] = steps
                 if steps.start > 0 and steps.restore.get(pass_name):
                     self.resumed.add(obj.id)
 
     def total(self) -> int:
-        return sum(len({p for s in by_obj.values() for p in range(s.start, s.stop + 1)})
-                   for by_obj in self.steps.values())
+        return sum(
+            len({p for s in by_obj.values() for p in range(s.start, s.stop + 1)})
+            for by_obj in self.steps.values()
+        )
 
-    def execute(self, on_progress: ProgressFn | None, cancel: threading.Event | None,
-                log: LogFn | None) -> None:
+    def execute(
+        self, on_progress: ProgressFn | None, cancel: threading.Event | None, log: LogFn | None
+    ) -> None:
         total = self.total()
         if log:
             for name, by_obj in self.steps.items():
                 for s in by_obj.values():
                     if s.start > 0 and s.restore.get(name):
-                        log(f"object {s.obj_id}: resuming the {name} pass at frame "
-                            f"{self._spec(name).frames[s.start]}")
+                        log(
+                            f"object {s.obj_id}: resuming the {name} pass at frame "
+                            f"{self._spec(name).frames[s.start]}"
+                        )
         try:
             for spec in self.specs:
                 for frame_idx in self._pass(spec):
@@ -226,18 +289,23 @@ class _Run:
                     if cancel is not None and cancel.is_set():
                         raise KeyboardInterrupt
         except KeyboardInterrupt:
-            if self._last is not None:  # so the next run resumes exactly after the last stored frame
+            if (
+                self._last is not None
+            ):  # so the next run resumes exactly after the last stored frame
                 spec, frame_idx, obj_ids = self._last
-                self.store.put_many(frame_idx, {}, memory=self._window_rows(spec, frame_idx, obj_ids))
+                self.store.put_many(
+                    frame_idx, {}, memory=self._window_rows(spec, frame_idx, obj_ids)
+                )
             raise Cancelled(
                 f"tracking stopped: the masks of the {self.computed} frame(s) computed are kept "
                 f"(with what earlier runs stored); the next track or render resumes from there, "
-                f"no other output was written") from None
+                f"no other output was written"
+            ) from None
 
     def _window_rows(self, spec: PassSpec, frame_idx: int, obj_ids: list[int]) -> list[MemoryRow]:
         """A checkpoint: the memory of the W - 1 frames the step after `frame_idx` reads."""
         pos = spec.frames.index(frame_idx)
-        frames = spec.frames[max(0, pos - self.window + 2):pos + 1]
+        frames = spec.frames[max(0, pos - self.window + 2) : pos + 1]
         bwd = next((x for x in self.specs if x.name == "bwd"), None)
         keep = [(frame_idx - self.window, frame_idx + self.window + 1)]
         if spec.name == "fwd" and bwd is not None:
@@ -259,8 +327,10 @@ class _Run:
             return
         lo = min(s.start for s in by_obj.values())
         hi = max(s.stop for s in by_obj.values())
-        plan = [(spec.frames[p], [o for o, s in by_obj.items() if s.start <= p <= s.stop])
-                for p in range(lo, hi + 1)]
+        plan = [
+            (spec.frames[p], [o for o, s in by_obj.items() if s.start <= p <= s.stop])
+            for p in range(lo, hi + 1)
+        ]
         plan = [(f, ids) for f, ids in plan if ids]
         joining = {spec.frames[s.start]: [] for s in by_obj.values()}
         for s in by_obj.values():
@@ -271,24 +341,38 @@ class _Run:
             for s in joining.get(frame_idx, []):
                 for pass_name, frames in s.restore.items():
                     reverse = self._spec(pass_name).reverse
-                    stored = self.store.memory_rows(s.obj_id, pass_name, self.keys[s.obj_id], frames)
+                    stored = self.store.memory_rows(
+                        s.obj_id, pass_name, self.keys[s.obj_id], frames
+                    )
                     for f in frames:
                         session.import_memory(s.obj_id, f, stored[f], reverse)  # type: ignore[attr-defined]
 
         bwd = next((x for x in self.specs if x.name == "bwd"), None)
-        head_span = (bwd.head[0], bwd.head[-1] + 1) if bwd is not None and spec.name == "fwd" else None
+        head_span = (
+            (bwd.head[0], bwd.head[-1] + 1) if bwd is not None and spec.name == "fwd" else None
+        )
         head_end = bwd.head[-1] if head_span is not None and bwd is not None else None
         stops = {spec.frames[s.stop] for s in by_obj.values() if s.stop < len(spec.frames) - 1}
-        for frame_idx, masks in session.run_steps(plan, reverse=spec.reverse, keep={spec.anchor},  # type: ignore[attr-defined]
-                                                  before=before):
+        for frame_idx, masks in session.run_steps(
+            plan,
+            reverse=spec.reverse,
+            keep={spec.anchor},  # type: ignore[attr-defined]
+            before=before,
+        ):
             now = time.perf_counter()
-            due = (frame_idx == head_end or frame_idx in stops  # a later run starts from here
-                   or now - self._checkpoint_at >= CHECKPOINT_FACTOR * self._checkpoint_cost)
+            due = (
+                frame_idx == head_end
+                or frame_idx in stops  # a later run starts from here
+                or now - self._checkpoint_at >= CHECKPOINT_FACTOR * self._checkpoint_cost
+            )
             rows = self._window_rows(spec, frame_idx, list(masks)) if due else []
             with signals_deferred():  # a Ctrl-C never falls between the write and its record
-                self.store.put_many(frame_idx, {oid: (m.mask, m.score) for oid, m in masks.items()},
-                                    computed={oid: (self.hashes[oid], self.model) for oid in masks},
-                                    memory=rows)
+                self.store.put_many(
+                    frame_idx,
+                    {oid: (m.mask, m.score) for oid, m in masks.items()},
+                    computed={oid: (self.hashes[oid], self.model) for oid in masks},
+                    memory=rows,
+                )
                 self._last = (spec, frame_idx, list(masks))
                 self.computed += 1
             if due:
@@ -300,7 +384,9 @@ class _Run:
         for oid, s in by_obj.items():
             if s.stop == len(spec.frames) - 1:
                 self.store.drop_memory(oid, spec.name, keep=head_span)
-                if spec.name == "bwd" and not self.store.missing(oid, self.hashes[oid], fwd_last, fwd_last + 1):
+                if spec.name == "bwd" and not self.store.missing(
+                    oid, self.hashes[oid], fwd_last, fwd_last + 1
+                ):
                     self.store.drop_memory(oid)  # both passes done: the head is not needed either
 
 
@@ -314,8 +400,10 @@ def require_masks(project: Project, store: MaskStore, start: int, end: int) -> N
             if missing:
                 gaps.append(f"{obj.name!r} on frames {describe(missing)}")
     if gaps:
-        raise ExportError(f"{store.path}: no masks computed from the current prompts for "
-                          f"{'; '.join(gaps)}; run `rotokit track {project.path}`")
+        raise ExportError(
+            f"{store.path}: no masks computed from the current prompts for "
+            f"{'; '.join(gaps)}; run `rotokit track {project.path}`"
+        )
 
 
 def track_stale(
@@ -335,5 +423,12 @@ def track_stale(
     """
     if project.path is None:
         raise ProjectError("save the project first: its masks live beside it")
-    return track_project(project, model=model, offline=offline, cancel=cancel,
-                         frame_range=frame_range or (0, -1), on_progress=on_progress, log=log)
+    return track_project(
+        project,
+        model=model,
+        offline=offline,
+        cancel=cancel,
+        frame_range=frame_range or (0, -1),
+        on_progress=on_progress,
+        log=log,
+    )

@@ -56,7 +56,9 @@ def pass_key(model: str, anchor: int, prompts_hash: str) -> str:
     return f"{model}|anchor={anchor}|{prompts_hash}"
 
 
-def passes_for(direction: str, prompted: Sequence[int], n_frames: int, window: int) -> list[PassSpec]:
+def passes_for(
+    direction: str, prompted: Sequence[int], n_frames: int, window: int
+) -> list[PassSpec]:
     """The passes of an uninterrupted run over the clip (see the module docstring)."""
     if direction == "backward":
         a = max(prompted)
@@ -69,8 +71,14 @@ def passes_for(direction: str, prompted: Sequence[int], n_frames: int, window: i
     return [fwd, PassSpec("bwd", tuple(range(a - 1, -1, -1)), True, a, head)]
 
 
-def _resume(spec: PassSpec, upto: int, covered: Callable[[int], bool], rows: Callable[[str], set[int]],
-            prompted: set[int], window: int) -> tuple[int, list[int]] | None:
+def _resume(
+    spec: PassSpec,
+    upto: int,
+    covered: Callable[[int], bool],
+    rows: Callable[[str], set[int]],
+    prompted: set[int],
+    window: int,
+) -> tuple[int, list[int]] | None:
     """Where `spec` must start to have every frame up to position `upto` (None: all there), and
     the frames whose memory to restore before that start: the latest position at or before
     the first missing frame whose W - 1 frames behind have stored memory, else the anchor."""
@@ -79,7 +87,7 @@ def _resume(spec: PassSpec, upto: int, covered: Callable[[int], bool], rows: Cal
         return None
     stored = rows(spec.name)
     for start in range(gap, 0, -1):
-        behind = [f for f in spec.frames[max(0, start - window + 1):start] if f not in prompted]
+        behind = [f for f in spec.frames[max(0, start - window + 1) : start] if f not in prompted]
         if not set(behind) - stored:
             return start, behind
     return 0, []
@@ -109,7 +117,9 @@ def plan_object(
         if wanted:
             found = _resume(bwd, max(wanted), covered, rows, prompted, window)
             if found is not None:
-                bwd_steps = ObjectSteps(obj_id, found[0], max(wanted), {"bwd": found[1]} if found[1] else {})
+                bwd_steps = ObjectSteps(
+                    obj_id, found[0], max(wanted), {"bwd": found[1]} if found[1] else {}
+                )
     for spec in specs:
         if spec.name == "bwd":
             continue

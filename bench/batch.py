@@ -35,7 +35,14 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 MEDIA = Path(os.environ.get("ROTOKIT_MEDIA", REPO.parent / "shared" / "media"))
-CLIPS = ["people_audio.mp4", "dog_ball.mp4", "bedroom_small.mp4", "vfr.mp4", "rotated.mp4", "odd_size.mp4"]
+CLIPS = [
+    "people_audio.mp4",
+    "dog_ball.mp4",
+    "bedroom_small.mp4",
+    "vfr.mp4",
+    "rotated.mp4",
+    "odd_size.mp4",
+]
 CONFIGS = {
     "sequential": None,
     "local 1×2": ["--jobs", "1", "--threads", "2"],
@@ -46,9 +53,13 @@ CONFIGS = {
 
 def _rotokit(*args: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, "-m", "app", *args, "-q"], env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "app", *args, "-q"], env=env, capture_output=True, text=True
+    )
     if done.returncode != 0:
-        raise SystemExit(f"rotokit {' '.join(args)} failed ({done.returncode}): {done.stderr.strip()}")
+        raise SystemExit(
+            f"rotokit {' '.join(args)} failed ({done.returncode}): {done.stderr.strip()}"
+        )
 
 
 def _cpu_seconds() -> float:
@@ -80,14 +91,20 @@ def run_config(name: str, inputs: Path, out: Path) -> tuple[float, float]:
 def _cpu() -> str:
     try:
         out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        model = next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Model name"))
+        model = next(
+            line.split(":", 1)[1].strip()
+            for line in out.splitlines()
+            if line.startswith("Model name")
+        )
     except (OSError, StopIteration):
         model = platform.processor() or "unknown CPU"
     return f"{model}, {os.cpu_count()} cores"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", nargs="+", choices=list(CONFIGS), default=list(CONFIGS))
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -102,39 +119,66 @@ def main() -> None:
         for clip in CLIPS:
             shutil.copy(MEDIA / clip, inputs / clip)
             frames += probe(inputs / clip).frame_count
-        print(f"{len(CLIPS)} clips, {frames} frames; {_cpu()}; load {os.getloadavg()[0]:.1f}", flush=True)
+        print(
+            f"{len(CLIPS)} clips, {frames} frames; {_cpu()}; load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
         times: dict[str, list[float]] = {name: [] for name in args.only}
         cpu: dict[str, list[float]] = {name: [] for name in args.only}
         for r in range(args.rounds):
-            order = args.only[r % len(args.only):] + args.only[:r % len(args.only)]
+            order = args.only[r % len(args.only) :] + args.only[: r % len(args.only)]
             for name in order:
                 seconds, cpu_s = run_config(name, inputs, Path(tmp) / "out")
                 times[name].append(seconds)
                 cpu[name].append(cpu_s)
-                print(f"  round {r + 1}: {name:<11} {seconds:6.1f} s wall, {cpu_s:6.1f} s CPU"
-                      f"  (load {os.getloadavg()[0]:.1f})", flush=True)
+                print(
+                    f"  round {r + 1}: {name:<11} {seconds:6.1f} s wall, {cpu_s:6.1f} s CPU"
+                    f"  (load {os.getloadavg()[0]:.1f})",
+                    flush=True,
+                )
 
     median = {name: statistics.median(t) for name, t in times.items()}
     base = median.get("sequential")
-    print(f"\n{'configuration':<12} {'median s':>9} {'clips/min':>10} {'vs sequential':>14} {'CPU s':>7}")
+    print(
+        f"\n{'configuration':<12} {'median s':>9} {'clips/min':>10} {'vs sequential':>14} {'CPU s':>7}"
+    )
     for name, seconds in median.items():
         ratio = f"{base / seconds:.2f}×" if base else "-"
-        print(f"{name:<12} {seconds:9.1f} {len(CLIPS) * 60 / seconds:10.1f} {ratio:>14} "
-              f"{statistics.median(cpu[name]):7.1f}")
+        print(
+            f"{name:<12} {seconds:9.1f} {len(CLIPS) * 60 / seconds:10.1f} {ratio:>14} "
+            f"{statistics.median(cpu[name]):7.1f}"
+        )
     ratios = {}
     if "local 2×1" in median and "local 1×2" in median:
-        ratios["2 workers × 1 thread vs 1 × 2 (throughput)"] = median["local 1×2"] / median["local 2×1"]
+        ratios["2 workers × 1 thread vs 1 × 2 (throughput)"] = (
+            median["local 1×2"] / median["local 2×1"]
+        )
     if "ray 2×1" in median and "local 2×1" in median:
-        ratios["local Ray vs local engine, 2×1 (throughput; P9 ≥ 0.9×)"] = median["local 2×1"] / median["ray 2×1"]
+        ratios["local Ray vs local engine, 2×1 (throughput; P9 ≥ 0.9×)"] = (
+            median["local 2×1"] / median["ray 2×1"]
+        )
     if base:
         best = min((n for n in median if n != "sequential"), key=median.get, default=None)
         if best:
-            ratios[f"best batch ({best}) vs sequential (throughput; P9 ≥ 1.2×)"] = base / median[best]
+            ratios[f"best batch ({best}) vs sequential (throughput; P9 ≥ 1.2×)"] = (
+                base / median[best]
+            )
     for what, value in ratios.items():
         print(f"{what}: {value:.2f}×")
     if args.json:
-        args.json.write_text(json.dumps({"times": times, "cpu": cpu, "median": median, "ratios": ratios,
-                                         "machine": _cpu(), "frames": frames}, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "times": times,
+                    "cpu": cpu,
+                    "median": median,
+                    "ratios": ratios,
+                    "machine": _cpu(),
+                    "frames": frames,
+                },
+                indent=2,
+            )
+        )
 
 
 if __name__ == "__main__":

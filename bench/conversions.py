@@ -71,7 +71,8 @@ def main() -> None:
 
     def swscale(threads: int) -> Callable[[], object]:
         return lambda: av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(
-            format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG", threads=threads)
+            format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG", threads=threads
+        )
 
     def pycoco() -> None:
         for counts, h, w in rles:
@@ -82,17 +83,32 @@ def main() -> None:
             decode_rle(counts, h, w)
 
     rows = [
-        ("RGB → yuv420p BT.709, swscale 1 thread", swscale(1),
-         lambda: rgb_to_yuv_frame(rgb, "yuv420p"), "rgb_to_yuv_frame"),
-        ("RGB → yuv420p BT.709, swscale auto threads", swscale(0),
-         lambda: rgb_to_yuv_frame(rgb, "yuv420p"), "rgb_to_yuv_frame"),
+        (
+            "RGB → yuv420p BT.709, swscale 1 thread",
+            swscale(1),
+            lambda: rgb_to_yuv_frame(rgb, "yuv420p"),
+            "rgb_to_yuv_frame",
+        ),
+        (
+            "RGB → yuv420p BT.709, swscale auto threads",
+            swscale(0),
+            lambda: rgb_to_yuv_frame(rgb, "yuv420p"),
+            "rgb_to_yuv_frame",
+        ),
         ("2 masks RLE → bool, pycocotools + transpose", pycoco, ours, "decode_rle"),
-        ("24-px mosaic → 1080p, cv2 INTER_NEAREST",
-         lambda: cv2.resize(small, (W // 24 * 24, H // 24 * 24), interpolation=cv2.INTER_NEAREST),
-         lambda: repeat_blocks(small, 24), "repeat_blocks"),
+        (
+            "24-px mosaic → 1080p, cv2 INTER_NEAREST",
+            lambda: cv2.resize(
+                small, (W // 24 * 24, H // 24 * 24), interpolation=cv2.INTER_NEAREST
+            ),
+            lambda: repeat_blocks(small, 24),
+            "repeat_blocks",
+        ),
     ]
-    print(f"1920x1080, median of {args.reps} alternating calls, OpenCV {cv2.__version__}, "
-          f"PyAV {av.__version__}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}\n")
+    print(
+        f"1920x1080, median of {args.reps} alternating calls, OpenCV {cv2.__version__}, "
+        f"PyAV {av.__version__}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}\n"
+    )
     print("| step | library ms | rotokit | rotokit ms | ratio |")
     print("|---|---|---|---|---|")
     for label, library, rotokit, name in rows:

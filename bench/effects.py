@@ -42,8 +42,10 @@ X264 = {"preset": "veryfast", "crf": "20"}
 def make_input(path: Path, n_frames: int) -> None:
     """A 1080p H.264 clip: dog_ball.mp4 upscaled ×3 (ping-pong looped to n_frames)."""
     with av.open(str(MEDIA / "dog_ball.mp4")) as src:
-        frames = [cv2.resize(f.to_ndarray(format="rgb24"), (W, H), interpolation=cv2.INTER_CUBIC)
-                  for f in src.decode(video=0)]
+        frames = [
+            cv2.resize(f.to_ndarray(format="rgb24"), (W, H), interpolation=cv2.INTER_CUBIC)
+            for f in src.decode(video=0)
+        ]
     rate = Fraction(30000, 1001)
     with av.open(str(path), "w") as out:
         vs = out.add_stream("libx264", rate=rate)
@@ -62,8 +64,9 @@ def make_input(path: Path, n_frames: int) -> None:
 def ellipse(box: tuple[int, int, int, int]) -> np.ndarray:
     m = np.zeros((H, W), np.uint8)
     x0, y0, x1, y1 = box
-    cv2.ellipse(m, ((x0 + x1) // 2, (y0 + y1) // 2), ((x1 - x0) // 2, (y1 - y0) // 2),
-                0, 0, 360, 1, -1)
+    cv2.ellipse(
+        m, ((x0 + x1) // 2, (y0 + y1) // 2), ((x1 - x0) // 2, (y1 - y0) // 2), 0, 0, 360, 1, -1
+    )
     return m.astype(bool)
 
 
@@ -76,13 +79,18 @@ def mask_cycle(n: int = 8) -> list[dict[int, np.ndarray]]:
     out = []
     for i in range(n):
         dx, dy = 6 * i, 3 * (i % 3)
-        out.append({k: ellipse((x0 + dx, y0 + dy, x1 + dx, y1 + dy))
-                    for k, (x0, y0, x1, y1) in BOXES.items()})
+        out.append(
+            {
+                k: ellipse((x0 + dx, y0 + dy, x1 + dx, y1 + dy))
+                for k, (x0, y0, x1, y1) in BOXES.items()
+            }
+        )
     return out
 
 
-def time_render(comp: Compositor, frames: list[np.ndarray], masks: list[dict[int, np.ndarray]],
-                reps: int) -> float:
+def time_render(
+    comp: Compositor, frames: list[np.ndarray], masks: list[dict[int, np.ndarray]], reps: int
+) -> float:
     """Median ms per Compositor.render over ``reps`` consecutive frames, given the masks'
     boxes as a render gets them from the mask store."""
     boxes = [{k: bbox(m.view(np.uint8)) for k, m in frame_masks.items()} for frame_masks in masks]
@@ -114,9 +122,11 @@ def encode_ms(frames: list[np.ndarray], reps: int) -> float:
 def per_effect_table(frames: list[np.ndarray], reps: int) -> str:
     masks = mask_cycle()
     enc = encode_ms(frames, max(reps, 20))
-    rows = ["| effect | objects ×1 ms | objects ×3 ms | background (1 object) ms | "
-            "background (3 objects) ms |",
-            "|---|---|---|---|---|"]
+    rows = [
+        "| effect | objects ×1 ms | objects ×3 ms | background (1 object) ms | "
+        "background (3 objects) ms |",
+        "|---|---|---|---|---|",
+    ]
     for kind, t in EFFECT_TYPES.items():
         spec = {"type": kind}
         if kind == "replace":
@@ -137,11 +147,14 @@ def per_effect_table(frames: list[np.ndarray], reps: int) -> str:
             else:
                 cells.append("—")
         rows.append(f"| `{kind}` | " + " | ".join(cells) + " |")
-    none = time_render(Compositor([], [ObjectLayer(1, [])]), frames,
-                       [{1: m[1]} for m in masks], reps)
+    none = time_render(
+        Compositor([], [ObjectLayer(1, [])]), frames, [{1: m[1]} for m in masks], reps
+    )
     rows.append(f"| *(no effect: frame copy)* | {none:.1f} | | | |")
-    return ("\n".join(rows) + f"\n\nYardstick, same run: libx264 veryfast crf 20 encode of one "
-            f"1080p RGB frame = {enc:.1f} ms.\n")
+    return (
+        "\n".join(rows) + f"\n\nYardstick, same run: libx264 veryfast crf 20 encode of one "
+        f"1080p RGB frame = {enc:.1f} ms.\n"
+    )
 
 
 def main() -> None:
@@ -154,8 +167,10 @@ def main() -> None:
         make_input(src, 8)
         with av.open(str(src)) as c:
             frames = [f.to_ndarray(format="rgb24") for f in islice(c.decode(video=0), 8)]
-        print(f"# effects benchmark — {os.cpu_count()} CPUs, OpenCV {cv2.__version__}, "
-              f"PyAV {av.__version__}\n")
+        print(
+            f"# effects benchmark — {os.cpu_count()} CPUs, OpenCV {cv2.__version__}, "
+            f"PyAV {av.__version__}\n"
+        )
         print("## ms per 1080p frame\n")
         print(per_effect_table(frames, args.reps))
 

@@ -86,7 +86,12 @@ def size_mb(folder: Path) -> float:
 
 
 def yolo_points(folder: Path) -> float:
-    lines = [line for p in folder.rglob("*.txt") if p.parent.name == "labels" for line in p.read_text().splitlines()]
+    lines = [
+        line
+        for p in folder.rglob("*.txt")
+        if p.parent.name == "labels"
+        for line in p.read_text().splitlines()
+    ]
     return sum(len(line.split()) // 2 for line in lines) / max(1, len(lines))
 
 
@@ -100,7 +105,14 @@ def main() -> None:
     args = ap.parse_args()
     formats = args.formats.split(",")
     cpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-    model = next((line.split(":", 1)[1].strip() for line in cpu.splitlines() if line.startswith("Model name")), "?")
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in cpu.splitlines()
+            if line.startswith("Model name")
+        ),
+        "?",
+    )
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         project = load_project(make_project(tmp, args.frames))
@@ -121,14 +133,20 @@ def main() -> None:
                         shutil.rmtree(exact)
                     shutil.rmtree(out)
         base = min(times["baseline"])
-        print(f"export of {args.frames} frames 1920x1080, 2 objects, best of {args.rounds} rounds; CPU {model}")
+        print(
+            f"export of {args.frames} frames 1920x1080, 2 objects, best of {args.rounds} rounds; CPU {model}"
+        )
         print(f"{'format':8} {'frames/s':>9} {'× baseline time':>16} {'MB':>8}")
-        print(f"{'baseline':8} {args.frames / base:9.1f} {1.0:16.2f} {'-':>8}   (decode + mask read)")
+        print(
+            f"{'baseline':8} {args.frames / base:9.1f} {1.0:16.2f} {'-':>8}   (decode + mask read)"
+        )
         for fmt in formats:
             best = min(times[fmt])
             print(f"{fmt:8} {args.frames / best:9.1f} {best / base:16.2f} {sizes[fmt]:8.1f}")
         if "yolo" in formats:
-            print(f"yolo polygon points per object: {points[0]:.0f} (default tolerance) vs {points[1]:.0f} (--simplify 0)")
+            print(
+                f"yolo polygon points per object: {points[0]:.0f} (default tolerance) vs {points[1]:.0f} (--simplify 0)"
+            )
 
 
 if __name__ == "__main__":

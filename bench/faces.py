@@ -58,7 +58,11 @@ print(json.dumps({"faces": r.faces, "frames": r.frames, "detected_frames": r.det
 
 
 def find_deface() -> str | None:
-    for candidate in (os.environ.get("DEFACE"), "/tmp/deface-venv/bin/deface", shutil.which("deface")):
+    for candidate in (
+        os.environ.get("DEFACE"),
+        "/tmp/deface-venv/bin/deface",
+        shutil.which("deface"),
+    ):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
     return None
@@ -67,8 +71,12 @@ def find_deface() -> str | None:
 def make_1080p(src: Path, dst: Path) -> None:
     """``src`` upscaled to 1920×1080 (bicubic), same timestamps, audio copied."""
     with FrameSource(src, cache_bytes=0) as frames:
-        info = dataclasses.replace(frames.info, width=1920, height=1080, coded_width=1920, coded_height=1080)
-        with VideoWriter(dst, source=info, codec="h264", crf=18, preset="veryfast", audio_from=src) as out:
+        info = dataclasses.replace(
+            frames.info, width=1920, height=1080, coded_width=1920, coded_height=1080
+        )
+        with VideoWriter(
+            dst, source=info, codec="h264", crf=18, preset="veryfast", audio_from=src
+        ) as out:
             for fr in frames.iter_frames():
                 out.write(cv2.resize(fr.rgb, (1920, 1080), interpolation=cv2.INTER_CUBIC), fr.pts)
 
@@ -78,7 +86,9 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, str
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - started
     if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
+        raise RuntimeError(
+            f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.strip()[-500:]}"
+        )
     return seconds, proc.stdout
 
 
@@ -87,14 +97,18 @@ class Counter:
 
     def __init__(self) -> None:
         self.centerface = FaceDetector(threshold=0.5)
-        self.haar = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+        self.haar = cv2.CascadeClassifier(
+            cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
+        )
         if self.haar.empty():
             raise RuntimeError("OpenCV's Haar cascade is missing (needs opencv 4.x, not 5.x)")
 
     def boxes(self, rgb: np.ndarray) -> dict[str, list]:
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
         min_side = max(16, round(16 * max(rgb.shape[:2]) / 640))
-        found = self.haar.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=5, minSize=(min_side, min_side))
+        found = self.haar.detectMultiScale(
+            grey, scaleFactor=1.1, minNeighbors=5, minSize=(min_side, min_side)
+        )
         return {
             "centerface": [d.box for d in self.centerface.detect(rgb)],
             "haar": [(x, y, x + w, y + h) for x, y, w, h in found],
@@ -116,7 +130,10 @@ def input_faces(before: list[dict[str, list]], name: str) -> list[list]:
     on 96 frames with one face), and such a box is still "found" in any output."""
     if name == "centerface":
         return [b["centerface"] for b in before]
-    return [[h for h in b["haar"] if any(_centre_in(c, h) or _centre_in(h, c) for c in b["centerface"])] for b in before]
+    return [
+        [h for h in b["haar"] if any(_centre_in(c, h) or _centre_in(h, c) for c in b["centerface"])]
+        for b in before
+    ]
 
 
 def still_found(before: list[dict[str, list]], after: list[dict[str, list]], name: str) -> int:
@@ -135,12 +152,17 @@ def frame_count(path: Path) -> int:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--clips", nargs="+", default=["people_audio.mp4", "dog_ball.mp4"])
-    ap.add_argument("--no-1080p", action="store_true", help="skip the 1920×1080 upscale of people_audio")
+    ap.add_argument(
+        "--no-1080p", action="store_true", help="skip the 1920×1080 upscale of people_audio"
+    )
     args = ap.parse_args()
 
     deface = find_deface()
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
-          f"deface: {deface or 'NOT FOUND (set $DEFACE or install it in /tmp/deface-venv)'}", flush=True)
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+        f"deface: {deface or 'NOT FOUND (set $DEFACE or install it in /tmp/deface-venv)'}",
+        flush=True,
+    )
     counter = Counter()
     rows = []
     with tempfile.TemporaryDirectory(prefix="rotokit-faces-") as tmp:
@@ -154,14 +176,19 @@ def main() -> int:
         for label, clip in clips:
             stem = clip.stem
             ours = tmp_dir / f"{stem}.rotokit.mp4"
-            t_ours, out = timed([sys.executable, "-c", ROTOKIT_SCRIPT, str(clip), str(ours)], env=env)
+            t_ours, out = timed(
+                [sys.executable, "-c", ROTOKIT_SCRIPT, str(clip), str(ours)], env=env
+            )
             stats = json.loads(out.strip().splitlines()[-1])
             theirs = tmp_dir / f"{stem}.deface.mp4"
             t_theirs = None
             if deface:
                 t_theirs, _ = timed([deface, str(clip), "-o", str(theirs), "--keep-audio"])
-            print(f"{label}: rotokit {t_ours:.1f} s, deface {t_theirs if t_theirs is None else round(t_theirs, 1)} s;"
-                  " counting faces ...", flush=True)
+            print(
+                f"{label}: rotokit {t_ours:.1f} s, deface {t_theirs if t_theirs is None else round(t_theirs, 1)} s;"
+                " counting faces ...",
+                flush=True,
+            )
             before = counter.video(clip)
             after_ours = counter.video(ours)
             after_theirs = counter.video(theirs) if deface else None
@@ -175,7 +202,9 @@ def main() -> int:
                 "haar_raw": sum(len(b["haar"]) for b in before),
                 "cf_ours": still_found(before, after_ours, "centerface"),
                 "haar_ours": still_found(before, after_ours, "haar"),
-                "cf_deface": still_found(before, after_theirs, "centerface") if after_theirs else None,
+                "cf_deface": still_found(before, after_theirs, "centerface")
+                if after_theirs
+                else None,
                 "haar_deface": still_found(before, after_theirs, "haar") if after_theirs else None,
                 "frames_ours": frame_count(ours),
                 "frames_deface": frame_count(theirs) if deface else None,
@@ -189,9 +218,11 @@ def main() -> int:
         return f"{n} ({100 * n / total:.1f}%)" if total else str(n)
 
     print()
-    print("| clip | frames | rotokit s | deface s | time ratio rotokit/deface | CenterFace faces in input "
-          "| still found: rotokit | still found: deface | Haar faces in input (confirmed) | Haar still found: rotokit "
-          "| Haar still found: deface | face tracks | frames covered only by tracking |")
+    print(
+        "| clip | frames | rotokit s | deface s | time ratio rotokit/deface | CenterFace faces in input "
+        "| still found: rotokit | still found: deface | Haar faces in input (confirmed) | Haar still found: rotokit "
+        "| Haar still found: deface | face tracks | frames covered only by tracking |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         ratio = f"{r['t_ours'] / r['t_deface']:.2f}×" if r["t_deface"] else "—"
@@ -204,13 +235,21 @@ def main() -> int:
         )
     print()
     for r in rows:
-        print(f"note: {r['clip']}: Haar fired {r['haar_raw']} times on the input, {r['haar_in']} on a face CenterFace also found")
+        print(
+            f"note: {r['clip']}: Haar fired {r['haar_raw']} times on the input, {r['haar_in']} on a face CenterFace also found"
+        )
         if r["frames_deface"] is not None and r["frames_deface"] != r["frames"]:
-            print(f"note: deface wrote {r['frames_deface']} frames for {r['clip']} ({r['frames']} in the input)")
+            print(
+                f"note: deface wrote {r['frames_deface']} frames for {r['clip']} ({r['frames']} in the input)"
+            )
         if r["frames_ours"] != r["frames"]:
-            print(f"note: rotokit wrote {r['frames_ours']} frames for {r['clip']} ({r['frames']} in the input)")
+            print(
+                f"note: rotokit wrote {r['frames_ours']} frames for {r['clip']} ({r['frames']} in the input)"
+            )
     if not deface:
-        print("deface not found: only rotokit was measured (see the module docstring to install it)")
+        print(
+            "deface not found: only rotokit was measured (see the module docstring to install it)"
+        )
     return 0
 
 

@@ -78,12 +78,19 @@ def make_gop_clip(path: Path, frames: int = 300, gop: int = 250) -> Path:
         stream = out.add_stream("libx264", rate=30)
         stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
         stream.gop_size = gop
-        stream.options = {"preset": "ultrafast", "keyint_min": str(gop), "sc_threshold": "0", "crf": "23"}
+        stream.options = {
+            "preset": "ultrafast",
+            "keyint_min": str(gop),
+            "sc_threshold": "0",
+            "crf": "23",
+        }
         for i in range(frames):
             r = ((xx + 7 * i) % 256).astype(np.uint8)
             g = ((yy + 3 * i) % 256).astype(np.uint8)
             b = grain + np.uint8(i % 200)
-            frame = av.VideoFrame.from_ndarray(np.dstack([r, g, b.astype(np.uint8)]), format="rgb24")
+            frame = av.VideoFrame.from_ndarray(
+                np.dstack([r, g, b.astype(np.uint8)]), format="rgb24"
+            )
             for packet in stream.encode(frame):
                 out.mux(packet)
         for packet in stream.encode():
@@ -129,7 +136,11 @@ def main() -> int:
     ap.add_argument("--clip", default="dog_ball.mp4")
     ap.add_argument("--frames", type=int, default=30, help="frames to propagate")
     ap.add_argument("--idle", type=float, default=3.0, help="seconds of idle baseline")
-    ap.add_argument("--scrub-only", action="store_true", help="only the idle baseline and the 1080p GOP-250 scrub")
+    ap.add_argument(
+        "--scrub-only",
+        action="store_true",
+        help="only the idle baseline and the 1080p GOP-250 scrub",
+    )
     args = ap.parse_args()
 
     from PySide6.QtWidgets import QApplication
@@ -162,14 +173,22 @@ def main() -> int:
     gop_clip = make_gop_clip(work / "gop250_1080p.mp4")
     if args.scrub_only:
         scrub, scrub_s, seek_med, seek_max, n_gop = scrub_phase(app, w, gop_clip, probe)
-        print(f"P6 Qt event-loop stall, 10 ms QTimer probe ({gop_clip.name}: 1920×1080, GOP 250, {n_gop} frames, "
-              f"{os.cpu_count()} CPUs)")
+        print(
+            f"P6 Qt event-loop stall, 10 ms QTimer probe ({gop_clip.name}: 1920×1080, GOP 250, {n_gop} frames, "
+            f"{os.cpu_count()} CPUs)"
+        )
         print(f"idle (baseline)                 max {base[0]:.1f} ms  p99 {base[1]:.1f} ms")
-        print(f"scrub 40 random jumps ({scrub_s:.1f} s)   max {scrub[0]:.1f} ms  p99 {scrub[1]:.1f} ms "
-              f"({scrub[0] / base[0] if base[0] else float('inf'):.1f}× idle)")
-        print(f"one random jump decoded synchronously (the old GUI-thread wait): median {seek_med:.0f} ms, "
-              f"max {seek_max:.0f} ms → {seek_med / max(scrub[0], 0.1):.1f}× the worst stall now")
-        print(f"{'PASS' if scrub[0] <= 50 else 'FAIL'} (target ≤ 50 ms; errors: {errors or 'none'})")
+        print(
+            f"scrub 40 random jumps ({scrub_s:.1f} s)   max {scrub[0]:.1f} ms  p99 {scrub[1]:.1f} ms "
+            f"({scrub[0] / base[0] if base[0] else float('inf'):.1f}× idle)"
+        )
+        print(
+            f"one random jump decoded synchronously (the old GUI-thread wait): median {seek_med:.0f} ms, "
+            f"max {seek_max:.0f} ms → {seek_med / max(scrub[0], 0.1):.1f}× the worst stall now"
+        )
+        print(
+            f"{'PASS' if scrub[0] <= 50 else 'FAIL'} (target ≤ 50 ms; errors: {errors or 'none'})"
+        )
         w.close()
         shutil.rmtree(work, ignore_errors=True)
         return 0 if not errors else 1
@@ -220,23 +239,33 @@ def main() -> int:
         print("errors:", *errors, sep="\n  ")
         return 1
 
-    print(f"P6 Qt event-loop stall, 10 ms QTimer probe ({args.model}, {clip.name}, {os.cpu_count()} CPUs)")
+    print(
+        f"P6 Qt event-loop stall, 10 ms QTimer probe ({args.model}, {clip.name}, {os.cpu_count()} CPUs)"
+    )
     print(f"{'phase':<34}{'max stall ms':>14}{'p99 ms':>9}{'ticks':>8}{'vs idle':>9}")
     base = max(base, base2)  # the noisier of the two idle windows (machine load varies)
-    rows = [("idle (baseline, worse of 2)", base, ""),
-            (f"propagate {tracked} frames ({prop_s:.1f} s)", prop, ""),
-            (f"export {n} frames ({exp_s:.1f} s)", exp, ""),
-            (f"scrub 1080p GOP-250 ({scrub_s:.1f} s)", scrub, "")]
+    rows = [
+        ("idle (baseline, worse of 2)", base, ""),
+        (f"propagate {tracked} frames ({prop_s:.1f} s)", prop, ""),
+        (f"export {n} frames ({exp_s:.1f} s)", exp, ""),
+        (f"scrub 1080p GOP-250 ({scrub_s:.1f} s)", scrub, ""),
+    ]
     for name, (mx, p99, ticks), _ in rows:
         ratio = mx / base[0] if base[0] > 0 else float("inf")
         print(f"{name:<34}{mx:>14.1f}{p99:>9.1f}{ticks:>8}{ratio:>8.1f}×")
-    print(f"P4 click → mask in the window ({args.model}): new frame {p4[0] * 1000:.0f} ms, "
-          f"another click on the same frame {p4[1] * 1000:.0f} ms")
-    print(f"one random jump in the GOP-250 clip decoded synchronously (the old GUI-thread wait): "
-          f"median {seek_med:.0f} ms, max {seek_max:.0f} ms")
+    print(
+        f"P4 click → mask in the window ({args.model}): new frame {p4[0] * 1000:.0f} ms, "
+        f"another click on the same frame {p4[1] * 1000:.0f} ms"
+    )
+    print(
+        f"one random jump in the GOP-250 clip decoded synchronously (the old GUI-thread wait): "
+        f"median {seek_med:.0f} ms, max {seek_max:.0f} ms"
+    )
     worst = max(prop[0], exp[0], scrub[0])
-    print(f"worst stall while working: {worst:.1f} ms (target ≤ 50 ms): {'PASS' if worst <= 50 else 'FAIL'}; "
-          f"idle already stalls {base[0]:.1f} ms here (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+    print(
+        f"worst stall while working: {worst:.1f} ms (target ≤ 50 ms): {'PASS' if worst <= 50 else 'FAIL'}; "
+        f"idle already stalls {base[0]:.1f} ms here (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+    )
     w.editor.document.project.set_dirty(False)
     w.close()
     shutil.rmtree(work, ignore_errors=True)

@@ -86,17 +86,27 @@ def main() -> None:
         t = time.perf_counter()
         for i in order:
             for o in frames[i]:
-                got = cv2.imread(str(tmp / "png" / str(o) / f"{i:06d}.png"), cv2.IMREAD_GRAYSCALE) > 0
+                got = (
+                    cv2.imread(str(tmp / "png" / str(o) / f"{i:06d}.png"), cv2.IMREAD_GRAYSCALE) > 0
+                )
                 assert np.array_equal(got, frames[i][o])
         png_read = time.perf_counter() - t
 
     raw = n * W * H // 8
     print(f"{args.frames} frames × {args.objects} objects of {W}x{H} masks ({n} masks)")
     print(f"{'':24}{'rotokit store':>16}{'PNG per mask':>16}{'ratio':>8}")
-    print(f"{'write, ms/mask':24}{store_write / n * 1e3:16.2f}{png_write / n * 1e3:16.2f}{store_write / png_write:8.2f}")
-    print(f"{'random read, ms/mask':24}{store_read / n * 1e3:16.2f}{png_read / n * 1e3:16.2f}{store_read / png_read:8.2f}")
-    print(f"{'bytes/mask':24}{store_bytes / n:16.0f}{png_bytes / n:16.0f}{store_bytes / png_bytes:8.2f}")
-    print(f"(1-bit packed raw would be {raw / n:.0f} bytes/mask; store is {raw / store_bytes:.0f}x smaller)")
+    print(
+        f"{'write, ms/mask':24}{store_write / n * 1e3:16.2f}{png_write / n * 1e3:16.2f}{store_write / png_write:8.2f}"
+    )
+    print(
+        f"{'random read, ms/mask':24}{store_read / n * 1e3:16.2f}{png_read / n * 1e3:16.2f}{store_read / png_read:8.2f}"
+    )
+    print(
+        f"{'bytes/mask':24}{store_bytes / n:16.0f}{png_bytes / n:16.0f}{store_bytes / png_bytes:8.2f}"
+    )
+    print(
+        f"(1-bit packed raw would be {raw / n:.0f} bytes/mask; store is {raw / store_bytes:.0f}x smaller)"
+    )
 
 
 if __name__ == "__main__":

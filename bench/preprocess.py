@@ -107,24 +107,65 @@ def main(argv: list[str] | None = None) -> int:
             t_old = min(t_old, best(lambda: old(rgb), 1))
         new_max, new_p = levels(ours(rgb), reference)
         old_max, old_p = levels(old(rgb), reference)
-        rows.append((f"preprocess {label}", "transformers Sam2VideoVideoProcessor, 1 frame", f"{t_hf * 1000:.1f} ms", "baseline"))
-        rows.append((f"preprocess {label}", "old: cv2 INTER_LINEAR + normalise", f"{t_old * 1000:.1f} ms",
-                     f"{t_hf / t_old:.2f}x processor speed; vs processor max {old_max:.1f} / p99.9 {old_p:.1f} grey levels"))
-        rows.append((f"preprocess {label}", "rotokit: torchvision antialiased resize + fused normalise", f"{t_new * 1000:.1f} ms",
-                     f"{t_hf / t_new:.2f}x processor speed, {t_old / t_new:.2f}x old speed; vs processor max {new_max:.1f} / p99.9 {new_p:.1f} grey levels"))
+        rows.append(
+            (
+                f"preprocess {label}",
+                "transformers Sam2VideoVideoProcessor, 1 frame",
+                f"{t_hf * 1000:.1f} ms",
+                "baseline",
+            )
+        )
+        rows.append(
+            (
+                f"preprocess {label}",
+                "old: cv2 INTER_LINEAR + normalise",
+                f"{t_old * 1000:.1f} ms",
+                f"{t_hf / t_old:.2f}x processor speed; vs processor max {old_max:.1f} / p99.9 {old_p:.1f} grey levels",
+            )
+        )
+        rows.append(
+            (
+                f"preprocess {label}",
+                "rotokit: torchvision antialiased resize + fused normalise",
+                f"{t_new * 1000:.1f} ms",
+                f"{t_hf / t_new:.2f}x processor speed, {t_old / t_new:.2f}x old speed; vs processor max {new_max:.1f} / p99.9 {new_p:.1f} grey levels",
+            )
+        )
 
-    post = Sam2VideoProcessor(image_processor=Sam2ImageProcessor(size=square), video_processor=processor,
-                              target_size=args.size)
+    post = Sam2VideoProcessor(
+        image_processor=Sam2ImageProcessor(size=square),
+        video_processor=processor,
+        target_size=args.size,
+    )
     logits = torch.randn(2, 1, args.size // 4, args.size // 4) * 3
     for label, (w, h) in SIZES.items():
         t_hf = t_new = float("inf")
         for _ in range(args.rounds):
-            t_hf = min(t_hf, best(lambda: post.post_process_masks([logits.clone()], [[h, w]])[0].numpy(), 1))
+            t_hf = min(
+                t_hf,
+                best(lambda: post.post_process_masks([logits.clone()], [[h, w]])[0].numpy(), 1),
+            )
             t_new = min(t_new, best(lambda: logits_to_masks(logits, h, w), 1))
-        same = np.array_equal(logits_to_masks(logits, h, w), post.post_process_masks([logits.clone()], [[h, w]])[0][:, 0].numpy())
-        rows.append((f"masks {label}", "2 objects: processor post_process_masks", f"{t_hf * 1000:.1f} ms", "baseline"))
-        rows.append((f"masks {label}", "2 objects: rotokit logits_to_masks", f"{t_new * 1000:.1f} ms",
-                     f"{t_hf / t_new:.2f}x; identical masks: {same}"))
+        same = np.array_equal(
+            logits_to_masks(logits, h, w),
+            post.post_process_masks([logits.clone()], [[h, w]])[0][:, 0].numpy(),
+        )
+        rows.append(
+            (
+                f"masks {label}",
+                "2 objects: processor post_process_masks",
+                f"{t_hf * 1000:.1f} ms",
+                "baseline",
+            )
+        )
+        rows.append(
+            (
+                f"masks {label}",
+                "2 objects: rotokit logits_to_masks",
+                f"{t_new * 1000:.1f} ms",
+                f"{t_hf / t_new:.2f}x; identical masks: {same}",
+            )
+        )
 
     print(f"\nMachine: {machine()}\n")
     print("| what | how | per frame | ratio (same run) |")

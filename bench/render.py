@@ -35,6 +35,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from bench._rss import peak_rss_mb  # noqa: E402
+
 MEDIA = Path(os.environ.get("ROTOKIT_MEDIA", REPO.parent / "shared" / "media"))
 W, H = 1920, 1080
 ENCODER = {"codec": "h264", "crf": 20, "preset": "veryfast"}
@@ -43,8 +44,10 @@ ENCODER = {"codec": "h264", "crf": 20, "preset": "veryfast"}
 def make_clip(path: Path, seconds: float) -> None:
     """1080p H.264 clip with AAC audio, looping the frames of a real clip."""
     with av.open(str(MEDIA / "dog_ball.mp4")) as src:
-        frames = [cv2.resize(f.to_ndarray(format="rgb24"), (W, H), interpolation=cv2.INTER_CUBIC)
-                  for f in src.decode(video=0)]
+        frames = [
+            cv2.resize(f.to_ndarray(format="rgb24"), (W, H), interpolation=cv2.INTER_CUBIC)
+            for f in src.decode(video=0)
+        ]
     rate = Fraction(30000, 1001)
     n = int(round(seconds * rate))
     with av.open(str(path), "w") as out:
@@ -66,7 +69,7 @@ def make_clip(path: Path, seconds: float) -> None:
         t = np.arange(int(seconds * 48000)) / 48000
         tone = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
         for start in range(0, len(tone), 1024):
-            chunk = np.stack([tone[start:start + 1024]] * 2)
+            chunk = np.stack([tone[start : start + 1024]] * 2)
             af = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
             af.sample_rate = 48000
             af.pts = start
@@ -97,7 +100,7 @@ def make_project(folder: Path, clip: Path) -> Path:
             cv2.ellipse(face_mask, (cx, 320), (90, 120), 0, 0, 360, 1, -1)
             dog_mask = np.zeros((H, W), np.uint8)
             x0 = 1320 - int(300 * (0.5 + 0.5 * np.sin(i / 45)))
-            dog_mask[570:840, x0:x0 + 480] = 1
+            dog_mask[570:840, x0 : x0 + 480] = 1
             store.put_many(i, {face.id: (face_mask > 0, 0.9), dog.id: (dog_mask > 0, 0.9)})
         for obj in project.objects:
             store.set_prompts_hash(obj.id, prompts_hash(obj))
@@ -155,8 +158,9 @@ def child_plain(clip: str, out: str, via_rgb: bool = True) -> None:
 
 
 def run_child(*args: str) -> dict:
-    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
-                          check=True)
+    proc = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, check=True
+    )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -165,12 +169,14 @@ def _median(values: list[float]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--short", type=float, default=10.0)
     parser.add_argument("--long", type=float, default=60.0)
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="rounds per clip (order rotated each round; medians)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds per clip (order rotated each round; medians)"
+    )
     args = parser.parse_args()
     kinds = {"plain": "--plain", "yuv": "--plain-yuv", "render": "--render"}
     with tempfile.TemporaryDirectory() as tmp:
@@ -185,38 +191,45 @@ def main() -> None:
             order = list(kinds)
             for _ in range(args.rounds):
                 for kind in order:
-                    runs[kind].append(run_child(kinds[kind], str(inputs[kind]),
-                                                str(folder / f"{label}_{kind}.mp4")))
+                    runs[kind].append(
+                        run_child(
+                            kinds[kind], str(inputs[kind]), str(folder / f"{label}_{kind}.mp4")
+                        )
+                    )
                 order = order[1:] + order[:1]  # no pipeline always runs first (or last)
             rows[label] = (seconds, runs)
-        print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
-              f"encoder libx264 {ENCODER['preset']} crf {ENCODER['crf']}; 1920x1080; "
-              f"median of {args.rounds} rounds per clip")
+        print(
+            f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+            f"encoder libx264 {ENCODER['preset']} crf {ENCODER['crf']}; 1920x1080; "
+            f"median of {args.rounds} rounds per clip"
+        )
         print()
-        print("| clip | frames | plain via RGB fps | plain YUV fps | rotokit render fps "
-              "| P3 ratio vs via-RGB | P3 ratio vs YUV (rounds) | CPU time render vs YUV "
-              "| peak RSS plain MB | peak RSS render MB |")
+        print(
+            "| clip | frames | plain via RGB fps | plain YUV fps | rotokit render fps "
+            "| P3 ratio vs via-RGB | P3 ratio vs YUV (rounds) | CPU time render vs YUV "
+            "| peak RSS plain MB | peak RSS render MB |"
+        )
         print("|---|---|---|---|---|---|---|---|---|---|")
         for label, (seconds, runs) in rows.items():
             sec = {k: _median([r["seconds"] for r in v]) for k, v in runs.items()}
             cpu = {k: _median([r["cpu"] for r in v]) for k, v in runs.items()}
             frames = runs["render"][0]["frames"]
             per_round = [e["seconds"] / y["seconds"] for e, y in zip(runs["render"], runs["yuv"])]
-            spread = (f" ({min(per_round):.2f}–{max(per_round):.2f})"
-                      if len(per_round) > 1 else "")
-            print(f"| {seconds:g} s | {frames} | "
-                  f"{frames / sec['plain']:.1f} | {frames / sec['yuv']:.1f} | "
-                  f"{frames / sec['render']:.1f} | "
-                  f"{sec['render'] / sec['plain']:.2f}× | "
-                  f"{sec['render'] / sec['yuv']:.2f}×{spread} | "
-                  f"{cpu['render'] / cpu['yuv']:.2f}× | "
-                  f"{_median([r['peak_rss_mb'] for r in runs['plain']]):.0f} | "
-                  f"{_median([r['peak_rss_mb'] for r in runs['render']]):.0f} |")
+            spread = f" ({min(per_round):.2f}–{max(per_round):.2f})" if len(per_round) > 1 else ""
+            print(
+                f"| {seconds:g} s | {frames} | "
+                f"{frames / sec['plain']:.1f} | {frames / sec['yuv']:.1f} | "
+                f"{frames / sec['render']:.1f} | "
+                f"{sec['render'] / sec['plain']:.2f}× | "
+                f"{sec['render'] / sec['yuv']:.2f}×{spread} | "
+                f"{cpu['render'] / cpu['yuv']:.2f}× | "
+                f"{_median([r['peak_rss_mb'] for r in runs['plain']]):.0f} | "
+                f"{_median([r['peak_rss_mb'] for r in runs['render']]):.0f} |"
+            )
         short_rss = _median([r["peak_rss_mb"] for r in rows["short"][1]["render"]])
         ratio = _median([r["peak_rss_mb"] for r in rows["long"][1]["render"]]) / short_rss
         print()
-        print(f"render peak RSS {args.long:g} s vs {args.short:g} s: {ratio:.2f}× "
-              f"(target ≤ 1.25×)")
+        print(f"render peak RSS {args.long:g} s vs {args.short:g} s: {ratio:.2f}× (target ≤ 1.25×)")
 
 
 if __name__ == "__main__":

@@ -31,7 +31,10 @@ from app.project import load_project  # noqa: E402
 def _clip(out: Path, frames: int) -> None:
     import av
 
-    with av.open(str(REPO.parent / "shared" / "media" / "dog_ball.mp4")) as src, av.open(str(out), "w") as dst:
+    with (
+        av.open(str(REPO.parent / "shared" / "media" / "dog_ball.mp4")) as src,
+        av.open(str(out), "w") as dst,
+    ):
         stream = dst.add_stream("libx264", rate=24)
         stream.width, stream.height, stream.pix_fmt = 640, 360, "yuv420p"
         for i, frame in enumerate(src.decode(video=0)):
@@ -48,9 +51,28 @@ def _once(folder: Path, clip: Path, weights: Path, checkpoints: bool) -> tuple[f
     folder.mkdir()
     (folder / "clip.mp4").symlink_to(clip)
     path = folder / "p.rotokit"
-    path.write_text(json.dumps({"rotokit": 1, "video": "clip.mp4", "objects": [
-        {"id": 1, "name": "a", "prompts": [{"frame": 8, "points": [[320, 180]], "labels": [1]}], "effects": []},
-        {"id": 2, "name": "b", "prompts": [{"frame": 12, "box": [100, 80, 400, 300]}], "effects": []}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "rotokit": 1,
+                "video": "clip.mp4",
+                "objects": [
+                    {
+                        "id": 1,
+                        "name": "a",
+                        "prompts": [{"frame": 8, "points": [[320, 180]], "labels": [1]}],
+                        "effects": [],
+                    },
+                    {
+                        "id": 2,
+                        "name": "b",
+                        "prompts": [{"frame": 12, "box": [100, 80, 400, 300]}],
+                        "effects": [],
+                    },
+                ],
+            }
+        )
+    )
     job.CHECKPOINT_FACTOR = 20 if checkpoints else float("inf")
     started = time.perf_counter()
     result = job.track_project(load_project(path), model=str(weights), device="cpu")
@@ -74,11 +96,15 @@ def main() -> None:
         _clip(tmp / "clip.mp4", args.frames)
         for r in range(args.rounds):
             for checkpoints in (False, True):
-                seconds, frames = _once(tmp / f"{r}-{checkpoints}", tmp / "clip.mp4", weights, checkpoints)
+                seconds, frames = _once(
+                    tmp / f"{r}-{checkpoints}", tmp / "clip.mp4", weights, checkpoints
+                )
                 times[checkpoints].append(seconds / frames)
     base, with_cp = statistics.median(times[False]), statistics.median(times[True])
-    print(f"{args.model}, {args.frames} frames, 2 objects: no checkpoints {base * 1000:.0f} ms/frame, "
-          f"with checkpoints {with_cp * 1000:.0f} ms/frame = {with_cp / base:.3f}x")
+    print(
+        f"{args.model}, {args.frames} frames, 2 objects: no checkpoints {base * 1000:.0f} ms/frame, "
+        f"with checkpoints {with_cp * 1000:.0f} ms/frame = {with_cp / base:.3f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -42,7 +42,9 @@ DOG_BOX = [440, 190, 600, 280]
 class Clip:
     """Frames of a real clip, optionally upscaled (e.g. to 1080p) and looped to any length."""
 
-    def __init__(self, path: Path, length: int | None = None, size: tuple[int, int] | None = None) -> None:
+    def __init__(
+        self, path: Path, length: int | None = None, size: tuple[int, int] | None = None
+    ) -> None:
         with av.open(str(path)) as container:
             self.base = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
         self.length = length or len(self.base)
@@ -116,7 +118,9 @@ def iou(a: np.ndarray, b: np.ndarray) -> float:
     return 1.0 if union == 0 else float(np.logical_and(a, b).sum() / union)
 
 
-STEADY_FROM = 18  # frames after the prompt from which the memory bank (7 frames, 16 pointers) is full
+STEADY_FROM = (
+    18  # frames after the prompt from which the memory bank (7 frames, 16 pointers) is full
+)
 
 
 def steady_frames(times: list[float]) -> list[float]:
@@ -142,9 +146,15 @@ def bench_p1_p8(rows: list, frames: int, rounds: int, plain: bool = True) -> Non
     base = build_random_model("test-random-edgetam")
     eager = copy.deepcopy(base)
     paths = {
-        "session, no optimisations": Tracker.from_model(copy.deepcopy(base), "plain", optimize=False),
-        "session, torch levers only": Tracker.from_model(copy.deepcopy(base), "torch", engine="torch"),
-        "session, OpenVINO engine (opt-in)": Tracker.from_model(copy.deepcopy(base), "openvino", engine="auto"),
+        "session, no optimisations": Tracker.from_model(
+            copy.deepcopy(base), "plain", optimize=False
+        ),
+        "session, torch levers only": Tracker.from_model(
+            copy.deepcopy(base), "torch", engine="torch"
+        ),
+        "session, OpenVINO engine (opt-in)": Tracker.from_model(
+            copy.deepcopy(base), "openvino", engine="auto"
+        ),
     }
     if not plain:
         del paths["session, no optimisations"]
@@ -161,16 +171,27 @@ def bench_p1_p8(rows: list, frames: int, rounds: int, plain: bool = True) -> Non
             times[key].append(t)
             ious[key] = min(ious[key], min(iou(masks[f], ref_masks[f]) for f in ref_masks))
     ref = steady(ref_times)
-    rows.append(("P1/P8", f"EdgeTAM arch, non-trivial random weights (mask coverage {min(coverage):.0%}-{max(coverage):.0%}), "
-                 f"{frames - 1} frames after the prompt x {rounds} interleaved rounds: transformers propagate_in_video_iterator (preloaded)",
-                 f"{1 / ref:.2f} frames/s", "baseline"))
+    rows.append(
+        (
+            "P1/P8",
+            f"EdgeTAM arch, non-trivial random weights (mask coverage {min(coverage):.0%}-{max(coverage):.0%}), "
+            f"{frames - 1} frames after the prompt x {rounds} interleaved rounds: transformers propagate_in_video_iterator (preloaded)",
+            f"{1 / ref:.2f} frames/s",
+            "baseline",
+        )
+    )
     for key, tracker in paths.items():
         spf = steady(times[key])
         per_round = [steady([r]) / steady([t]) for r, t in zip(ref_times, times[key])]
         target = "P1 target >= 1.0x" if "no optim" in key else "P8 target >= 2.0x"
-        rows.append(("P1" if "no optim" in key else "P8", f"rotokit {key} [{tracker.engine}]",
-                     f"{1 / spf:.2f} frames/s",
-                     f"{ref / spf:.2f}x (rounds {min(per_round):.2f}-{max(per_round):.2f}x); {target}; min IoU {ious[key]:.4f}"))
+        rows.append(
+            (
+                "P1" if "no optim" in key else "P8",
+                f"rotokit {key} [{tracker.engine}]",
+                f"{1 / spf:.2f} frames/s",
+                f"{ref / spf:.2f}x (rounds {min(per_round):.2f}-{max(per_round):.2f}x); {target}; min IoU {ious[key]:.4f}",
+            )
+        )
 
 
 def bench_models(rows: list, frames: int) -> None:
@@ -182,8 +203,14 @@ def bench_models(rows: list, frames: int) -> None:
         spf = float(np.mean(t))
         base = base or spf
         params = sum(p.numel() for p in tracker.backend.model.parameters()) / 1e6
-        rows.append(("s/frame", f"{name} architecture ({params:.1f} M params), prompt frame + {frames - 1} frames",
-                     f"{spf:.2f} s/frame (prompt frame {prompt:.2f} s)", f"{spf / base:.1f}x EdgeTAM"))
+        rows.append(
+            (
+                "s/frame",
+                f"{name} architecture ({params:.1f} M params), prompt frame + {frames - 1} frames",
+                f"{spf:.2f} s/frame (prompt frame {prompt:.2f} s)",
+                f"{spf / base:.1f}x EdgeTAM",
+            )
+        )
         del tracker
 
 
@@ -210,8 +237,10 @@ def bench_p4(rows: list, rounds: int = 2) -> None:
     torch eager interleaved in the same run, so the engine's effect on P4 is a ratio."""
     clip = Clip(CLIP)
     base = build_random_model("test-random-edgetam")
-    trackers = {"default": Tracker.from_model(copy.deepcopy(base), "default", engine="auto"),
-                "torch": Tracker.from_model(copy.deepcopy(base), "torch", engine="torch")}
+    trackers = {
+        "default": Tracker.from_model(copy.deepcopy(base), "default", engine="auto"),
+        "torch": Tracker.from_model(copy.deepcopy(base), "torch", engine="torch"),
+    }
     new: dict[str, list[float]] = {k: [] for k in trackers}
     same: dict[str, list[float]] = {k: [] for k in trackers}
     for _ in range(rounds):
@@ -222,10 +251,22 @@ def bench_p4(rows: list, rounds: int = 2) -> None:
     med = {k: (float(np.median(new[k])), float(np.median(same[k]))) for k in trackers}
     (n, s), (tn, ts) = med["default"], med["torch"]
     engine = trackers["default"].engine
-    rows.append(("P4", f"click -> mask, EdgeTAM arch, new frame [{engine}] (median of {3 * rounds})",
-                 f"{n * 1000:.0f} ms", f"{n / tn:.2f}x torch eager's {tn * 1000:.0f} ms in the same run; target <= 800 ms"))
-    rows.append(("P4", f"another click on the same frame [{engine}] (median of {3 * rounds})",
-                 f"{s * 1000:.0f} ms", f"{s / ts:.2f}x torch eager's {ts * 1000:.0f} ms; target <= 100 ms"))
+    rows.append(
+        (
+            "P4",
+            f"click -> mask, EdgeTAM arch, new frame [{engine}] (median of {3 * rounds})",
+            f"{n * 1000:.0f} ms",
+            f"{n / tn:.2f}x torch eager's {tn * 1000:.0f} ms in the same run; target <= 800 ms",
+        )
+    )
+    rows.append(
+        (
+            "P4",
+            f"another click on the same frame [{engine}] (median of {3 * rounds})",
+            f"{s * 1000:.0f} ms",
+            f"{s / ts:.2f}x torch eager's {ts * 1000:.0f} ms; target <= 100 ms",
+        )
+    )
 
 
 def _cold_child(folder: str, engine: str) -> None:
@@ -256,16 +297,25 @@ def bench_cold(rows: list, rounds: int) -> None:
         result: dict[str, list[list[float]]] = {"auto": [], "torch": []}
         for k in range(rounds + 1):
             for engine in result:
-                out = subprocess.run([sys.executable, __file__, "--cold-child", tmp, "--cold-engine", engine],
-                                     capture_output=True, text=True, check=True).stdout.split()
+                out = subprocess.run(
+                    [sys.executable, __file__, "--cold-child", tmp, "--cold-engine", engine],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout.split()
                 if k:  # the first round exports / warms the disk cache
                     result[engine].append([float(v) for v in out[-2:]])
     totals = {e: float(np.median([sum(r) for r in runs])) for e, runs in result.items()}
     for engine, runs in result.items():
         load, first = (float(np.median(col)) for col in zip(*runs))
-        rows.append(("cold start", f"fresh process, engine {engine}: load weights{' + cached graphs' if engine == 'auto' else ''} / open clip -> first mask (median of {rounds}, rounds interleaved)",
-                     f"{load:.2f} / {first:.2f} s",
-                     f"total {totals[engine]:.2f} s = {totals[engine] / totals['torch']:.2f}x torch's; target <= 3 s"))
+        rows.append(
+            (
+                "cold start",
+                f"fresh process, engine {engine}: load weights{' + cached graphs' if engine == 'auto' else ''} / open clip -> first mask (median of {rounds}, rounds interleaved)",
+                f"{load:.2f} / {first:.2f} s",
+                f"total {totals[engine]:.2f} s = {totals[engine] / totals['torch']:.2f}x torch's; target <= 3 s",
+            )
+        )
 
 
 def _p2_child(frames: int, model: str) -> None:
@@ -286,29 +336,58 @@ def bench_p2(rows: list, long: int, short: int, model: str) -> None:
     for frames in (short, long):
         out = subprocess.run(
             [sys.executable, __file__, "--p2-child", str(frames), "--p2-model", model],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.split()
         result[frames] = (float(out[-2]), float(out[-1]))
     (s_mb, s_t), (l_mb, l_t) = result[short], result[long]
-    rows.append(("P2", f"peak RSS, {short} frames 1920x1080 ({model})", f"{s_mb:.0f} MB ({s_t:.0f} s)", "baseline"))
-    rows.append(("P2", f"peak RSS, {long} frames 1920x1080 ({model})", f"{l_mb:.0f} MB ({l_t:.0f} s)",
-                 f"{l_mb / s_mb:.3f}x (target <= 1.25x)"))
+    rows.append(
+        (
+            "P2",
+            f"peak RSS, {short} frames 1920x1080 ({model})",
+            f"{s_mb:.0f} MB ({s_t:.0f} s)",
+            "baseline",
+        )
+    )
+    rows.append(
+        (
+            "P2",
+            f"peak RSS, {long} frames 1920x1080 ({model})",
+            f"{l_mb:.0f} MB ({l_t:.0f} s)",
+            f"{l_mb / s_mb:.3f}x (target <= 1.25x)",
+        )
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="p1,p8,p4,cold,models,p2",
-                        help="comma list of p1 (P1 and P8 rows), p8 (P8 rows only), p4, cold, models, p2")
-    parser.add_argument("--frames", type=int, default=9, help="frames per P1/P8 run (incl. the prompt frame); "
-                        "> 19 to time the steady state with a full memory bank")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds for P1/P8 (medians)")
-    parser.add_argument("--model-frames", type=int, default=3, help="frames per architecture in the s/frame table")
+    parser.add_argument(
+        "--only",
+        default="p1,p8,p4,cold,models,p2",
+        help="comma list of p1 (P1 and P8 rows), p8 (P8 rows only), p4, cold, models, p2",
+    )
+    parser.add_argument(
+        "--frames",
+        type=int,
+        default=9,
+        help="frames per P1/P8 run (incl. the prompt frame); "
+        "> 19 to time the steady state with a full memory bank",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="interleaved rounds for P1/P8 (medians)"
+    )
+    parser.add_argument(
+        "--model-frames", type=int, default=3, help="frames per architecture in the s/frame table"
+    )
     parser.add_argument("--p2", default="1800,180", help="long,short frame counts for P2")
     parser.add_argument("--p2-model", default="test-random-micro")
     parser.add_argument("--p2-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--cold-child", help=argparse.SUPPRESS)
     parser.add_argument("--cold-engine", default="auto", help=argparse.SUPPRESS)
-    parser.add_argument("--threads", type=int, default=0, help="torch/OpenVINO threads (default: every core)")
+    parser.add_argument(
+        "--threads", type=int, default=0, help="torch/OpenVINO threads (default: every core)"
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads or os.cpu_count() or 1)
     if args.cold_child:

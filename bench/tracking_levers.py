@@ -38,7 +38,9 @@ def _rel_err(out, ref) -> float:
     return max(float(np.abs(o - r).max() / (np.abs(r).max() + 1e-30)) for o, r in zip(out, ref))
 
 
-def _race(rows: list, what: str, candidates: dict[str, Callable[[], list[np.ndarray]]], rounds: int) -> None:
+def _race(
+    rows: list, what: str, candidates: dict[str, Callable[[], list[np.ndarray]]], rounds: int
+) -> None:
     ref = candidates["torch"]()
     outs = {k: fn() for k, fn in candidates.items()}  # also warms each up
     times: dict[str, list[float]] = {k: [] for k in candidates}
@@ -50,8 +52,15 @@ def _race(rows: list, what: str, candidates: dict[str, Callable[[], list[np.ndar
     base = float(np.median(times["torch"]))
     for key in candidates:
         med = float(np.median(times[key]))
-        rows.append((what, key, f"{med * 1000:.0f} ms", f"{base / med:.2f}x torch",
-                     "—" if key == "torch" else f"{_rel_err(outs[key], ref):.1e}"))
+        rows.append(
+            (
+                what,
+                key,
+                f"{med * 1000:.0f} ms",
+                f"{base / med:.2f}x torch",
+                "—" if key == "torch" else f"{_rel_err(outs[key], ref):.1e}",
+            )
+        )
 
 
 def bench_encoder(rows: list, model, frames: list[torch.Tensor], rounds: int, threads: int) -> None:
@@ -74,16 +83,28 @@ def bench_encoder(rows: list, model, frames: list[torch.Tensor], rounds: int, th
 
     candidates["torch"] = run_torch
     candidates["OpenVINO fp32"] = lambda: [ov_fp32(x.numpy())[k] for k in range(3)]
-    candidates["OpenVINO bf16 (its default on CPUs with bf16 units)"] = lambda: [ov_bf16(x.numpy())[k] for k in range(3)]
+    candidates["OpenVINO bf16 (its default on CPUs with bf16 units)"] = lambda: [
+        ov_bf16(x.numpy())[k] for k in range(3)
+    ]
     try:
         import nncf
 
         calib = nncf.Dataset([f[None].numpy() for f in frames])
         int8 = nncf.quantize(graph, calib, subset_size=len(frames))
         ov_int8 = core.compile_model(int8, "CPU", dict(cfg, INFERENCE_PRECISION_HINT="f32"))
-        candidates[f"OpenVINO int8 (NNCF PTQ, {len(frames)} clip frames)"] = lambda: [ov_int8(x.numpy())[k] for k in range(3)]
+        candidates[f"OpenVINO int8 (NNCF PTQ, {len(frames)} clip frames)"] = lambda: [
+            ov_int8(x.numpy())[k] for k in range(3)
+        ]
     except Exception as exc:  # report, don't hide
-        rows.append(("image encoder", "OpenVINO int8 (NNCF)", "failed", f"{type(exc).__name__}: {exc}"[:120], ""))
+        rows.append(
+            (
+                "image encoder",
+                "OpenVINO int8 (NNCF)",
+                "failed",
+                f"{type(exc).__name__}: {exc}"[:120],
+                "",
+            )
+        )
     with tempfile.TemporaryDirectory() as tmp:
         path = f"{tmp}/encoder.onnx"
         with torch.no_grad():
@@ -93,7 +114,9 @@ def bench_encoder(rows: list, model, frames: list[torch.Tensor], rounds: int, th
         opts.intra_op_num_threads = threads
         sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
         name = sess.get_inputs()[0].name
-        candidates["ONNX Runtime fp32 (all graph optimisations)"] = lambda: sess.run(None, {name: x.numpy()})
+        candidates["ONNX Runtime fp32 (all graph optimisations)"] = lambda: sess.run(
+            None, {name: x.numpy()}
+        )
         _race(rows, "image encoder (RepViT + FPN, 1024 px)", candidates, rounds)
 
 
@@ -103,7 +126,9 @@ def _memory_inputs(model) -> dict:
 
     def grab(_module, args, kwargs):
         seen.clear()
-        seen.update({k: (v.clone() if isinstance(v, torch.Tensor) else v) for k, v in kwargs.items()})
+        seen.update(
+            {k: (v.clone() if isinstance(v, torch.Tensor) else v) for k, v in kwargs.items()}
+        )
 
     tracker = Tracker.from_model(model, "levers", engine="torch")
     hook = model.memory_attention.register_forward_pre_hook(grab, with_kwargs=True)
@@ -122,29 +147,51 @@ def _memory_inputs(model) -> dict:
 def bench_memory(rows: list, model, rounds: int, threads: int) -> None:
     inputs = _memory_inputs(model)
     attention = model.memory_attention
-    dynamic = torch.ao.quantization.quantize_dynamic(copy.deepcopy(attention), {torch.nn.Linear}, dtype=torch.qint8)
+    dynamic = torch.ao.quantization.quantize_dynamic(
+        copy.deepcopy(attention), {torch.nn.Linear}, dtype=torch.qint8
+    )
 
     def run(module):
         def call():
             with torch.inference_mode():
                 return [module(**inputs).numpy()]
+
         return call
 
     import openvino as ov
 
     tokens = inputs["memory"].shape[0]
-    graph_inputs = (inputs["current_vision_features"], inputs["current_vision_position_embeddings"],
-                    inputs["memory"], inputs["memory_posision_embeddings"])
-    steady = _SteadyMemoryAttention(attention, inputs["num_spatial_memory_tokens"],
-                                    inputs["num_object_pointer_tokens"]).eval()
+    graph_inputs = (
+        inputs["current_vision_features"],
+        inputs["current_vision_position_embeddings"],
+        inputs["memory"],
+        inputs["memory_posision_embeddings"],
+    )
+    steady = _SteadyMemoryAttention(
+        attention, inputs["num_spatial_memory_tokens"], inputs["num_object_pointer_tokens"]
+    ).eval()
     with torch.no_grad():
         graph = ov.convert_model(steady, example_input=graph_inputs)
-    compiled = ov.Core().compile_model(graph, "CPU", {"INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY",
-                                                      "INFERENCE_PRECISION_HINT": "f32"})
+    compiled = ov.Core().compile_model(
+        graph,
+        "CPU",
+        {
+            "INFERENCE_NUM_THREADS": threads,
+            "PERFORMANCE_HINT": "LATENCY",
+            "INFERENCE_PRECISION_HINT": "f32",
+        },
+    )
     arrays = [t.numpy() for t in graph_inputs]
-    _race(rows, f"memory attention ({tokens} memory tokens)",
-          {"torch": run(attention), "OpenVINO fp32": lambda: [compiled(arrays)[0]],
-           "torch quantize_dynamic int8 Linear": run(dynamic)}, rounds)
+    _race(
+        rows,
+        f"memory attention ({tokens} memory tokens)",
+        {
+            "torch": run(attention),
+            "OpenVINO fp32": lambda: [compiled(arrays)[0]],
+            "torch quantize_dynamic int8 Linear": run(dynamic),
+        },
+        rounds,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

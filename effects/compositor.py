@@ -12,8 +12,9 @@ Overlap rules (also in docs/ARCHITECTURE.md):
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import cv2
 import numpy as np
@@ -54,14 +55,20 @@ class Compositor:
         Object layers in z-order, first = bottom.
     """
 
-    def __init__(self, background: Iterable[Effect | Mapping[str, Any]] = (),
-                 objects: Iterable[ObjectLayer] = ()):
+    def __init__(
+        self,
+        background: Iterable[Effect | Mapping[str, Any]] = (),
+        objects: Iterable[ObjectLayer] = (),
+    ):
         self.background = [parse_effect(e) for e in background]
         self.objects = list(objects)
         for e in self.background:
             if not e.spec.on_background:
-                raise EffectError(f'effect "{e.type}" cannot be used on the background '
-                                  f"(only on objects)", effect=e.type, param="type")
+                raise EffectError(
+                    f'effect "{e.type}" cannot be used on the background (only on objects)',
+                    effect=e.type,
+                    param="type",
+                )
         seen: set[int] = set()
         for layer in self.objects:
             if layer.obj_id in seen:
@@ -69,8 +76,12 @@ class Compositor:
             seen.add(layer.obj_id)
             for e in layer.effects:
                 if not e.spec.on_objects:
-                    raise EffectError(f'effect "{e.type}" on object {layer.obj_id}: only '
-                                      f"usable on the background", effect=e.type, param="type")
+                    raise EffectError(
+                        f'effect "{e.type}" on object {layer.obj_id}: only '
+                        f"usable on the background",
+                        effect=e.type,
+                        param="type",
+                    )
         self.has_alpha = any(e.type == "cutout" for e in self._all_effects())
         self.reset()
 
@@ -85,9 +96,13 @@ class Compositor:
         self._history: dict[int | str, deque[np.ndarray]] = {}
         self._tracks: dict[tuple[int, int], OverlayTrack] = {}
 
-    def render(self, frame_idx: int, rgb: np.ndarray, masks: Mapping[int, np.ndarray],
-               boxes: Mapping[int, tuple[int, int, int, int] | None] | None = None
-               ) -> np.ndarray:
+    def render(
+        self,
+        frame_idx: int,
+        rgb: np.ndarray,
+        masks: Mapping[int, np.ndarray],
+        boxes: Mapping[int, tuple[int, int, int, int] | None] | None = None,
+    ) -> np.ndarray:
         """Apply every stack to one frame.
 
         Parameters
@@ -120,8 +135,12 @@ class Compositor:
         with mk.bbox_memo():
             return self._render(rgb, masks, boxes or {})
 
-    def _render(self, rgb: np.ndarray, masks: Mapping[int, np.ndarray],
-                boxes: Mapping[int, tuple[int, int, int, int] | None]) -> np.ndarray:
+    def _render(
+        self,
+        rgb: np.ndarray,
+        masks: Mapping[int, np.ndarray],
+        boxes: Mapping[int, tuple[int, int, int, int] | None],
+    ) -> np.ndarray:
         shape = rgb.shape[:2]
 
         alpha = np.full(shape, 255, np.uint8) if self.has_alpha else None
@@ -133,8 +152,11 @@ class Compositor:
 
         background = self.background
         out = None
-        if background and _whole_frame(background[0]) and not any(
-                e["temporal"] for e in background):
+        if (
+            background
+            and _whole_frame(background[0])
+            and not any(e["temporal"] for e in background)
+        ):
             out = self._background_first(background[0], rgb, binaries)
             background = background[1:]
         if out is None:
@@ -163,8 +185,9 @@ class Compositor:
         cv2.insertChannel(alpha, rgba, 3)  # 20× faster than np.dstack at 1080p
         return rgba
 
-    def _background_first(self, e: Effect, rgb: np.ndarray, binaries: Mapping[int, np.ndarray]
-                          ) -> np.ndarray:
+    def _background_first(
+        self, e: Effect, rgb: np.ndarray, binaries: Mapping[int, np.ndarray]
+    ) -> np.ndarray:
         """Fast path for the common first background effect (hard edge, full strength): apply
         it to the whole frame, then put the objects' original pixels back inside their boxes.
         Same pixels as the general path, without the full-frame union/complement/masked copy
@@ -184,8 +207,9 @@ class Compositor:
                     dst[...] = out
         return eff
 
-    def _remember(self, key: int | str, b: np.ndarray, effects: Sequence[Effect]
-                  ) -> list[np.ndarray]:
+    def _remember(
+        self, key: int | str, b: np.ndarray, effects: Sequence[Effect]
+    ) -> list[np.ndarray]:
         depth = max((e["temporal"] for e in effects), default=0) + 1
         h = self._history.get(key)
         if h is None or h.maxlen != depth:
@@ -194,11 +218,17 @@ class Compositor:
         h.append(b.copy() if depth > 1 else b)
         return list(h)
 
-    def _apply(self, e: Effect, out: np.ndarray, alpha: np.ndarray | None,
-               hist: list[np.ndarray], soft: np.ndarray | None,
-               key: tuple[int, int] | None) -> None:
+    def _apply(
+        self,
+        e: Effect,
+        out: np.ndarray,
+        alpha: np.ndarray | None,
+        hist: list[np.ndarray],
+        soft: np.ndarray | None,
+        key: tuple[int, int] | None,
+    ) -> None:
         n = e["temporal"]
-        m01 = mk.majority(hist[-(n + 1):]) if n else hist[-1]
+        m01 = mk.majority(hist[-(n + 1) :]) if n else hist[-1]
         grow, feather, opacity = e["grow"], e["feather"], e["opacity"]
         if soft is not None and n:
             soft = None  # the vote replaces the soft mask
@@ -218,8 +248,9 @@ class Compositor:
                 draw_sprite(out, e["emoji"], place, e["rotation"], opacity)
             return
         if region == "band":
-            t = ring(m01, width=e["width"], glow=e["glow"], grow=grow, feather=feather,
-                     opacity=opacity)
+            t = ring(
+                m01, width=e["width"], glow=e["glow"], grow=grow, feather=feather, opacity=opacity
+            )
             if t is not None:
                 mk.blend(out, t, ops.fill(out, t.ys, t.xs, colour_rgb(e["colour"])))
             return
@@ -238,8 +269,7 @@ class Compositor:
         # object layers' "inverse" effects act outside the object; on the background layer
         # the target already is "outside every object".
         invert = region == "inverse" and key is not None
-        t = mk.prepare(m01, grow=grow, feather=feather, opacity=opacity, soft=soft,
-                       invert=invert)
+        t = mk.prepare(m01, grow=grow, feather=feather, opacity=opacity, soft=soft, invert=invert)
         if t is None:
             return
         if e.type == "cutout":
@@ -256,8 +286,7 @@ class Compositor:
             return
         mk.blend(out, t, self._effected(e, out, t, m01))
 
-    def _effected(self, e: Effect, out: np.ndarray, t: mk.Target, m01: np.ndarray
-                  ) -> np.ndarray:
+    def _effected(self, e: Effect, out: np.ndarray, t: mk.Target, m01: np.ndarray) -> np.ndarray:
         ys, xs = t.ys, t.xs
         kind = e.type
         if kind == "pixelate":
@@ -285,13 +314,21 @@ class Compositor:
 
 def _whole_frame(e: Effect) -> bool:
     """Whether a background effect changes every background pixel fully (hard edge)."""
-    return (e.spec.region in ("mask", "inverse") and e.type != "cutout"
-            and e["grow"] == 0 and e["feather"] == 0 and e["opacity"] >= 1.0)
+    return (
+        e.spec.region in ("mask", "inverse")
+        and e.type != "cutout"
+        and e["grow"] == 0
+        and e["feather"] == 0
+        and e["opacity"] >= 1.0
+    )
 
 
-def compose(frame: np.ndarray, masks: Mapping[int, np.ndarray],
-            stacks: Mapping[int, Sequence[Effect | Mapping[str, Any]]] | Sequence[ObjectLayer],
-            background: Sequence[Effect | Mapping[str, Any]] = ()) -> np.ndarray:
+def compose(
+    frame: np.ndarray,
+    masks: Mapping[int, np.ndarray],
+    stacks: Mapping[int, Sequence[Effect | Mapping[str, Any]]] | Sequence[ObjectLayer],
+    background: Sequence[Effect | Mapping[str, Any]] = (),
+) -> np.ndarray:
     """Stateless one-frame composition (no temporal smoothing).
 
     ``stacks`` maps ``obj_id`` → effects in z-order (dict order, first = bottom), or is a list

@@ -30,8 +30,10 @@ class EmojiInfo:
 def list_emoji() -> list[EmojiInfo]:
     """Every bundled emoji, in the curated order of ``resources/emoji/index.json``."""
     index = json.loads((EMOJI_DIR / "index.json").read_text(encoding="utf-8"))
-    return [EmojiInfo(e["emoji"], e["name"], EMOJI_DIR / e["file"], e["annotation"])
-            for e in index["emoji"]]
+    return [
+        EmojiInfo(e["emoji"], e["name"], EMOJI_DIR / e["file"], e["annotation"])
+        for e in index["emoji"]
+    ]
 
 
 @lru_cache(maxsize=1)
@@ -71,8 +73,11 @@ def load_emoji(key: str) -> np.ndarray:
     """
     path = resolve_emoji(key)
     if path is None:
-        raise EffectError(f'emoji "{key}": not a bundled emoji and not an existing image file',
-                          effect="emoji", param="emoji")
+        raise EffectError(
+            f'emoji "{key}": not a bundled emoji and not an existing image file',
+            effect="emoji",
+            param="emoji",
+        )
     return _load_rgba(str(path.resolve()))
 
 
@@ -102,8 +107,10 @@ def image_size_problem(path: str | Path) -> str | None:
     return None
 
 
-_LIMIT_TEXT = (f"over the limit of {MAX_IMAGE_PIXELS // 1_000_000} megapixels for effect "
-               "images (e.g. 8000×5000); scale it down")
+_LIMIT_TEXT = (
+    f"over the limit of {MAX_IMAGE_PIXELS // 1_000_000} megapixels for effect "
+    "images (e.g. 8000×5000); scale it down"
+)
 
 
 def check_image_size(path: str, *, effect: str = "emoji", param: str = "emoji") -> None:
@@ -135,8 +142,9 @@ def load_image_rgb(path: str, *, effect: str, param: str) -> np.ndarray:
     try:
         return _load_rgb(str(Path(path).expanduser().resolve()))
     except EffectError as exc:
-        raise EffectError(f'effect "{effect}": parameter "{param}": {exc}', effect=effect,
-                          param=param) from None
+        raise EffectError(
+            f'effect "{effect}": parameter "{param}": {exc}', effect=effect, param=param
+        ) from None
 
 
 @lru_cache(maxsize=8)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -79,8 +79,7 @@ def bbox(mask01: np.ndarray) -> tuple[int, int, int, int] | None:
     return box
 
 
-def padded(box: tuple[int, int, int, int], pad: int, shape: tuple[int, int]
-           ) -> tuple[slice, slice]:
+def padded(box: tuple[int, int, int, int], pad: int, shape: tuple[int, int]) -> tuple[slice, slice]:
     """Row and column slices of ``box`` grown by ``pad`` px, clipped to the frame."""
     h, w = shape
     x0, y0, x1, y1 = box
@@ -117,8 +116,15 @@ def margin(grow: int, feather: float) -> int:
     return max(grow, 0) + int(math.ceil(feather / 2)) + 2
 
 
-def prepare(mask01: np.ndarray, *, grow: int = 0, feather: float = 0.0, opacity: float = 1.0,
-            soft: np.ndarray | None = None, invert: bool = False) -> Target | None:
+def prepare(
+    mask01: np.ndarray,
+    *,
+    grow: int = 0,
+    feather: float = 0.0,
+    opacity: float = 1.0,
+    soft: np.ndarray | None = None,
+    invert: bool = False,
+) -> Target | None:
     """The Target of a 0/1 mask with its edge options, or None when nothing is covered.
 
     ``soft`` is an optional float alpha of the same shape (a soft input mask) used instead of

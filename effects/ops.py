@@ -11,10 +11,11 @@ import cv2
 import numpy as np
 
 
-def _grow_slices(ys: slice, xs: slice, pad: int, shape: tuple[int, ...]
-                 ) -> tuple[slice, slice]:
-    return (slice(max(0, ys.start - pad), min(shape[0], ys.stop + pad)),
-            slice(max(0, xs.start - pad), min(shape[1], xs.stop + pad)))
+def _grow_slices(ys: slice, xs: slice, pad: int, shape: tuple[int, ...]) -> tuple[slice, slice]:
+    return (
+        slice(max(0, ys.start - pad), min(shape[0], ys.stop + pad)),
+        slice(max(0, xs.start - pad), min(shape[1], xs.stop + pad)),
+    )
 
 
 def pixelate(frame: np.ndarray, ys: slice, xs: slice, block: int) -> np.ndarray:
@@ -26,7 +27,7 @@ def pixelate(frame: np.ndarray, ys: slice, xs: slice, block: int) -> np.ndarray:
     gy1, gx1 = min(h, -(-ys.stop // block) * block), min(w, -(-xs.stop // block) * block)
     small = block_means(frame[gy0:gy1, gx0:gx1], block)
     big = repeat_blocks(small, block)
-    return big[ys.start - gy0: ys.stop - gy0, xs.start - gx0: xs.stop - gx0]
+    return big[ys.start - gy0 : ys.stop - gy0, xs.start - gx0 : xs.stop - gx0]
 
 
 def repeat_blocks(small: np.ndarray, block: int) -> np.ndarray:
@@ -51,7 +52,7 @@ def block_means(region: np.ndarray, block: int) -> np.ndarray:
     small = np.empty((ny, nx, region.shape[2]), np.uint8)
     area = cv2.INTER_AREA
     if fy and fx:
-        full = region[:fy * block, :fx * block]
+        full = region[: fy * block, : fx * block]
         factor = block
         while factor % 2 == 0 and factor >= 4:
             # OpenCV's 2× area reduction is SIMD and each halving leaves 4× less to reduce:
@@ -60,13 +61,15 @@ def block_means(region: np.ndarray, block: int) -> np.ndarray:
             full = cv2.resize(full, (fx * factor, fy * factor), interpolation=area)
         small[:fy, :fx] = cv2.resize(full, (fx, fy), interpolation=area)
     if nx > fx and fy:  # right edge strip of partial blocks
-        small[:fy, fx:] = cv2.resize(region[:fy * block, fx * block:], (1, fy),
-                                     interpolation=area).reshape(fy, 1, -1)
+        small[:fy, fx:] = cv2.resize(
+            region[: fy * block, fx * block :], (1, fy), interpolation=area
+        ).reshape(fy, 1, -1)
     if ny > fy and fx:  # bottom edge strip
-        small[fy:, :fx] = cv2.resize(region[fy * block:, :fx * block], (fx, 1),
-                                     interpolation=area).reshape(1, fx, -1)
+        small[fy:, :fx] = cv2.resize(
+            region[fy * block :, : fx * block], (fx, 1), interpolation=area
+        ).reshape(1, fx, -1)
     if ny > fy and nx > fx:
-        small[fy:, fx:] = region[fy * block:, fx * block:].reshape(-1, region.shape[2]).mean(0)
+        small[fy:, fx:] = region[fy * block :, fx * block :].reshape(-1, region.shape[2]).mean(0)
     return small
 
 
@@ -82,8 +85,9 @@ def gaussian(img: np.ndarray, sigma: float) -> np.ndarray:
     # keep ≥ 2 px of blur for the last step so the upscaled result has no visible steps
     while sigma / (2 * scale) >= 2.0 and min(small.shape[:2]) >= 16:
         sh, sw = small.shape[:2]
-        small = cv2.resize(small[: sh - sh % 2, : sw - sw % 2], (sw // 2, sh // 2),
-                           interpolation=cv2.INTER_AREA)
+        small = cv2.resize(
+            small[: sh - sh % 2, : sw - sw % 2], (sw // 2, sh // 2), interpolation=cv2.INTER_AREA
+        )
         var += 0.25 * scale * scale  # a 2-px box has variance 1/4 (in that level's px)
         scale *= 2
     rest = math.sqrt(max(sigma * sigma - var, 1.0)) / scale
@@ -91,15 +95,15 @@ def gaussian(img: np.ndarray, sigma: float) -> np.ndarray:
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-def blur(frame: np.ndarray, ys: slice, xs: slice, sigma: float, context: int = 48
-         ) -> np.ndarray:
+def blur(frame: np.ndarray, ys: slice, xs: slice, sigma: float, context: int = 48) -> np.ndarray:
     """Blur with real surrounding pixels as context: the ROI is padded by 3 sigma, at most
     ``context`` px (beyond that the reflected border is indistinguishable in a heavy blur and
     the padding would cost more than the blur)."""
     pys, pxs = _grow_slices(ys, xs, min(context, int(math.ceil(3 * sigma))), frame.shape)
     out = gaussian(frame[pys, pxs], sigma)
-    return out[ys.start - pys.start: ys.stop - pys.start, xs.start - pxs.start:
-               xs.stop - pxs.start]
+    return out[
+        ys.start - pys.start : ys.stop - pys.start, xs.start - pxs.start : xs.stop - pxs.start
+    ]
 
 
 def fill(frame: np.ndarray, ys: slice, xs: slice, rgb: tuple[int, int, int]) -> np.ndarray:
@@ -127,8 +131,7 @@ def dim(frame: np.ndarray, ys: slice, xs: slice, amount: float) -> np.ndarray:
     return cv2.convertScaleAbs(frame[ys, xs], alpha=1.0 - amount)
 
 
-def erase(frame: np.ndarray, ys: slice, xs: slice, mask01: np.ndarray, smooth: float
-          ) -> np.ndarray:
+def erase(frame: np.ndarray, ys: slice, xs: slice, mask01: np.ndarray, smooth: float) -> np.ndarray:
     """Fill the masked pixels from their surroundings (Telea inpainting on a copy scaled so its
     longer side is ≤ 128 px: large holes inpaint in milliseconds and come out smooth anyway)."""
     h, w = ys.stop - ys.start, xs.stop - xs.start
@@ -146,8 +149,9 @@ def erase(frame: np.ndarray, ys: slice, xs: slice, mask01: np.ndarray, smooth: f
     if smooth > 0:
         filled = cv2.GaussianBlur(filled, (0, 0), max(0.5, smooth / f))
     out = cv2.resize(filled, (rw, rh), interpolation=cv2.INTER_LINEAR)
-    return out[ys.start - pys.start: ys.stop - pys.start, xs.start - pxs.start:
-               xs.stop - pxs.start]
+    return out[
+        ys.start - pys.start : ys.stop - pys.start, xs.start - pxs.start : xs.stop - pxs.start
+    ]
 
 
 _COVER_LOCK = threading.Lock()
@@ -177,6 +181,6 @@ def _cover(img: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     interp = cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC
     big = cv2.resize(img, (nw, nh), interpolation=interp)
     y0, x0 = (nh - h) // 2, (nw - w) // 2
-    out = np.ascontiguousarray(big[y0:y0 + h, x0:x0 + w])
+    out = np.ascontiguousarray(big[y0 : y0 + h, x0 : x0 + w])
     out.setflags(write=False)
     return out

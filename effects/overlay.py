@@ -70,8 +70,11 @@ class OverlayTrack:
             self._filters = None
             return None
         if self._filters is None:
-            self._filters = (_OneEuro(self.smoothing), _OneEuro(self.smoothing),
-                             _OneEuro(self.smoothing))
+            self._filters = (
+                _OneEuro(self.smoothing),
+                _OneEuro(self.smoothing),
+                _OneEuro(self.smoothing),
+            )
         fx, fy, fs = self._filters
         size = measured.side
         return Placement(fx(measured.cx, size), fy(measured.cy, size), fs(measured.side, size))
@@ -99,7 +102,7 @@ def measure(mask01: np.ndarray, anchor: str, scale: float) -> Placement | None:
 class Sprite:
     """A sized, rotated overlay ready to composite (premultiplied alpha, uint8)."""
 
-    pre: np.ndarray     # h×w×3 uint8, colour × alpha × opacity
+    pre: np.ndarray  # h×w×3 uint8, colour × alpha × opacity
     opaque: np.ndarray  # h×w uint8, 1 where the sprite fully covers (copied as is)
     edge_yx: tuple[np.ndarray, np.ndarray]  # pixels with 0 < alpha < 1 (blended)
     edge_keep: np.ndarray  # their (1 - alpha × opacity), float32 (n, 1)
@@ -141,8 +144,14 @@ def sprite(key: str, side: int, rotation: float, opacity: float) -> Sprite:
         m = cv2.getRotationMatrix2D((sw / 2, sh / 2), rotation, 1.0)
         m[0, 2] += (diag - sw) / 2
         m[1, 2] += (diag - sh) / 2
-        img = cv2.warpAffine(img, m, (diag, diag), flags=cv2.INTER_LINEAR,
-                             borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))
+        img = cv2.warpAffine(
+            img,
+            m,
+            (diag, diag),
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=(0, 0, 0, 0),
+        )
     a = img[..., 3]
     colour = cv2.cvtColor(img, cv2.COLOR_RGBA2RGB)
     if opacity < 1:
@@ -151,8 +160,9 @@ def sprite(key: str, side: int, rotation: float, opacity: float) -> Sprite:
     # Most pixels are fully transparent or fully opaque: those are one masked copy (or
     # nothing); only the anti-aliased edge (a few % of the square) is blended.
     edge = np.nonzero((a > 0) & (a < 255))
-    spr = Sprite(colour, (a == 255).view(np.uint8), edge,
-                 (1.0 - a[edge].astype(np.float32) / 255.0)[:, None])
+    spr = Sprite(
+        colour, (a == 255).view(np.uint8), edge, (1.0 - a[edge].astype(np.float32) / 255.0)[:, None]
+    )
     with _SPRITES_LOCK:
         _SPRITES[ck] = spr
         if len(_SPRITES) > 64:
@@ -160,8 +170,9 @@ def sprite(key: str, side: int, rotation: float, opacity: float) -> Sprite:
     return spr
 
 
-def draw_sprite(frame: np.ndarray, key: str, place: Placement, rotation: float,
-                opacity: float) -> None:
+def draw_sprite(
+    frame: np.ndarray, key: str, place: Placement, rotation: float, opacity: float
+) -> None:
     """Composite the emoji/PNG ``key`` centred on ``place`` into ``frame`` (in place);
     pixels under fully transparent sprite pixels keep their exact value."""
     # even sizes only: a smoothed size drifting by one pixel does not resample every frame
@@ -185,8 +196,9 @@ def draw_sprite(frame: np.ndarray, key: str, place: Placement, rotation: float,
     frame[fy0:fy1, fx0:fx1] = roi
 
 
-def ring(mask01: np.ndarray, *, width: int, glow: float, grow: int, feather: float,
-         opacity: float) -> Target | None:
+def ring(
+    mask01: np.ndarray, *, width: int, glow: float, grow: int, feather: float, opacity: float
+) -> Target | None:
     """Alpha of a ``width``-px ring just outside the (grown) mask, with an optional Gaussian
     glow; the object itself is never covered."""
     box = bbox(mask01)
@@ -208,8 +220,9 @@ def ring(mask01: np.ndarray, *, width: int, glow: float, grow: int, feather: flo
     return Target(ys, xs, alpha, hard=False)
 
 
-def oval(mask01: np.ndarray, *, scale: float, grow: int, feather: float, opacity: float
-         ) -> tuple[Target, float] | None:
+def oval(
+    mask01: np.ndarray, *, scale: float, grow: int, feather: float, opacity: float
+) -> tuple[Target, float] | None:
     """Target of the ellipse inscribed in the mask's bounding box (× ``scale``, grown by
     ``grow`` px), and the ellipse's smaller diameter in px."""
     box = bbox(mask01)
@@ -225,8 +238,7 @@ def oval(mask01: np.ndarray, *, scale: float, grow: int, feather: float, opacity
     m = np.zeros((ys.stop - ys.start, xs.stop - xs.start), np.uint8)
     shift = 4  # sub-pixel centre and axes
     centre = (round((cx - xs.start - 0.5) * 16), round((cy - ys.start - 0.5) * 16))
-    cv2.ellipse(m, centre, (round(ax * 16), round(ay * 16)), 0, 0, 360, 1, -1,
-                cv2.LINE_8, shift)
+    cv2.ellipse(m, centre, (round(ax * 16), round(ay * 16)), 0, 0, 360, 1, -1, cv2.LINE_8, shift)
     if not m.any():
         return None
     alpha, hard = edge_alpha(m, 0, feather)

@@ -5,7 +5,13 @@
 
 from __future__ import annotations
 
-__all__ = ["ModelError", "WeightsUnavailableError", "DownloadCancelled", "PromptError", "missing_model_fix"]
+__all__ = [
+    "ModelError",
+    "WeightsUnavailableError",
+    "DownloadCancelled",
+    "PromptError",
+    "missing_model_fix",
+]
 
 
 class ModelError(Exception):
@@ -27,7 +33,9 @@ class WeightsUnavailableError(ModelError):
     def __init__(self, name: str, reason: str, fix: str | None = None) -> None:
         self.name = name
         self.reason = reason
-        super().__init__(f"model {name!r}: {reason}; {fix if fix is not None else missing_model_fix(name)}")
+        super().__init__(
+            f"model {name!r}: {reason}; {fix if fix is not None else missing_model_fix(name)}"
+        )
 
 
 class DownloadCancelled(ModelError):

@@ -59,23 +59,48 @@ MODELS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in [
         ModelSpec(
-            "sam2.1-tiny", "sam2", "facebook/sam2.1-hiera-tiny", 38.9, 156, "Apache-2.0",
+            "sam2.1-tiny",
+            "sam2",
+            "facebook/sam2.1-hiera-tiny",
+            38.9,
+            156,
+            "Apache-2.0",
             "SAM 2.1 Hiera-T: best quality per second on a GPU; ~6 s/frame on a 2-core CPU",
         ),
         ModelSpec(
-            "sam2.1-small", "sam2", "facebook/sam2.1-hiera-small", 46.0, 185, "Apache-2.0",
+            "sam2.1-small",
+            "sam2",
+            "facebook/sam2.1-hiera-small",
+            46.0,
+            185,
+            "Apache-2.0",
             "SAM 2.1 Hiera-S",
         ),
         ModelSpec(
-            "sam2.1-base-plus", "sam2", "facebook/sam2.1-hiera-base-plus", 80.8, 324, "Apache-2.0",
+            "sam2.1-base-plus",
+            "sam2",
+            "facebook/sam2.1-hiera-base-plus",
+            80.8,
+            324,
+            "Apache-2.0",
             "SAM 2.1 Hiera-B+: the GPU default",
         ),
         ModelSpec(
-            "sam2.1-large", "sam2", "facebook/sam2.1-hiera-large", 224.4, 898, "Apache-2.0",
+            "sam2.1-large",
+            "sam2",
+            "facebook/sam2.1-hiera-large",
+            224.4,
+            898,
+            "Apache-2.0",
             "SAM 2.1 Hiera-L: highest quality, slowest",
         ),
         ModelSpec(
-            "edgetam", "edgetam", "yonigozlan/EdgeTAM-hf", 13.9, 56, "Apache-2.0",
+            "edgetam",
+            "edgetam",
+            "yonigozlan/EdgeTAM-hf",
+            13.9,
+            56,
+            "Apache-2.0",
             "EdgeTAM (RepViT-M1 + 2D spatial perceiver): SAM 2 prompting and memory, ~6x faster "
             "per frame on CPU; the CPU/MPS default",
             note="facebook/EdgeTAM's main branch holds Meta's .pt checkpoint (not loadable without "
@@ -83,19 +108,39 @@ MODELS: dict[str, ModelSpec] = {
             "yonigozlan/EdgeTAM-hf (also offered as PR refs/pr/1 of facebook/EdgeTAM).",
         ),
         ModelSpec(
-            "test-random-tiny", "sam2", None, 38.9, 0, "n/a",
+            "test-random-tiny",
+            "sam2",
+            None,
+            38.9,
+            0,
+            "n/a",
             "TEST ONLY: random SAM 2.1-tiny architecture (fixed seed); masks are meaningless",
         ),
         ModelSpec(
-            "test-random-edgetam", "edgetam", None, 13.9, 0, "n/a",
+            "test-random-edgetam",
+            "edgetam",
+            None,
+            13.9,
+            0,
+            "n/a",
             "TEST ONLY: random EdgeTAM architecture (fixed seed); masks are meaningless",
         ),
         ModelSpec(
-            "test-random-micro", "sam2", None, 1.9, 0, "n/a",
+            "test-random-micro",
+            "sam2",
+            None,
+            1.9,
+            0,
+            "n/a",
             "TEST ONLY: SAM 2 scaled down (256 px, narrow, shallow) so a clip tracks in seconds",
         ),
         ModelSpec(
-            "test-random-micro-edgetam", "edgetam", None, 6.4, 0, "n/a",
+            "test-random-micro-edgetam",
+            "edgetam",
+            None,
+            6.4,
+            0,
+            "n/a",
             "TEST ONLY: EdgeTAM scaled down (256 px, RepViT-M0.9, narrow heads)",
         ),
     ]
@@ -152,7 +197,9 @@ def _reporting_tqdm(on_bytes: Callable[[int, int], None] | None, cancel: threadi
         def __init__(self, *args, **kwargs):
             kwargs.pop("name", None)
             kwargs["file"], kwargs["disable"] = _NullWriter(), False
-            self._bytes = kwargs.get("unit") == "B" and not str(kwargs.get("desc", "")).startswith("Downloading")
+            self._bytes = kwargs.get("unit") == "B" and not str(kwargs.get("desc", "")).startswith(
+                "Downloading"
+            )
             super().__init__(*args, **kwargs)
 
         def update(self, n=1):
@@ -166,8 +213,14 @@ def _reporting_tqdm(on_bytes: Callable[[int, int], None] | None, cancel: threadi
     return ReportingTqdm
 
 
-def _snapshot(spec: ModelSpec, *, offline: bool, progress: bool,
-              on_bytes: Callable[[int, int], None] | None = None, cancel: threading.Event | None = None) -> Path:
+def _snapshot(
+    spec: ModelSpec,
+    *,
+    offline: bool,
+    progress: bool,
+    on_bytes: Callable[[int, int], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Path:
     from huggingface_hub import snapshot_download
     from huggingface_hub.utils import disable_progress_bars, enable_progress_bars
 
@@ -175,7 +228,9 @@ def _snapshot(spec: ModelSpec, *, offline: bool, progress: bool,
     if not quiet and not progress:
         import huggingface_hub.constants as hub_constants
 
-        hub_constants.DOWNLOAD_CHUNK_SIZE = 1024 * 1024  # progress and cancel every MB, not every 10
+        hub_constants.DOWNLOAD_CHUNK_SIZE = (
+            1024 * 1024
+        )  # progress and cancel every MB, not every 10
     if quiet:
         disable_progress_bars()
     try:
@@ -199,18 +254,27 @@ def model_path(name: str) -> Path:
     """Folder of a model already on this machine (never touches the network)."""
     spec = _spec(name)
     if spec.hub_id is None:
-        raise WeightsUnavailableError(name, "is a random test model and has no weights on disk", fix="nothing to fetch")
+        raise WeightsUnavailableError(
+            name, "is a random test model and has no weights on disk", fix="nothing to fetch"
+        )
     try:
         folder = _snapshot(spec, offline=True, progress=False)
     except Exception:  # huggingface_hub raises several types for "not in the cache"
         raise WeightsUnavailableError(name, "weights are not in the local cache") from None
     if not is_hf_folder(folder):
-        raise WeightsUnavailableError(name, f"cached folder {folder} lacks config.json/{WEIGHTS_FILE}")
+        raise WeightsUnavailableError(
+            name, f"cached folder {folder} lacks config.json/{WEIGHTS_FILE}"
+        )
     return folder
 
 
-def download_model(name: str, progress: bool = True, *, on_bytes: Callable[[int, int], None] | None = None,
-                   cancel: threading.Event | None = None) -> Path:
+def download_model(
+    name: str,
+    progress: bool = True,
+    *,
+    on_bytes: Callable[[int, int], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Path:
     """Fetch (or resume, or verify) a model's weights; returns its folder.
 
     ``on_bytes(done, total)`` reports bytes (instead of a terminal bar); setting ``cancel`` stops
@@ -219,33 +283,53 @@ def download_model(name: str, progress: bool = True, *, on_bytes: Callable[[int,
     """
     spec = _spec(name)
     if spec.hub_id is None:
-        raise WeightsUnavailableError(name, "is a random test model", fix="there is nothing to download")
+        raise WeightsUnavailableError(
+            name, "is a random test model", fix="there is nothing to download"
+        )
     try:
-        folder = _snapshot(spec, offline=False, progress=progress and on_bytes is None,
-                           on_bytes=on_bytes, cancel=cancel)
+        folder = _snapshot(
+            spec,
+            offline=False,
+            progress=progress and on_bytes is None,
+            on_bytes=on_bytes,
+            cancel=cancel,
+        )
     except DownloadCancelled:
         raise
     except Exception as exc:
         if isinstance(exc.__cause__ or exc.__context__, DownloadCancelled):
             raise DownloadCancelled(f"model {name!r}: download stopped by the user") from None
         offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
-        reason = ("cannot download while HF_HUB_OFFLINE is set" if offline
-                  else f"download of {spec.hub_id} failed ({type(exc).__name__}: {exc})".replace("\n", " "))
+        reason = (
+            "cannot download while HF_HUB_OFFLINE is set"
+            if offline
+            else f"download of {spec.hub_id} failed ({type(exc).__name__}: {exc})".replace(
+                "\n", " "
+            )
+        )
         raise WeightsUnavailableError(
-            name, reason,
-            fix=("unset HF_HUB_OFFLINE, or " if offline else "check the connection and retry (a cut download "
-                 "resumes), or ") + "pass `--weights DIR` with a local Hugging Face-format folder, or try "
-                 "rotokit with `--model test-random-micro` (random weights: meaningless masks)",
+            name,
+            reason,
+            fix=(
+                "unset HF_HUB_OFFLINE, or "
+                if offline
+                else "check the connection and retry (a cut download resumes), or "
+            )
+            + "pass `--weights DIR` with a local Hugging Face-format folder, or try "
+            "rotokit with `--model test-random-micro` (random weights: meaningless masks)",
         ) from None
     if not is_hf_folder(folder):
         raise WeightsUnavailableError(
-            name, f"{spec.hub_id} has no {WEIGHTS_FILE} + config.json (not Hugging Face format)",
+            name,
+            f"{spec.hub_id} has no {WEIGHTS_FILE} + config.json (not Hugging Face format)",
             fix="pass `--weights DIR` with a converted folder",
         )
     return folder
 
 
-def resolve_weights(name_or_path: str | os.PathLike, offline: bool = False, progress: bool = True) -> Path:
+def resolve_weights(
+    name_or_path: str | os.PathLike, offline: bool = False, progress: bool = True
+) -> Path:
     """A registry name or a local HF-format folder → a folder holding config.json + safetensors.
 
     Offline, only the cache is consulted and a missing model raises WeightsUnavailableError.
@@ -266,7 +350,9 @@ def resolve_weights(name_or_path: str | os.PathLike, offline: bool = False, prog
     spec = _spec(text)
     if spec.hub_id is None:
         raise WeightsUnavailableError(
-            text, "is a random test model", fix="load it with Tracker.load(name), it is built, not downloaded"
+            text,
+            "is a random test model",
+            fix="load it with Tracker.load(name), it is built, not downloaded",
         )
     if offline:
         return model_path(text)
@@ -279,15 +365,20 @@ def read_kind(folder: Path) -> Kind:
     try:
         data = json.loads(config.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise WeightsUnavailableError(str(folder), f"{config} is not a readable JSON config ({exc})",
-                                      fix="download the model again") from None
+        raise WeightsUnavailableError(
+            str(folder),
+            f"{config} is not a readable JSON config ({exc})",
+            fix="download the model again",
+        ) from None
     model_type = data.get("model_type", "") if isinstance(data, dict) else ""
     if model_type.startswith("edgetam"):
         return "edgetam"
     if model_type.startswith("sam2"):
         return "sam2"
     raise WeightsUnavailableError(
-        str(folder), f"config.json model_type {model_type!r} is not SAM 2 or EdgeTAM", fix="use a SAM 2.1 or EdgeTAM folder"
+        str(folder),
+        f"config.json model_type {model_type!r} is not SAM 2 or EdgeTAM",
+        fix="use a SAM 2.1 or EdgeTAM folder",
     )
 
 

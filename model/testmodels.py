@@ -13,7 +13,13 @@ import logging
 
 import torch
 
-__all__ = ["architecture_config", "build_random_model", "make_nontrivial", "RANDOM_SEED", "HYPERNETWORK_GAIN"]
+__all__ = [
+    "architecture_config",
+    "build_random_model",
+    "make_nontrivial",
+    "RANDOM_SEED",
+    "HYPERNETWORK_GAIN",
+]
 
 log = logging.getLogger(__name__)
 RANDOM_SEED = 0
@@ -89,7 +95,9 @@ def _micro_common() -> dict:
     return dict(
         image_size=size,
         prompt_encoder_config=dict(hidden_size=hidden, image_size=size, patch_size=16),
-        mask_decoder_config=dict(hidden_size=hidden, mlp_dim=256, num_attention_heads=2, iou_head_hidden_dim=hidden),
+        mask_decoder_config=dict(
+            hidden_size=hidden, mlp_dim=256, num_attention_heads=2, iou_head_hidden_dim=hidden
+        ),
         memory_attention_hidden_size=hidden,
         memory_attention_rope_feat_sizes=[size // 16, size // 16],
         memory_encoder_hidden_size=hidden,
@@ -206,4 +214,3 @@ def build_random_model(name: str, nontrivial: bool = True):
     if nontrivial:
         make_nontrivial(model)
     return model.eval()
-

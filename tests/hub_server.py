@@ -75,13 +75,25 @@ class HubServer:
         self.requests.append(f"{'HEAD' if head else 'GET'} {path}")
         repo = re.escape(self.repo_id)
         if re.fullmatch(rf"/api/models/{repo}/revision/[^/]+", path):
-            return self._json(h, {"id": self.repo_id, "sha": COMMIT,
-                                  "siblings": [{"rfilename": n} for n in self.files]}, head)
+            return self._json(
+                h,
+                {
+                    "id": self.repo_id,
+                    "sha": COMMIT,
+                    "siblings": [{"rfilename": n} for n in self.files],
+                },
+                head,
+            )
         if re.fullmatch(rf"/api/models/{repo}/tree/[^/]+/?", path):
             entries = []
             for name, data in self.files.items():
                 sha = hashlib.sha256(data).hexdigest()
-                entry = {"type": "file", "path": name, "size": len(data), "oid": hashlib.sha1(data).hexdigest()}
+                entry = {
+                    "type": "file",
+                    "path": name,
+                    "size": len(data),
+                    "oid": hashlib.sha1(data).hexdigest(),
+                }
                 if name.endswith(".safetensors"):
                     entry["lfs"] = {"oid": sha, "size": len(data), "pointerSize": 134}
                 entries.append(entry)
@@ -95,7 +107,11 @@ class HubServer:
             return
         name = m.group(1)
         data = self.files[name]
-        etag = hashlib.sha256(data).hexdigest() if name.endswith(".safetensors") else hashlib.sha1(data).hexdigest()
+        etag = (
+            hashlib.sha256(data).hexdigest()
+            if name.endswith(".safetensors")
+            else hashlib.sha1(data).hexdigest()
+        )
         start = 0
         rng = h.headers.get("Range")
         if rng and not head:
@@ -120,8 +136,8 @@ class HubServer:
                     h.close_connection = True
                     h.connection.shutdown(2)  # the network goes away mid-file
                     return
-                h.wfile.write(body[i:i + CHUNK])
-                sent += len(body[i:i + CHUNK])
+                h.wfile.write(body[i : i + CHUNK])
+                sent += len(body[i : i + CHUNK])
                 if self.chunk_delay:
                     time.sleep(self.chunk_delay)
         except (BrokenPipeError, ConnectionResetError, OSError):

@@ -18,10 +18,25 @@ from app.errors import RotokitError
 __all__ = ["BatchUsageError", "Clip", "VIDEO_SUFFIXES", "PROJECT_SUFFIXES", "expand_inputs"]
 
 #: what a folder search picks up for ``batch anonymize`` (FFmpeg reads them all)
-VIDEO_SUFFIXES = frozenset({
-    ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".mts", ".m2ts",
-    ".wmv", ".flv", ".3gp", ".ogv",
-})
+VIDEO_SUFFIXES = frozenset(
+    {
+        ".mp4",
+        ".m4v",
+        ".mov",
+        ".mkv",
+        ".webm",
+        ".avi",
+        ".mpg",
+        ".mpeg",
+        ".ts",
+        ".mts",
+        ".m2ts",
+        ".wmv",
+        ".flv",
+        ".3gp",
+        ".ogv",
+    }
+)
 #: what a folder search picks up for ``batch render`` and ``batch export``
 PROJECT_SUFFIXES = frozenset({".rotokit"})
 
@@ -61,15 +76,22 @@ def _walk(folder: Path, suffixes: frozenset[str], exclude: Path | None) -> list[
         here = Path(dirpath)
         # never descend into the output folder (a rerun would take last run's outputs as inputs)
         # nor into hidden folders (the writers' temp files and mask stores live there)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
-                             and (exclude is None or (here / d).absolute() != exclude))
-        found += [here / f for f in sorted(filenames)
-                  if Path(f).suffix.lower() in suffixes and not f.startswith(".")]
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if not d.startswith(".") and (exclude is None or (here / d).absolute() != exclude)
+        )
+        found += [
+            here / f
+            for f in sorted(filenames)
+            if Path(f).suffix.lower() in suffixes and not f.startswith(".")
+        ]
     return found
 
 
-def _expand_one(text: str, base: Path, suffixes: frozenset[str], exclude: Path | None,
-                seen_lists: set[Path]) -> list[Clip]:
+def _expand_one(
+    text: str, base: Path, suffixes: frozenset[str], exclude: Path | None, seen_lists: set[Path]
+) -> list[Clip]:
     if text.startswith("@"):
         listing = (base / text[1:]).absolute()
         if listing in seen_lists:
@@ -77,12 +99,16 @@ def _expand_one(text: str, base: Path, suffixes: frozenset[str], exclude: Path |
         try:
             lines = listing.read_text(encoding="utf-8").splitlines()
         except OSError as exc:
-            raise BatchUsageError(f"{listing}: cannot read the input list ({exc.strerror or exc})") from None
+            raise BatchUsageError(
+                f"{listing}: cannot read the input list ({exc.strerror or exc})"
+            ) from None
         clips = []
         for line in lines:
             line = line.strip()
             if line and not line.startswith("#"):  # entries are relative to the list's folder
-                clips += _expand_one(line, listing.parent, suffixes, exclude, seen_lists | {listing})
+                clips += _expand_one(
+                    line, listing.parent, suffixes, exclude, seen_lists | {listing}
+                )
         return clips
     path = base / text
     if path.is_dir():
@@ -97,14 +123,18 @@ def _expand_one(text: str, base: Path, suffixes: frozenset[str], exclude: Path |
             if match.is_file():
                 clips.append(Clip(match.absolute(), match.relative_to(root)))
             elif match.is_dir():
-                clips += [Clip(p.absolute(), p.relative_to(root)) for p in _walk(match, suffixes, exclude)]
+                clips += [
+                    Clip(p.absolute(), p.relative_to(root)) for p in _walk(match, suffixes, exclude)
+                ]
         if not clips:
             raise BatchUsageError(f"{text}: no file matches this pattern")
         return clips
     raise BatchUsageError(f"{path}: no such file or folder")
 
 
-def expand_inputs(inputs: list[str], suffixes: frozenset[str], *, exclude: Path | None = None) -> list[Clip]:
+def expand_inputs(
+    inputs: list[str], suffixes: frozenset[str], *, exclude: Path | None = None
+) -> list[Clip]:
     """Every clip named by ``inputs``, in order, each once; folders are searched recursively for
     files with ``suffixes``, skipping ``exclude`` (the output folder).
 

@@ -109,22 +109,43 @@ def fingerprint(options: BatchOptions, clip: Clip) -> str:
 # --- the per-clip work (runs in a worker process or a Ray actor) ------------------------------
 
 
-def _anonymize(state: Any, clip: Clip, output: Path, params: dict[str, Any],
-               on_progress: ProgressFn, cancel: threading.Event) -> dict[str, Any]:
+def _anonymize(
+    state: Any,
+    clip: Clip,
+    output: Path,
+    params: dict[str, Any],
+    on_progress: ProgressFn,
+    cancel: threading.Event,
+) -> dict[str, Any]:
     from app.anonymize import anonymize
 
     def progress(done: int, total: int) -> None:
         # anonymize counts two passes (detect, render) over the frames: show clip frames
         on_progress(done // 2, total // 2)
 
-    result = anonymize(clip.path, output, detector=state.detector(params.get("threshold")),
-                       on_progress=progress, cancel=cancel, **params)
-    return {"frames": result.frames, "faces": result.faces,
-            "project": str(result.project) if result.project else None}
+    result = anonymize(
+        clip.path,
+        output,
+        detector=state.detector(params.get("threshold")),
+        on_progress=progress,
+        cancel=cancel,
+        **params,
+    )
+    return {
+        "frames": result.frames,
+        "faces": result.faces,
+        "project": str(result.project) if result.project else None,
+    }
 
 
-def _render(state: Any, clip: Clip, output: Path, params: dict[str, Any],
-            on_progress: ProgressFn, cancel: threading.Event) -> dict[str, Any]:
+def _render(
+    state: Any,
+    clip: Clip,
+    output: Path,
+    params: dict[str, Any],
+    on_progress: ProgressFn,
+    cancel: threading.Event,
+) -> dict[str, Any]:
     from app.project import load_project
     from app.render import render
 
@@ -133,8 +154,14 @@ def _render(state: Any, clip: Clip, output: Path, params: dict[str, Any],
     return {"frames": result.frames, "tracked": len(result.tracked)}
 
 
-def _export(state: Any, clip: Clip, output: Path, params: dict[str, Any],
-            on_progress: ProgressFn, cancel: threading.Event) -> dict[str, Any]:
+def _export(
+    state: Any,
+    clip: Clip,
+    output: Path,
+    params: dict[str, Any],
+    on_progress: ProgressFn,
+    cancel: threading.Event,
+) -> dict[str, Any]:
     from app.export import export_dataset
     from app.project import MaskStore, load_project, masks_path_for
     from app.tracking_job import track_stale
@@ -149,8 +176,13 @@ def _export(state: Any, clip: Clip, output: Path, params: dict[str, Any],
         frames[0] = total
         on_progress(done, total)
 
-    with _replacing(output) as staging, MaskStore(masks_path_for(clip.path), readonly=True) as store:
-        export_dataset(project, store, fmt, staging, images=images, on_progress=progress, cancel=cancel)
+    with (
+        _replacing(output) as staging,
+        MaskStore(masks_path_for(clip.path), readonly=True) as store,
+    ):
+        export_dataset(
+            project, store, fmt, staging, images=images, on_progress=progress, cancel=cancel
+        )
     return {"frames": frames[0]}
 
 
@@ -168,7 +200,11 @@ class _replacing:
     def __enter__(self) -> Path:
         self.output.parent.mkdir(parents=True, exist_ok=True)
         if self.output.exists():
-            self.old = Path(tempfile.mkdtemp(dir=self.output.parent, prefix=f".{self.output.name}.", suffix=".old"))
+            self.old = Path(
+                tempfile.mkdtemp(
+                    dir=self.output.parent, prefix=f".{self.output.name}.", suffix=".old"
+                )
+            )
             os.replace(self.output, self.old / "data")
         return self.output
 
@@ -196,8 +232,14 @@ def remove_partials(output: Path) -> list[Path]:
     return sweep_stale(output.parent)
 
 
-def run_clip(state: Any, options: BatchOptions, clip: Clip, output: Path,
-             on_progress: ProgressFn, cancel: threading.Event) -> dict[str, Any]:
+def run_clip(
+    state: Any,
+    options: BatchOptions,
+    clip: Clip,
+    output: Path,
+    on_progress: ProgressFn,
+    cancel: threading.Event,
+) -> dict[str, Any]:
     """Make one clip's output with the single-clip function; exceptions propagate."""
     output.parent.mkdir(parents=True, exist_ok=True)
     remove_partials(output)  # of an earlier attempt that was killed outright

@@ -58,7 +58,9 @@ def _watch_parent(parent: int, cancel: Any) -> None:
         time.sleep(0.5)
 
 
-def _worker_main(wid: int, options: BatchOptions, tasks: Any, events: Any, cancel: Any, parent: int) -> None:
+def _worker_main(
+    wid: int, options: BatchOptions, tasks: Any, events: Any, cancel: Any, parent: int
+) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator decides; see `cancel`
     threading.Thread(target=_watch_parent, args=(parent, cancel), daemon=True).start()
     try:
@@ -95,9 +97,14 @@ def _worker_main(wid: int, options: BatchOptions, tasks: Any, events: Any, cance
 
 def _crashed(task: Task, options: BatchOptions, code: int | None) -> ClipResult:
     how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-    return ClipResult(input=str(task.clip.path), output=str(task.output), status="failed",
-                      error=f"{task.clip.path}: the worker process died ({how}) while making this clip",
-                      fingerprint=task.fingerprint, options=options.options_key())
+    return ClipResult(
+        input=str(task.clip.path),
+        output=str(task.output),
+        status="failed",
+        error=f"{task.clip.path}: the worker process died ({how}) while making this clip",
+        fingerprint=task.fingerprint,
+        options=options.options_key(),
+    )
 
 
 def run_local(options: BatchOptions, tasks: list[Task], jobs: int, events: Events) -> None:
@@ -120,8 +127,12 @@ def run_local(options: BatchOptions, tasks: list[Task], jobs: int, events: Event
     next_id = [jobs]
 
     def start(wid: int) -> None:
-        proc = ctx.Process(target=_worker_main, name=f"rotokit-batch-{wid}",
-                           args=(wid, options, task_q, event_q, cancel, os.getpid()), daemon=True)
+        proc = ctx.Process(
+            target=_worker_main,
+            name=f"rotokit-batch-{wid}",
+            args=(wid, options, task_q, event_q, cancel, os.getpid()),
+            daemon=True,
+        )
         proc.start()
         procs[wid] = proc
 

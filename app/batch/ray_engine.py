@@ -50,7 +50,9 @@ class _BatchActor:
             self._progress = (task.index, done, total)
 
         try:
-            return "result", self._worker.process(task.clip, task.output, task.fingerprint, progress, self._cancel)
+            return "result", self._worker.process(
+                task.clip, task.output, task.fingerprint, progress, self._cancel
+            )
         except Cancelled:
             return "cancelled", None
         finally:
@@ -67,7 +69,9 @@ def _import_ray() -> Any:
     try:
         import ray
     except ImportError:
-        raise RotokitError("--engine ray needs Ray: pip install 'rotokit[ray]' (or pip install 'ray>=2.40')") from None
+        raise RotokitError(
+            "--engine ray needs Ray: pip install 'rotokit[ray]' (or pip install 'ray>=2.40')"
+        ) from None
     return ray
 
 
@@ -76,8 +80,13 @@ def connect(address: str | None) -> None:
     ray = _import_ray()
     if not ray.is_initialized():
         try:
-            ray.init(address=address, include_dashboard=False, log_to_driver=False,
-                     logging_level=logging.ERROR, configure_logging=True)
+            ray.init(
+                address=address,
+                include_dashboard=False,
+                log_to_driver=False,
+                logging_level=logging.ERROR,
+                configure_logging=True,
+            )
         except (ConnectionError, RuntimeError, ValueError) as exc:
             where = f"the Ray cluster at {address}" if address else "a local Ray instance"
             raise RotokitError(f"cannot connect to {where}: {exc}".replace("\n", " ")) from None
@@ -85,14 +94,26 @@ def connect(address: str | None) -> None:
 
 def _failed(task: Task, options: BatchOptions, exc: BaseException) -> ClipResult:
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return ClipResult(input=str(task.clip.path), output=str(task.output), status="failed",
-                      error=(f"{task.clip.path}: Ray gave up after {MAX_RETRIES} retries "
-                             f"({type(exc).__name__}: {first})"),
-                      fingerprint=task.fingerprint, options=options.options_key())
+    return ClipResult(
+        input=str(task.clip.path),
+        output=str(task.output),
+        status="failed",
+        error=(
+            f"{task.clip.path}: Ray gave up after {MAX_RETRIES} retries "
+            f"({type(exc).__name__}: {first})"
+        ),
+        fingerprint=task.fingerprint,
+        options=options.options_key(),
+    )
 
 
-def run_ray(options: BatchOptions, tasks: list[Task], jobs: int | None, events: Events,
-            address: str | None = None) -> None:
+def run_ray(
+    options: BatchOptions,
+    tasks: list[Task],
+    jobs: int | None,
+    events: Events,
+    address: str | None = None,
+) -> None:
     """Make every task's output on Ray actors; returns when each has a result.
 
     ``jobs``: number of actors (default: the cluster's CPUs / threads per clip). Raises
@@ -109,15 +130,21 @@ def run_ray(options: BatchOptions, tasks: list[Task], jobs: int | None, events: 
         if jobs is None:
             jobs = max(1, int(resources.get("CPU", 1)) // threads)
         jobs = max(1, min(jobs, len(tasks)))
-        actor_cls = ray.remote(num_cpus=threads, num_gpus=gpus, max_concurrency=2,
-                               max_restarts=MAX_RETRIES, max_task_retries=MAX_RETRIES)(_BatchActor)
+        actor_cls = ray.remote(
+            num_cpus=threads,
+            num_gpus=gpus,
+            max_concurrency=2,
+            max_restarts=MAX_RETRIES,
+            max_task_retries=MAX_RETRIES,
+        )(_BatchActor)
         _drive(ray, actor_cls, options, list(tasks), jobs, events)
     finally:
         ray.shutdown()
 
 
-def _drive(ray: Any, actor_cls: Any, options: BatchOptions, todo: list[Task], jobs: int,
-           events: Events) -> None:
+def _drive(
+    ray: Any, actor_cls: Any, options: BatchOptions, todo: list[Task], jobs: int, events: Events
+) -> None:
     free = [actor_cls.remote(options) for _ in range(jobs)]
     inflight: dict[Any, tuple[Any, Task]] = {}
     polled = time.monotonic()

@@ -63,9 +63,14 @@ class Report:
     def is_done(self, input_path: str, output: Path, fingerprint: str, options: str) -> bool:
         """True when the last run finished this input from the same content with the same options."""
         entry = self.previous.get(input_path)
-        return (entry is not None and entry.get("status") in ("done", "skipped")
-                and entry.get("fingerprint") == fingerprint and entry.get("options") == options
-                and entry.get("output") == str(output) and output.exists())
+        return (
+            entry is not None
+            and entry.get("status") in ("done", "skipped")
+            and entry.get("fingerprint") == fingerprint
+            and entry.get("options") == options
+            and entry.get("output") == str(output)
+            and output.exists()
+        )
 
     def earlier(self, input_path: str) -> dict[str, Any]:
         return self.previous.get(input_path, {})

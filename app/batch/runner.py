@@ -51,9 +51,15 @@ class BatchSummary:
         return 1 if self.failed else 0
 
     def lines(self, kind: str, report: Path) -> list[str]:
-        rate = f", {self.frames / self.seconds:.1f} frames/s" if self.seconds > 0 and self.frames else ""
-        head = (f"batch {kind}: {self.done} done, {self.skipped} skipped, {len(self.failed)} failed "
-                f"of {self.total} in {self.seconds:.1f} s ({self.frames} frames{rate}); report {report}")
+        rate = (
+            f", {self.frames / self.seconds:.1f} frames/s"
+            if self.seconds > 0 and self.frames
+            else ""
+        )
+        head = (
+            f"batch {kind}: {self.done} done, {self.skipped} skipped, {len(self.failed)} failed "
+            f"of {self.total} in {self.seconds:.1f} s ({self.frames} frames{rate}); report {report}"
+        )
         return [head] + [f"  failed: {r.error}" for r in self.failed]
 
 
@@ -70,10 +76,16 @@ class _Progress:
         if not quiet and total:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, desc=f"batch {kind}", unit="clip", file=sys.stderr,
-                            dynamic_ncols=True, disable=None,
-                            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total_fmt} clips "
-                                       "[{elapsed}<{remaining}{postfix}]")
+            self.bar = tqdm(
+                total=total,
+                desc=f"batch {kind}",
+                unit="clip",
+                file=sys.stderr,
+                dynamic_ncols=True,
+                disable=None,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total_fmt} clips "
+                "[{elapsed}<{remaining}{postfix}]",
+            )
 
     def progress(self, index: int, done: int, total: int) -> None:
         self.fractions[index] = done / total if total else 0.0
@@ -93,9 +105,14 @@ class _Progress:
             return
         self.bar.n = self.finished + sum(self.fractions.values())
         frames = self.frames_done + sum(self.frames_running.values())
-        rate = frames / self.bar.format_dict["elapsed"] if self.bar.format_dict["elapsed"] > 0 else 0
-        self.bar.set_postfix_str(f"{frames} frames, {rate:.1f} frames/s"
-                                 + (f", {self.failed} failed" if self.failed else ""), refresh=False)
+        rate = (
+            frames / self.bar.format_dict["elapsed"] if self.bar.format_dict["elapsed"] > 0 else 0
+        )
+        self.bar.set_postfix_str(
+            f"{frames} frames, {rate:.1f} frames/s"
+            + (f", {self.failed} failed" if self.failed else ""),
+            refresh=False,
+        )
         self.bar.refresh()
 
     def close(self) -> None:
@@ -115,18 +132,30 @@ def _plan(options: BatchOptions, inputs: list[str]) -> list[Task]:
             written += [output.with_suffix(".rotokit"), output.with_suffix(".rotokit.masks")]
         for path in written:
             if path in inputs_seen:
-                raise BatchUsageError(f"{path}: an output would overwrite an input; choose another -o")
+                raise BatchUsageError(
+                    f"{path}: an output would overwrite an input; choose another -o"
+                )
             if path in claimed:
-                raise BatchUsageError(f"{clip.path} and {claimed[path]} would both write {path}; "
-                                      "rename one or run them in separate batches")
+                raise BatchUsageError(
+                    f"{clip.path} and {claimed[path]} would both write {path}; "
+                    "rename one or run them in separate batches"
+                )
             claimed[path] = clip.path
         tasks.append(Task(index, clip, output, ""))
     return tasks
 
 
-def run_batch(options: BatchOptions, inputs: list[str], *, engine: str = "local", jobs: int | None = None,
-              ray_address: str | None = None, force: bool = False, quiet: bool = False,
-              log: LogFn | None = None) -> BatchSummary:
+def run_batch(
+    options: BatchOptions,
+    inputs: list[str],
+    *,
+    engine: str = "local",
+    jobs: int | None = None,
+    ray_address: str | None = None,
+    force: bool = False,
+    quiet: bool = False,
+    log: LogFn | None = None,
+) -> BatchSummary:
     """Run a batch to the end (every input gets a report line) and return its summary.
 
     Raises `BatchUsageError` before any work for bad inputs, `KeyboardInterrupt` after a
@@ -147,15 +176,25 @@ def run_batch(options: BatchOptions, inputs: list[str], *, engine: str = "local"
         fp = fingerprint(options, task.clip)
         if not force and report.is_done(str(task.clip.path), task.output, fp, key):
             earlier = report.earlier(str(task.clip.path))
-            report.append(ClipResult(input=str(task.clip.path), output=str(task.output), status="skipped",
-                                     frames=earlier.get("frames"), faces=earlier.get("faces"),
-                                     fingerprint=fp, options=key))
+            report.append(
+                ClipResult(
+                    input=str(task.clip.path),
+                    output=str(task.output),
+                    status="skipped",
+                    frames=earlier.get("frames"),
+                    faces=earlier.get("faces"),
+                    fingerprint=fp,
+                    options=key,
+                )
+            )
             summary.skipped += 1
         else:
             todo.append(Task(task.index, task.clip, task.output, fp))
     if log and summary.skipped:
-        log(f"batch {options.kind}: {summary.skipped} of {len(planned)} already done (same input and "
-            "options): skipped; --force redoes them")
+        log(
+            f"batch {options.kind}: {summary.skipped} of {len(planned)} already done (same input and "
+            "options): skipped; --force redoes them"
+        )
 
     bar = _Progress(len(todo), options.kind, quiet)
 

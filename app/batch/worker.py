@@ -39,8 +39,14 @@ def _share_trackers(threads: int) -> None:
     original = Tracker.load.__func__  # type: ignore[attr-defined]
     cache: dict[tuple, Any] = {}
 
-    def load(cls: type, name: str = "auto", weights: Any = None, device: str = "auto",
-             offline: bool = False, **kwargs: Any) -> Any:
+    def load(
+        cls: type,
+        name: str = "auto",
+        weights: Any = None,
+        device: str = "auto",
+        offline: bool = False,
+        **kwargs: Any,
+    ) -> Any:
         key = (name, str(weights), device, offline, tuple(sorted(kwargs.items())))
         if key not in cache:
             cache.clear()
@@ -80,12 +86,23 @@ class Worker:
             self._detectors[threshold] = FaceDetector(threshold=start * CONTINUE_FACTOR)
         return self._detectors[threshold]
 
-    def process(self, clip: Clip, output: Path, fingerprint: str, on_progress: ProgressFn,
-                cancel: threading.Event) -> ClipResult:
+    def process(
+        self,
+        clip: Clip,
+        output: Path,
+        fingerprint: str,
+        on_progress: ProgressFn,
+        cancel: threading.Event,
+    ) -> ClipResult:
         """Run one clip; `Cancelled` propagates, every other failure becomes a ``failed`` result."""
         started = time.perf_counter()
-        result = ClipResult(input=str(clip.path), output=str(output), status="done",
-                            fingerprint=fingerprint, options=self.options.options_key())
+        result = ClipResult(
+            input=str(clip.path),
+            output=str(output),
+            status="done",
+            fingerprint=fingerprint,
+            options=self.options.options_key(),
+        )
         try:
             info = run_clip(self, self.options, clip, output, on_progress, cancel)
         except Cancelled:
@@ -98,8 +115,10 @@ class Worker:
         except Exception as exc:  # noqa: BLE001 - a bug on one clip must not stop the batch
             where = traceback.extract_tb(exc.__traceback__)[-1]
             result.status = "failed"
-            result.error = (f"{clip.path}: internal error {type(exc).__name__}: {exc} "
-                            f"(at {Path(where.filename).name}:{where.lineno}; please report it)")
+            result.error = (
+                f"{clip.path}: internal error {type(exc).__name__}: {exc} "
+                f"(at {Path(where.filename).name}:{where.lineno}; please report it)"
+            )
         else:
             if self.options.kind != "anonymize":
                 # render/export may have tracked, i.e. changed the project's mask store: the

@@ -25,8 +25,15 @@ from app.project import Project, TrackedObject
 from app.tempfiles import sweep_stale, temp_dir
 
 __all__ = [
-    "DatasetContext", "ExportContext", "FrameData", "Exporter", "staging_dir", "safe_name", "write_jpeg",
-    "write_png", "resolve_overlaps",
+    "DatasetContext",
+    "ExportContext",
+    "FrameData",
+    "Exporter",
+    "staging_dir",
+    "safe_name",
+    "write_jpeg",
+    "write_png",
+    "resolve_overlaps",
 ]
 
 
@@ -112,7 +119,9 @@ class Exporter(ABC):
 
     name: ClassVar[str]
     needs_images: ClassVar[bool] = False  # decode the video frames (only when ctx.images)
-    image_level: ClassVar[bool] = False  # frames are independent samples: frames without objects are
+    image_level: ClassVar[bool] = (
+        False  # frames are independent samples: frames without objects are
+    )
     # dropped unless `keep_empty` (sequence formats keep every selected frame, their tools need them)
     has_splits: ClassVar[bool] = True  # the format can express a train/val/test split
 
@@ -141,13 +150,17 @@ def staging_dir(out_dir: Path) -> Iterator[Path]:
     """A hidden folder beside `out_dir`; renamed to `out_dir` on success, deleted otherwise."""
     out_dir = Path(out_dir).absolute()
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        raise ExportError(f"{out_dir}: already exists and is not an empty folder; choose another output")
+        raise ExportError(
+            f"{out_dir}: already exists and is not an empty folder; choose another output"
+        )
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         sweep_stale(out_dir.parent)  # staging folders of killed exports (their pid is gone)
         tmp = temp_dir(out_dir)
     except OSError as exc:
-        raise ExportError(f"{out_dir}: cannot create the output folder ({exc.strerror or exc})") from None
+        raise ExportError(
+            f"{out_dir}: cannot create the output folder ({exc.strerror or exc})"
+        ) from None
     try:
         yield tmp
         tmp.chmod(0o777 & ~_umask())  # mkdtemp made it private; give it normal permissions
@@ -175,7 +188,9 @@ def safe_name(text: str) -> str:
 
 def write_jpeg(path: Path, rgb: np.ndarray, quality: int = 95) -> None:
     """Save an RGB frame as JPEG (cv2 wants BGR)."""
-    if not cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality]):
+    if not cv2.imwrite(
+        str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality]
+    ):
         raise ExportError(f"{path}: cannot write the image")
 
 
@@ -184,7 +199,9 @@ def write_png(path: Path, image: np.ndarray) -> None:
         raise ExportError(f"{path}: cannot write the image")
 
 
-def resolve_overlaps(objects: list[TrackedObject], masks: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+def resolve_overlaps(
+    objects: list[TrackedObject], masks: dict[int, np.ndarray]
+) -> dict[int, np.ndarray]:
     """Masks with overlaps removed: where objects overlap, the one higher in z-order keeps the pixel.
 
     Formats with one label per pixel (DAVIS, MOTS) need this; COCO, YOLO and per-object PNGs

@@ -39,19 +39,26 @@ class CocoExporter(Exporter):
         if ctx.images:
             (ctx.root / "images" / ctx.video_name).mkdir(parents=True)
         video = ctx.project.video_path
-        self.videos.append({
-            "id": ctx.video_id,
-            "name": ctx.video_name,
-            "file_name": video.name,
-            "width": ctx.width,
-            "height": ctx.height,
-            "length": ctx.end - ctx.start,
-            "first_frame": ctx.start,
-            "split": ctx.split,
-        })
+        self.videos.append(
+            {
+                "id": ctx.video_id,
+                "name": ctx.video_name,
+                "file_name": video.name,
+                "width": ctx.width,
+                "height": ctx.height,
+                "length": ctx.end - ctx.start,
+                "first_frame": ctx.start,
+                "split": ctx.split,
+            }
+        )
         self.tracks.extend(
-            {"id": ctx.track_id(obj), "name": obj.name, "category_id": ctx.category_of(obj),
-             "video_id": ctx.video_id, "obj_id": obj.id}
+            {
+                "id": ctx.track_id(obj),
+                "name": obj.name,
+                "category_id": ctx.category_of(obj),
+                "video_id": ctx.video_id,
+                "obj_id": obj.id,
+            }
             for obj in ctx.objects
         )
 
@@ -60,14 +67,16 @@ class CocoExporter(Exporter):
         file_name = f"images/{ctx.video_name}/{ctx.image_name(data.index)}"
         if data.rgb is not None:
             ctx.write_image(ctx.root / file_name, data.rgb)
-        self.images.append({
-            "id": image_id,
-            "file_name": file_name,
-            "width": ctx.width,
-            "height": ctx.height,
-            "video_id": ctx.video_id,
-            "frame_index": data.index,
-        })
+        self.images.append(
+            {
+                "id": image_id,
+                "file_name": file_name,
+                "width": ctx.width,
+                "height": ctx.height,
+                "video_id": ctx.video_id,
+                "frame_index": data.index,
+            }
+        )
         for obj in ctx.objects:
             mask = data.masks.get(obj.id)
             if mask is None or not mask.any():
@@ -80,7 +89,10 @@ class CocoExporter(Exporter):
                 "video_id": ctx.video_id,
                 "category_id": ctx.category_of(obj),
                 "track_id": ctx.track_id(obj),
-                "segmentation": {"size": [ctx.height, ctx.width], "counts": rle["counts"].decode("ascii")},
+                "segmentation": {
+                    "size": [ctx.height, ctx.width],
+                    "counts": rle["counts"].decode("ascii"),
+                },
                 "area": int(mask_utils.area(rle)),
                 "bbox": [x, y, w, h],
                 "iscrowd": 0,
@@ -106,14 +118,15 @@ class CocoExporter(Exporter):
             "info": {
                 "description": f"rotokit export of {', '.join(clips)}",
                 "version": "1.0",
-                "date_created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                "date_created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             },
             "licenses": [],
             "videos": [v for v in self.videos if v["id"] in video_ids],
             "images": images,
             "annotations": [a for a in self.annotations if a["video_id"] in video_ids],
             "categories": [
-                {"id": cid, "name": name, "supercategory": "object"} for name, cid in ds.categories.items()
+                {"id": cid, "name": name, "supercategory": "object"}
+                for name, cid in ds.categories.items()
             ],
             "tracks": [t for t in self.tracks if t["video_id"] in video_ids],
         }

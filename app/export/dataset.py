@@ -61,10 +61,14 @@ class ExportResult:
         per_split: dict[str, int] = {}
         for _, split, _ in self.clips:
             per_split[split] = per_split.get(split, 0) + 1
-        splits = ", ".join(f"{s} {per_split[s]}" for s in ("train", "val", "test") if s in per_split)
-        return (f"wrote {self.format} dataset to {self.path}: {len(self.clips)} clip{'s' * (len(self.clips) != 1)} "
-                f"({splits}), {self.frames} of {self.frames_considered} frames, "
-                f"{len(self.categories)} class{'es' * (len(self.categories) != 1)}")
+        splits = ", ".join(
+            f"{s} {per_split[s]}" for s in ("train", "val", "test") if s in per_split
+        )
+        return (
+            f"wrote {self.format} dataset to {self.path}: {len(self.clips)} clip{'s' * (len(self.clips) != 1)} "
+            f"({splits}), {self.frames} of {self.frames_considered} frames, "
+            f"{len(self.categories)} class{'es' * (len(self.categories) != 1)}"
+        )
 
 
 @dataclass
@@ -90,8 +94,16 @@ def export_dataset(
     cancel: threading.Event | None = None,
 ) -> Path:
     """Write one project's masks as a dataset; returns the output folder (see `export_clips`)."""
-    return export_clips([Clip(project, store, frame_range)], fmt, out_dir, images=images,
-                        allow_stale=allow_stale, options=options, on_progress=on_progress, cancel=cancel).path
+    return export_clips(
+        [Clip(project, store, frame_range)],
+        fmt,
+        out_dir,
+        images=images,
+        allow_stale=allow_stale,
+        options=options,
+        on_progress=on_progress,
+        cancel=cancel,
+    ).path
 
 
 def export_clips(
@@ -152,11 +164,17 @@ def export_clips(
         for clip, (start, end) in zip(clips, bounds):
             require_masks(clip.project, clip.store, start, end)
     names = unique_names([clip.project.video_path.stem for clip in clips])
-    pairs = [(str(clip.project.path or clip.project.video_path), obj.name)
-             for clip, objects in zip(clips, chosen) for obj in objects]
+    pairs = [
+        (str(clip.project.path or clip.project.video_path), obj.name)
+        for clip, objects in zip(clips, chosen)
+        for obj in objects
+    ]
     categories = category_table(pairs, options.classes)
-    splits = split_clips(names, options.val, options.test, options.seed) if options.has_split \
+    splits = (
+        split_clips(names, options.val, options.test, options.seed)
+        if options.has_split
         else dict.fromkeys(names, "train")
+    )
 
     total = sum(end - start for start, end in bounds)
     done = 0
@@ -170,18 +188,32 @@ def export_clips(
                 with FrameSource(clip.project.video_path, cache_bytes=0) as source:
                     info = source.info
                     ctx = ExportContext(
-                        project=clip.project, root=root, start=start, end=end, width=info.width,
-                        height=info.height, objects=objects, video_name=name, dataset=ds, video_id=i + 1,
-                        track_offset=offset, split=splits[name], images=images and exporter.needs_images,
+                        project=clip.project,
+                        root=root,
+                        start=start,
+                        end=end,
+                        width=info.width,
+                        height=info.height,
+                        objects=objects,
+                        video_name=name,
+                        dataset=ds,
+                        video_id=i + 1,
+                        track_offset=offset,
+                        split=splits[name],
+                        images=images and exporter.needs_images,
                         video_info=info,
                     )
                     ds.clips.append(ctx)
                     offset += max(obj.id for obj in objects)
                     exporter.begin_clip(ctx)
-                    selector = FrameSelector(options, keep_empty=options.keep_empty or not exporter.image_level)
+                    selector = FrameSelector(
+                        options, keep_empty=options.keep_empty or not exporter.image_level
+                    )
                     # Decode + mask reads run a frame or two ahead on a helper thread, overlapping
                     # the exporter's image encoding (both release the GIL).
-                    with ahead(_frames(ctx, clip.store, source), depth=2, name="rotokit-export-read") as frames:
+                    with ahead(
+                        _frames(ctx, clip.store, source), depth=2, name="rotokit-export-read"
+                    ) as frames:
                         for data in frames:
                             if cancel is not None and cancel.is_set():
                                 raise Cancelled(f"export to {out_dir} stopped; nothing was written")
@@ -198,7 +230,10 @@ def export_clips(
             exporter.abort(ds)
             raise
     return ExportResult(
-        path=Path(out_dir).absolute(), format=fmt, categories=categories, frames_considered=total,
+        path=Path(out_dir).absolute(),
+        format=fmt,
+        categories=categories,
+        frames_considered=total,
         clips=[(c.video_name, c.split, len(c.frames_written)) for c in ds.clips],
     )
 
@@ -211,7 +246,9 @@ def _objects_to_export(clip: Clip) -> tuple[list[TrackedObject], int]:
     store.check_video(current, project.video_path)
     objects = [obj for obj in project.objects if store.frames_with_mask(obj.id)]
     if not objects:
-        raise ExportError(f"{store.path}: no masks to export; track the project first (rotokit track)")
+        raise ExportError(
+            f"{store.path}: no masks to export; track the project first (rotokit track)"
+        )
     return objects, current.frame_count
 
 

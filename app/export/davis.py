@@ -69,7 +69,9 @@ class DavisExporter(Exporter):
             label[mask] = obj_id
         image = Image.fromarray(label, mode="P")
         image.putpalette(self.palette)
-        image.save(self.annotations / f"{data.index:05d}.png", compress_level=3)  # 4× faster than 6, ~1.5× the bytes
+        image.save(
+            self.annotations / f"{data.index:05d}.png", compress_level=3
+        )  # 4× faster than 6, ~1.5× the bytes
         if data.rgb is not None:
             ctx.write_image(self.images / ctx.image_name(data.index, 5), data.rgb)
 
@@ -78,7 +80,10 @@ class DavisExporter(Exporter):
         sets = ds.root / "ImageSets" / "2017"
         sets.mkdir(parents=True)
         if ds.options.has_split:
-            groups = {SPLIT_FILES[s]: [c.video_name for c in ds.clips if c.split == s] for s in ds.split_names}
+            groups = {
+                SPLIT_FILES[s]: [c.video_name for c in ds.clips if c.split == s]
+                for s in ds.split_names
+            }
         else:
             groups = {"val": [c.video_name for c in ds.clips]}
         for subset, names in groups.items():

@@ -84,7 +84,8 @@ class MotsExporter(Exporter):
         for split in ds.split_names:
             names = [c.video_name for c in ds.clips if c.split == split]
             (ds.root / "seqmaps" / f"MOTS-{split}.txt").write_text(
-                "name\n" + "".join(n + "\n" for n in names), encoding="utf-8")
+                "name\n" + "".join(n + "\n" for n in names), encoding="utf-8"
+            )
 
     def abort(self, ds: DatasetContext) -> None:
         if hasattr(self, "fh"):

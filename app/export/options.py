@@ -35,15 +35,23 @@ class ExportOptions:
     """Options of one export; the defaults write every frame that has a label, JPEG quality 95."""
 
     every: int = 1  # keep one frame in `every` (counted from the range start)
-    min_change: float | None = None  # skip a frame whose masks all have IoU > this with the last kept frame
-    keep_empty: bool = False  # image formats (coco, yolo): also write frames without any object as negatives
+    min_change: float | None = (
+        None  # skip a frame whose masks all have IoU > this with the last kept frame
+    )
+    keep_empty: bool = (
+        False  # image formats (coco, yolo): also write frames without any object as negatives
+    )
     image_format: str = "jpg"
     quality: int | None = None  # JPEG quality 1–100 (default 95); PNG is lossless
-    simplify: float | None = None  # YOLO polygon tolerance in px; None = largest of 2/1/0.5/0 px keeping IoU ≥ 0.98
+    simplify: float | None = (
+        None  # YOLO polygon tolerance in px; None = largest of 2/1/0.5/0 px keeping IoU ≥ 0.98
+    )
     val: float = 0.0  # fraction of the clips in the validation split
     test: float = 0.0  # fraction of the clips in the test split
     seed: int = 0  # shuffles the clips before splitting
-    classes: str | os.PathLike[str] | None = None  # classes.txt: one name per line fixes ids and order
+    classes: str | os.PathLike[str] | None = (
+        None  # classes.txt: one name per line fixes ids and order
+    )
 
     def __post_init__(self) -> None:
         if self.every < 1:
@@ -51,14 +59,20 @@ class ExportOptions:
         if self.min_change is not None and not 0.0 <= self.min_change <= 1.0:
             raise ExportError(f"--min-change {self.min_change}: must be an IoU between 0 and 1")
         if self.image_format not in IMAGE_FORMATS:
-            raise ExportError(f"--image-format {self.image_format!r}: choose from {', '.join(IMAGE_FORMATS)}")
+            raise ExportError(
+                f"--image-format {self.image_format!r}: choose from {', '.join(IMAGE_FORMATS)}"
+            )
         if self.quality is not None:
             if self.image_format != "jpg":
-                raise ExportError(f"--quality applies to jpg images; {self.image_format} is lossless")
+                raise ExportError(
+                    f"--quality applies to jpg images; {self.image_format} is lossless"
+                )
             if not 1 <= self.quality <= 100:
                 raise ExportError(f"--quality {self.quality}: JPEG quality must be 1–100")
         if self.simplify is not None and self.simplify < 0:
-            raise ExportError(f"--simplify {self.simplify}: must be 0 (exact outline) or more pixels")
+            raise ExportError(
+                f"--simplify {self.simplify}: must be 0 (exact outline) or more pixels"
+            )
         for name, value in (("val", self.val), ("test", self.test)):
             if not 0.0 <= value < 1.0:
                 raise ExportError(f"--{name} {value}: must be a fraction of the clips, 0 ≤ F < 1")
@@ -101,7 +115,9 @@ def load_classes(path: str | os.PathLike[str]) -> list[str]:
     return names
 
 
-def category_table(object_names: list[tuple[str, str]], classes: str | os.PathLike[str] | None) -> dict[str, int]:
+def category_table(
+    object_names: list[tuple[str, str]], classes: str | os.PathLike[str] | None
+) -> dict[str, int]:
     """Normalised name → 1-based category id, for `(clip label, object name)` pairs in export order.
 
     Without a class list, ids follow the first appearance of each name. With one, ids are its

@@ -38,17 +38,29 @@ class PngExporter(Exporter):
             write_png(self.folders[obj.id] / f"{data.index:06d}.png", image)
 
     def end_clip(self, ctx: ExportContext) -> None:
-        self.index.append({
-            "clip": ctx.video_name,
-            "video": ctx.project.video_path.name,
-            "frames": [ctx.start, ctx.end],
-            "objects": [
-                {"id": obj.id, "name": obj.name, "colour": obj.colour, "category_id": ctx.category_of(obj),
-                 "folder": self.folders[obj.id].relative_to(ctx.root).as_posix()}
-                for obj in ctx.objects
-            ],
-        })
+        self.index.append(
+            {
+                "clip": ctx.video_name,
+                "video": ctx.project.video_path.name,
+                "frames": [ctx.start, ctx.end],
+                "objects": [
+                    {
+                        "id": obj.id,
+                        "name": obj.name,
+                        "colour": obj.colour,
+                        "category_id": ctx.category_of(obj),
+                        "folder": self.folders[obj.id].relative_to(ctx.root).as_posix(),
+                    }
+                    for obj in ctx.objects
+                ],
+            }
+        )
 
     def finish(self, ds: DatasetContext) -> None:
-        doc = {"clips": self.index, "categories": [{"id": cid, "name": n} for n, cid in ds.categories.items()]}
-        (ds.root / "objects.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        doc = {
+            "clips": self.index,
+            "categories": [{"id": cid, "name": n} for n, cid in ds.categories.items()],
+        }
+        (ds.root / "objects.json").write_text(
+            json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )

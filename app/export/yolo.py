@@ -96,7 +96,9 @@ def _drop_specks(mask: np.ndarray, min_area: int) -> np.ndarray:
     """Remove pieces and fill holes smaller than `min_area` pixels (sensor noise, not objects)."""
     mask = mask.astype(np.uint8)
     for value in (1, 0):
-        n, labels, stats, _ = cv2.connectedComponentsWithStats((mask == value).astype(np.uint8), connectivity=8)
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(
+            (mask == value).astype(np.uint8), connectivity=8
+        )
         small = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] < min_area)
         small = small[small > 0]  # label 0 is the other value
         if small.size:
@@ -151,7 +153,9 @@ def mask_to_polygon(
     return _join(outlines, tolerance) if outlines else None
 
 
-def polygon_iou(polygon: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int] | None = None) -> float:
+def polygon_iou(
+    polygon: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int] | None = None
+) -> float:
     """IoU of the filled polygon with the mask, rasterised only inside `box` (x, y, w, h; default
     the polygon's own bounding box), so checking a small object in a 4K frame stays cheap."""
     x0, y0, w, h = box if box is not None else cv2.boundingRect(polygon.astype(np.int32))
@@ -213,8 +217,11 @@ class YoloExporter(Exporter):
         lines = []
         for obj in ctx.objects:
             mask = data.masks.get(obj.id)
-            polygon = None if mask is None else fit_polygon(mask, min_area=self.min_area,
-                                                            tolerance=ctx.options.simplify)
+            polygon = (
+                None
+                if mask is None
+                else fit_polygon(mask, min_area=self.min_area, tolerance=ctx.options.simplify)
+            )
             if polygon is None:
                 continue
             if len(polygon) < 3:  # YOLO needs 3 points: pad a 1–2 pixel object to a triangle
@@ -224,7 +231,9 @@ class YoloExporter(Exporter):
             coords = polygon.astype(np.float64) / (ctx.width, ctx.height)
             numbers = " ".join(f"{v:.6f}" for v in coords.ravel())
             lines.append(f"{ctx.category_of(obj) - 1} {numbers}")  # YOLO classes are 0-based
-        (self.labels / f"{stem}.txt").write_text("".join(line + "\n" for line in lines), encoding="ascii")
+        (self.labels / f"{stem}.txt").write_text(
+            "".join(line + "\n" for line in lines), encoding="ascii"
+        )
         if data.rgb is not None:
             ctx.write_image(self.images / f"{stem}.{ctx.options.image_format}", data.rgb)
 
@@ -237,13 +246,17 @@ class YoloExporter(Exporter):
         # dataset loads from any working directory and still works after being moved or copied.
         if ds.options.has_split:
             splits = "".join(f"{s}: images/{s}\n" for s in ds.split_names)
-            if "val" not in ds.split_names:  # Ultralytics requires `val`; only a test split was asked for
+            if (
+                "val" not in ds.split_names
+            ):  # Ultralytics requires `val`; only a test split was asked for
                 splits += "val: images/test  # no --val split: validating on the test clips\n"
         else:
-            splits = ("train: images\n"
-                      "val: images  # no --val split: validating on the training frames\n")
+            splits = (
+                "train: images\nval: images  # no --val split: validating on the training frames\n"
+            )
         (ds.root / "data.yaml").write_text(
-            f"# rotokit export of {clips}\n{splits}names:\n{yaml_names}\n", encoding="utf-8",
+            f"# rotokit export of {clips}\n{splits}names:\n{yaml_names}\n",
+            encoding="utf-8",
         )
 
 

@@ -8,8 +8,13 @@ from __future__ import annotations
 __all__ = ["run"]
 
 
-def run(path: str | None = None, *, model: str | None = None, device: str | None = None,
-        weights: str | None = None) -> int:
+def run(
+    path: str | None = None,
+    *,
+    model: str | None = None,
+    device: str | None = None,
+    weights: str | None = None,
+) -> int:
     """Open the editor window (on ``path``: a video or a ``.rotokit`` project); returns the exit code."""
     import logging
     import sys

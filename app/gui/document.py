@@ -33,7 +33,9 @@ log = logging.getLogger(__name__)
 
 PROJECT_SUFFIX = ".rotokit"
 LOW_SCORE = 0.5  # presence score below which a frame's mask is flagged as drifting
-FRAME_CACHE_BYTES = 32 * 1024 * 1024  # timing, size and the odd read; the viewer decodes in frame_loader
+FRAME_CACHE_BYTES = (
+    32 * 1024 * 1024
+)  # timing, size and the odd read; the viewer decodes in frame_loader
 
 
 def _store_files(path: Path) -> list[Path]:
@@ -82,7 +84,9 @@ class EditorDocument(QObject):
 
     def open_video(self, path: str | Path) -> None:
         """A fresh project on ``path`` (not saved yet)."""
-        source = FrameSource(path, cache_bytes=FRAME_CACHE_BYTES)  # MediaError before anything changes
+        source = FrameSource(
+            path, cache_bytes=FRAME_CACHE_BYTES
+        )  # MediaError before anything changes
         project = Project.new(path)
         self._install(project, source, self._store_path_for(project), fresh_store=True)
 
@@ -99,7 +103,14 @@ class EditorDocument(QObject):
         """Restore a never-saved session on ``video`` from its autosave file."""
         project = load_project(autosave)
         restored = Project.new(video)
-        for name in ("objects", "background_effects", "frame_range", "model", "extra", "background_extra"):
+        for name in (
+            "objects",
+            "background_effects",
+            "frame_range",
+            "model",
+            "extra",
+            "background_extra",
+        ):
             setattr(restored, name, getattr(project, name))
         restored._max_id = max((o.id for o in restored.objects), default=0)
         restored.dirty = True
@@ -111,7 +122,9 @@ class EditorDocument(QObject):
             return masks_path_for(project.path)
         return masks_path_for(autosave_path(project))
 
-    def _install(self, project: Project, source: FrameSource, store_path: Path, *, fresh_store: bool) -> None:
+    def _install(
+        self, project: Project, source: FrameSource, store_path: Path, *, fresh_store: bool
+    ) -> None:
         if fresh_store:
             for f in _store_files(store_path):
                 f.unlink(missing_ok=True)  # masks of an earlier unsaved session on this video
@@ -219,7 +232,9 @@ class EditorDocument(QObject):
 
     def discard_autosave(self) -> None:
         if self.project is not None:
-            remove_autosave(autosave_path(self.project), in_use=Path(self.store.path) if self.store else None)
+            remove_autosave(
+                autosave_path(self.project), in_use=Path(self.store.path) if self.store else None
+            )
 
     # -- reads for views ---------------------------------------------------------------------
     def frame(self, frame_idx: int) -> np.ndarray:

@@ -45,7 +45,9 @@ class Editor(QObject):
     range_changed = Signal(int, int)
     preview_changed = Signal(bool)  # the document's effects-preview state (the E button follows)
     queued_changed = Signal(int)  # clicks waiting for the running job (shown, applied after it)
-    model_missing = Signal(str)  # tracking needs weights that are not here: the window asks how to get them
+    model_missing = Signal(
+        str
+    )  # tracking needs weights that are not here: the window asks how to get them
 
     def __init__(self, parent_widget: QWidget | None = None) -> None:
         super().__init__(parent_widget)
@@ -95,7 +97,12 @@ class Editor(QObject):
             if not self.runner.cancel_and_wait():
                 from app.errors import RotokitError
 
-                self.fail(RotokitError(f"cannot open {Path(path).name}: the running job did not stop; try again"), "Open")
+                self.fail(
+                    RotokitError(
+                        f"cannot open {Path(path).name}: the running job did not stop; try again"
+                    ),
+                    "Open",
+                )
                 return False
         try:
             with self.loader.paused():  # the loader reads the mask store and video being closed
@@ -106,7 +113,9 @@ class Editor(QObject):
                 else:
                     self.document.open_video(path)
                 self._generation += 1
-                self.loader.attach(self.document.project.video_path, self.document.store, self._generation)
+                self.loader.attach(
+                    self.document.project.video_path, self.document.store, self._generation
+                )
         except Exception as exc:  # noqa: BLE001
             self.fail(exc, "Open")
             return False
@@ -124,7 +133,9 @@ class Editor(QObject):
         self.clip_opened.emit(n, src.time)
         self.refresh_lanes()
         self.show_frame(0)
-        self.status.emit(f"opened {Path(path).name}: {n} frames, {src.info.width}×{src.info.height}")
+        self.status.emit(
+            f"opened {Path(path).name}: {n} frames, {src.info.width}×{src.info.height}"
+        )
         self._preload_model()
         return True
 
@@ -136,12 +147,20 @@ class Editor(QObject):
 
     def save(self, path: str | Path | None = None) -> bool:
         try:
-            moving = path is not None and self.document.project is not None and (
-                self.document.project.path is None or Path(path).absolute() != self.document.project.path)
+            moving = (
+                path is not None
+                and self.document.project is not None
+                and (
+                    self.document.project.path is None
+                    or Path(path).absolute() != self.document.project.path
+                )
+            )
             if moving and not self.runner.wait_quick():
                 from app.errors import ProjectError
 
-                raise ProjectError("stop tracking/export first: Save As moves the masks, which the running job is writing")
+                raise ProjectError(
+                    "stop tracking/export first: Save As moves the masks, which the running job is writing"
+                )
             with self.loader.paused():  # Save As reopens the mask store elsewhere
                 written = self.document.save(path)
                 self.loader.set_store(self.document.store)
@@ -212,7 +231,9 @@ class Editor(QObject):
             self.fail(result.error, "Show frame")
             return
         glyphs = self.presenter.glyphs(result.frame_idx, self.active)
-        self.frame_ready.emit(result.image, glyphs, result.frame_idx, self.document.source.time(result.frame_idx))
+        self.frame_ready.emit(
+            result.image, glyphs, result.frame_idx, self.document.source.time(result.frame_idx)
+        )
 
     def refresh(self) -> None:
         self.show_frame(self.current)
@@ -301,12 +322,28 @@ class Editor(QObject):
 
     # -- prompts → instant masks (P4) -------------------------------------------------------
     def click(self, x: float, y: float, label: int) -> None:
-        self._prompt(lambda oid: ops.add_point(document=self.document, stack=self.stack, obj_id=oid,
-                                               frame_idx=self.current, x=x, y=y, label=label))
+        self._prompt(
+            lambda oid: ops.add_point(
+                document=self.document,
+                stack=self.stack,
+                obj_id=oid,
+                frame_idx=self.current,
+                x=x,
+                y=y,
+                label=label,
+            )
+        )
 
     def box(self, x0: float, y0: float, x1: float, y1: float) -> None:
-        self._prompt(lambda oid: ops.add_box(document=self.document, stack=self.stack, obj_id=oid,
-                                             frame_idx=self.current, box=(x0, y0, x1, y1)))
+        self._prompt(
+            lambda oid: ops.add_box(
+                document=self.document,
+                stack=self.stack,
+                obj_id=oid,
+                frame_idx=self.current,
+                box=(x0, y0, x1, y1),
+            )
+        )
 
     def _prompt(self, add) -> None:
         if not self.document.is_open:
@@ -328,7 +365,9 @@ class Editor(QObject):
         if self.runner.busy and not self.runner.only_quick_job:
             self.queued_clicks += 1
             self.queued_changed.emit(self.queued_clicks)
-            self.status.emit(f"{self.queued_clicks} click(s) queued: applied when the running job ends (Esc stops it now)")
+            self.status.emit(
+                f"{self.queued_clicks} click(s) queued: applied when the running job ends (Esc stops it now)"
+            )
 
     @Slot(bool)
     def _on_busy(self, busy: bool) -> None:
@@ -341,10 +380,22 @@ class Editor(QObject):
         kind = getattr(event, "kind", "")
         if kind in ("prompts_changed", "object_removed", "object_added"):
             self._resync()
-        if kind in ("effects_changed", "object_changed", "object_removed", "object_added", "objects_reordered"):
+        if kind in (
+            "effects_changed",
+            "object_changed",
+            "object_removed",
+            "object_added",
+            "objects_reordered",
+        ):
             self.presenter.invalidate_effects()
             self._follow_effects()
-        if kind in ("object_added", "object_removed", "object_changed", "objects_reordered", "prompts_changed"):
+        if kind in (
+            "object_added",
+            "object_removed",
+            "object_changed",
+            "objects_reordered",
+            "prompts_changed",
+        ):
             self.refresh_lanes()
         if kind != "dirty_changed":
             self.refresh()
@@ -360,7 +411,9 @@ class Editor(QObject):
         if not self.document.is_open:
             return None
         try:
-            return self.tracking.propagate(self.current, direction, self.in_out or (0, self.document.frame_count))  # type: ignore[arg-type]
+            return self.tracking.propagate(
+                self.current, direction, self.in_out or (0, self.document.frame_count)
+            )  # type: ignore[arg-type]
         except Exception as exc:  # noqa: BLE001
             self.fail(exc, "Track")
             return None

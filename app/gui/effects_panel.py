@@ -107,9 +107,11 @@ class EffectsPanel(QWidget):
 
         self.type_box.clear()
         for t in EFFECT_TYPES.values():
-            if (t.on_background if self.target == BACKGROUND else t.on_objects):
+            if t.on_background if self.target == BACKGROUND else t.on_objects:
                 self.type_box.addItem(effect_label(t.name), t.name)
-                self.type_box.setItemData(self.type_box.count() - 1, t.doc, Qt.ItemDataRole.ToolTipRole)
+                self.type_box.setItemData(
+                    self.type_box.count() - 1, t.doc, Qt.ItemDataRole.ToolTipRole
+                )
 
     def _refresh_list(self, keep_row: int | None = None) -> None:
         row = self.list.currentRow() if keep_row is None else keep_row
@@ -201,7 +203,10 @@ class EffectsPanel(QWidget):
     def _editor(self, row: int, spec: Any, value: Any) -> QWidget:
         if spec.kind == "int":
             w = QSpinBox()
-            w.setRange(int(spec.lo if spec.lo is not None else -10**6), int(spec.hi if spec.hi is not None else 10**6))
+            w.setRange(
+                int(spec.lo if spec.lo is not None else -(10**6)),
+                int(spec.hi if spec.hi is not None else 10**6),
+            )
             w.setValue(int(value))
             w.valueChanged.connect(lambda v, n=spec.name: self._set_param(row, n, int(v)))
             return w
@@ -209,7 +214,10 @@ class EffectsPanel(QWidget):
             w = QDoubleSpinBox()
             w.setDecimals(2)
             w.setSingleStep(0.05 if (spec.hi or 0) <= 1 else 0.5)
-            w.setRange(float(spec.lo if spec.lo is not None else -1e6), float(spec.hi if spec.hi is not None else 1e6))
+            w.setRange(
+                float(spec.lo if spec.lo is not None else -1e6),
+                float(spec.hi if spec.hi is not None else 1e6),
+            )
             w.setValue(float(value))
             w.valueChanged.connect(lambda v, n=spec.name: self._set_param(row, n, float(v)))
             return w
@@ -221,7 +229,9 @@ class EffectsPanel(QWidget):
             return w
         if spec.kind == "colour":
             b = QPushButton(str(value))
-            b.setStyleSheet(f"background: {value}; color: {'#000' if QColor(str(value)).lightness() > 128 else '#fff'}")
+            b.setStyleSheet(
+                f"background: {value}; color: {'#000' if QColor(str(value)).lightness() > 128 else '#fff'}"
+            )
 
             def choose(_: bool = False, n: str = spec.name, cur: str = str(value)) -> None:
                 c = QColorDialog.getColor(QColor(cur), self, n)
@@ -237,13 +247,19 @@ class EffectsPanel(QWidget):
 
             path = resolve_emoji(str(value))
             names = {e.char: e.name for e in list_emoji()}
-            b.setText(names.get(str(value), names.get(str(value).replace("\ufe0f", ""), Path(str(value)).name)))
+            b.setText(
+                names.get(
+                    str(value), names.get(str(value).replace("\ufe0f", ""), Path(str(value)).name)
+                )
+            )
             if path is not None:
                 b.setIcon(QIcon(str(path)))
 
         def pick(_: bool = False, n: str = spec.name, kind: str = spec.kind) -> None:
             if kind == "path":
-                chosen = QFileDialog.getOpenFileName(self, n, "", "Images (*.png *.jpg *.jpeg *.webp)")[0]
+                chosen = QFileDialog.getOpenFileName(
+                    self, n, "", "Images (*.png *.jpg *.jpeg *.webp)"
+                )[0]
             else:
                 chosen = pick_emoji(self)
             if chosen:

@@ -64,7 +64,9 @@ class EmojiPicker(QDialog):
         self.accept()
 
     def _from_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Overlay image", "", "Images (*.png *.jpg *.jpeg *.webp)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Overlay image", "", "Images (*.png *.jpg *.jpeg *.webp)"
+        )
         if path:
             self._choose(path)
 

@@ -50,11 +50,15 @@ def report_error(parent: QWidget | None, exc: BaseException, title: str = "Error
             _sink(title, exc)
             return
         box = QMessageBox(parent)
-        box.setIcon(QMessageBox.Icon.Critical if not is_user_error(exc) else QMessageBox.Icon.Warning)
+        box.setIcon(
+            QMessageBox.Icon.Critical if not is_user_error(exc) else QMessageBox.Icon.Warning
+        )
         box.setWindowTitle(title)
         box.setText(message)
         if not is_user_error(exc):
-            box.setDetailedText("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+            box.setDetailedText(
+                "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            )
         box.exec()
     except Exception:  # noqa: BLE001 - the reporter itself must never take the window down
         log.exception("could not report error %r", exc)

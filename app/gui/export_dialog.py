@@ -46,7 +46,13 @@ class ExportDialog(QDialog):
     start_requested = Signal(object)  # ExportRequest
     cancel_requested = Signal()
 
-    def __init__(self, default_stem: Path, frame_count: int, in_out: tuple[int, int] | None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        default_stem: Path,
+        frame_count: int,
+        in_out: tuple[int, int] | None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         from app.export import FORMATS
         from app.media import CODECS
@@ -64,7 +70,9 @@ class ExportDialog(QDialog):
         self.crf.setRange(0, 63)
         self.crf.setSpecialValueText("codec default")
         self.crf.setValue(0)
-        self.crf.setToolTip("Constant quality (lower = better/bigger); 'codec default' = visually lossless preset")
+        self.crf.setToolTip(
+            "Constant quality (lower = better/bigger); 'codec default' = visually lossless preset"
+        )
         self.preset = QComboBox()
         self.preset.addItem("codec default", None)
         for p in PRESETS:
@@ -130,8 +138,13 @@ class ExportDialog(QDialog):
         b.setToolTip("Choose")
 
         def browse() -> None:
-            path = (QFileDialog.getExistingDirectory(self, "Dataset folder") if folder
-                    else QFileDialog.getSaveFileName(self, "Output video", edit.text(), "Video (*.mp4 *.mov *.mkv *.webm)")[0])
+            path = (
+                QFileDialog.getExistingDirectory(self, "Dataset folder")
+                if folder
+                else QFileDialog.getSaveFileName(
+                    self, "Output video", edit.text(), "Video (*.mp4 *.mov *.mkv *.webm)"
+                )[0]
+            )
             if path:
                 edit.setText(path)
 
@@ -141,11 +154,20 @@ class ExportDialog(QDialog):
 
     def request(self) -> ExportRequest:
         if self.tabs.currentIndex() == 0:
-            return ExportRequest("video", Path(self.video_out.text()).expanduser(), codec=self.codec.currentText(),
-                                 crf=self.crf.value() or None, preset=self.preset.currentData(),
-                                 frame_range=(self.range_lo.value(), self.range_hi.value()))
-        return ExportRequest("dataset", Path(self.data_out.text()).expanduser(), fmt=self.fmt.currentText(),
-                             frame_range=(self.range_lo.value(), self.range_hi.value()))
+            return ExportRequest(
+                "video",
+                Path(self.video_out.text()).expanduser(),
+                codec=self.codec.currentText(),
+                crf=self.crf.value() or None,
+                preset=self.preset.currentData(),
+                frame_range=(self.range_lo.value(), self.range_hi.value()),
+            )
+        return ExportRequest(
+            "dataset",
+            Path(self.data_out.text()).expanduser(),
+            fmt=self.fmt.currentText(),
+            frame_range=(self.range_lo.value(), self.range_hi.value()),
+        )
 
     def _start(self) -> None:
         self.result.setText("")

@@ -40,7 +40,9 @@ class FrameRequest:
     generation: int  # which opened document this is for
     frame_idx: int
     object_ids: frozenset[int]
-    layers: tuple[tuple[int, tuple[int, int, int], bool], ...]  # (obj_id, rgb, active), visible objects
+    layers: tuple[
+        tuple[int, tuple[int, int, int], bool], ...
+    ]  # (obj_id, rgb, active), visible objects
     compositor: Any | None = None  # effects preview: the same Compositor the export uses
 
 
@@ -135,8 +137,11 @@ class FrameLoader(QObject):
     def _has_work(self, prefetch: list[int]) -> bool:
         if self._paused:
             return False
-        return (self._wanted is not None or (bool(prefetch) and self._video is not None)
-                or (self._video is None and self._source is not None))
+        return (
+            self._wanted is not None
+            or (bool(prefetch) and self._video is not None)
+            or (self._video is None and self._source is not None)
+        )
 
     def _run(self) -> None:
         prefetch: list[int] = []
@@ -160,7 +165,9 @@ class FrameLoader(QObject):
                 except Exception as exc:  # noqa: BLE001 - e.g. the video vanished: say so once
                     source = None
                     if req is not None:
-                        self.ready.emit(FrameResult(req.seq, req.generation, req.frame_idx, None, exc))
+                        self.ready.emit(
+                            FrameResult(req.seq, req.generation, req.frame_idx, None, exc)
+                        )
                 if source is None:
                     prefetch = []
                     continue
@@ -169,11 +176,17 @@ class FrameLoader(QObject):
                         self.ready.emit(self._render(req, source, store))
                         self.rendered += 1
                         n = len(source)
-                        prefetch = [i for i in range(req.frame_idx + 1, req.frame_idx + 1 + PREFETCH_AHEAD) if i < n]
+                        prefetch = [
+                            i
+                            for i in range(req.frame_idx + 1, req.frame_idx + 1 + PREFETCH_AHEAD)
+                            if i < n
+                        ]
                     continue
                 if prefetch:
                     try:
-                        source.frame(prefetch.pop(0))  # into the cache; a new request is taken first
+                        source.frame(
+                            prefetch.pop(0)
+                        )  # into the cache; a new request is taken first
                     except Exception:  # noqa: BLE001 - a bad frame is reported when it is shown
                         prefetch = []
         if self._source is not None:
@@ -193,19 +206,35 @@ class FrameLoader(QObject):
     def _render(req: FrameRequest, source, store) -> FrameResult:
         try:
             rgb = source.frame(req.frame_idx)
-            masks = {k: v for k, v in (store.frame_masks(req.frame_idx) if store is not None else {}).items()
-                     if k in req.object_ids}
+            masks = {
+                k: v
+                for k, v in (store.frame_masks(req.frame_idx) if store is not None else {}).items()
+                if k in req.object_ids
+            }
             if req.compositor is not None:
                 out = req.compositor.render(req.frame_idx, rgb, masks)
                 if out.ndim == 3 and out.shape[2] == 4:
                     out = checkerboard_under(out)
                 image = to_qimage(out)
             else:
-                layers = [MaskLayer(masks[oid], colour, active=active) for oid, colour, active in req.layers if oid in masks]
+                layers = [
+                    MaskLayer(masks[oid], colour, active=active)
+                    for oid, colour, active in req.layers
+                    if oid in masks
+                ]
                 image = to_qimage(compose_overlay(rgb, layers))
-            return FrameResult(req.seq, req.generation, req.frame_idx, image, preview=req.compositor is not None)
+            return FrameResult(
+                req.seq, req.generation, req.frame_idx, image, preview=req.compositor is not None
+            )
         except Exception as exc:  # noqa: BLE001 - shown on the GUI thread
-            return FrameResult(req.seq, req.generation, req.frame_idx, None, exc, preview=req.compositor is not None)
+            return FrameResult(
+                req.seq,
+                req.generation,
+                req.frame_idx,
+                None,
+                exc,
+                preview=req.compositor is not None,
+            )
 
 
 def checkerboard_under(rgba: np.ndarray) -> np.ndarray:

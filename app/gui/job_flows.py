@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from app.gui import operations as ops
 from app.gui.editor import Editor
 from app.gui.export_dialog import ExportDialog, ExportRequest
-from app.gui.files import settings
 
 __all__ = ["ExportFlow", "FaceFlow"]
 
@@ -29,8 +28,15 @@ class ExportFlow(QObject):
         if not doc.is_open:
             return None
         if doc.project.path is None:
-            QMessageBox.information(self.window, "Export", "Save the project first: its masks are stored beside it.")
-            path, _ = QFileDialog.getSaveFileName(self.window, "Save project", str(doc.project.video_path.with_suffix(".rotokit")), "rotokit project (*.rotokit)")
+            QMessageBox.information(
+                self.window, "Export", "Save the project first: its masks are stored beside it."
+            )
+            path, _ = QFileDialog.getSaveFileName(
+                self.window,
+                "Save project",
+                str(doc.project.video_path.with_suffix(".rotokit")),
+                "rotokit project (*.rotokit)",
+            )
             if not path or not self.editor.save(path):
                 return None
         stem = doc.project.path.with_suffix("")
@@ -53,9 +59,17 @@ class ExportFlow(QObject):
         out, project = request.output, self.editor.document.project
         if not out.exists():
             return True
-        for name, path in (("the source video", project.video_path), ("the project file", project.path)):
+        for name, path in (
+            ("the source video", project.video_path),
+            ("the project file", project.path),
+        ):
             if path is not None and Path(path).exists() and os.path.samefile(out, path):
-                self.editor.fail(ExportError(f"{out}: is {name}; rotokit never writes over it — choose another name"), "Export")
+                self.editor.fail(
+                    ExportError(
+                        f"{out}: is {name}; rotokit never writes over it — choose another name"
+                    ),
+                    "Export",
+                )
                 return False
         if request.kind == "video" or out.is_file():
             question = f"{out.name} already exists. Replace it?"
@@ -63,9 +77,13 @@ class ExportFlow(QObject):
             question = f"The folder {out} is not empty: files with the same names will be replaced. Export into it?"
         else:
             return True
-        answer = QMessageBox.question(self.window, "Replace?", question,
-                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                      QMessageBox.StandardButton.No)
+        answer = QMessageBox.question(
+            self.window,
+            "Replace?",
+            question,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
         if answer != QMessageBox.StandardButton.Yes:
             self.dialog.show_result("not exported: choose another name")
             return False
@@ -85,7 +103,12 @@ class ExportFlow(QObject):
             return
         try:
             model = self.editor.tracking.model_name
-            self.worker = ops.start_export(document=self.editor.document, runner=self.editor.runner, request=request, model=model)
+            self.worker = ops.start_export(
+                document=self.editor.document,
+                runner=self.editor.runner,
+                request=request,
+                model=model,
+            )
         except Exception as exc:  # noqa: BLE001
             self.editor.fail(exc, "Export")
             return
@@ -123,7 +146,9 @@ class ExportFlow(QObject):
     def _failed(self, exc: object) -> None:
         self.dialog.set_running(False)
         self.worker = None
-        self.editor.fail(exc if isinstance(exc, BaseException) else RuntimeError(str(exc)), "Export")
+        self.editor.fail(
+            exc if isinstance(exc, BaseException) else RuntimeError(str(exc)), "Export"
+        )
 
 
 class FaceFlow(QObject):
@@ -165,8 +190,13 @@ class FaceFlow(QObject):
             QTimer.singleShot(20, lambda: self._add(result))
             return
         try:
-            worker = ops.add_face_objects(document=ed.document, stack=ed.stack, runner=ed.runner, result=result,
-                                           external_ids=ed.tracking.external_ids)
+            worker = ops.add_face_objects(
+                document=ed.document,
+                stack=ed.stack,
+                runner=ed.runner,
+                result=result,
+                external_ids=ed.tracking.external_ids,
+            )
         except Exception as exc:  # noqa: BLE001
             ed.fail(exc, "Find faces")
             return

@@ -7,7 +7,15 @@ from pathlib import Path
 import psutil
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.gui import operations as ops
 from app.gui.editor import Editor
@@ -26,7 +34,9 @@ __all__ = ["MainWindow"]
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, model: str | None = None, device: str | None = None, weights: str | None = None) -> None:
+    def __init__(
+        self, model: str | None = None, device: str | None = None, weights: str | None = None
+    ) -> None:
         super().__init__()
         self.setAcceptDrops(True)
         self.resize(1280, 800)
@@ -34,7 +44,11 @@ class MainWindow(QMainWindow):
         s = settings()
         if weights is None and model is None:
             weights = str(s.value("weights", "")) or None  # the folder chosen last time
-        ed.tracking.set_model(model or str(s.value("model", "auto")), device or str(s.value("device", "auto")), weights)
+        ed.tracking.set_model(
+            model or str(s.value("model", "auto")),
+            device or str(s.value("device", "auto")),
+            weights,
+        )
         self._model_dlg: ModelDialog | None = None
         doc = ed.document
         self.viewer = ViewerWidget()
@@ -55,7 +69,10 @@ class MainWindow(QMainWindow):
         self.legend.setStyleSheet("color: #9a9aa0; font-size: 11px; padding: 0 6px;")
         lay.addWidget(self.legend)
         self.setCentralWidget(centre)
-        for title, widget, name in (("Objects", self.objects, "objects_dock"), ("Effects", self.effects, "effects_dock")):
+        for title, widget, name in (
+            ("Objects", self.objects, "objects_dock"),
+            ("Effects", self.effects, "effects_dock"),
+        ):
             dock = QDockWidget(title, self)
             dock.setObjectName(name)
             dock.setWidget(widget)
@@ -81,8 +98,12 @@ class MainWindow(QMainWindow):
         ed.active_changed.connect(self._on_active)
         ed.range_changed.connect(self.timeline.set_range)
         ed.model_missing.connect(lambda message: self.model_dialog(missing=message))
-        ed.tracking.model_missing.connect(lambda message: self.statusBar().showMessage(
-            f"{message.split(';')[0]} — you will be asked at the first click (or Track ▸ Model…)", 15000))
+        ed.tracking.model_missing.connect(
+            lambda message: self.statusBar().showMessage(
+                f"{message.split(';')[0]} — you will be asked at the first click (or Track ▸ Model…)",
+                15000,
+            )
+        )
         doc.dirty_changed.connect(lambda _d: self._update_title())
         doc.project_changed.connect(lambda _e: self._update_title())
         self.viewer.point_requested.connect(ed.click)
@@ -98,15 +119,44 @@ class MainWindow(QMainWindow):
         t.propagate_requested.connect(ed.propagate)
         t.stop_requested.connect(ed.stop)
         o = self.objects
-        o.add_requested.connect(lambda: self._edit(lambda: ed.set_active(ops.add_object(document=doc, stack=st))))
-        o.remove_requested.connect(lambda i: self._edit(lambda: ops.remove_object(document=doc, stack=st, obj_id=i)))
-        o.colour_requested.connect(lambda i, c: self._edit(lambda: ops.set_colour(document=doc, stack=st, obj_id=i, colour=c)))
-        o.move_requested.connect(lambda i, d: self._edit(lambda: ops.move_object(document=doc, stack=st, obj_id=i, delta=d)))
-        o.model.rename_requested.connect(lambda i, n: self._edit(lambda: ops.rename_object(document=doc, stack=st, obj_id=i, name=n)))
-        o.model.visible_requested.connect(lambda i, v: self._edit(lambda: ops.set_visible(document=doc, stack=st, obj_id=i, visible=v)))
+        o.add_requested.connect(
+            lambda: self._edit(lambda: ed.set_active(ops.add_object(document=doc, stack=st)))
+        )
+        o.remove_requested.connect(
+            lambda i: self._edit(lambda: ops.remove_object(document=doc, stack=st, obj_id=i))
+        )
+        o.colour_requested.connect(
+            lambda i, c: self._edit(
+                lambda: ops.set_colour(document=doc, stack=st, obj_id=i, colour=c)
+            )
+        )
+        o.move_requested.connect(
+            lambda i, d: self._edit(
+                lambda: ops.move_object(document=doc, stack=st, obj_id=i, delta=d)
+            )
+        )
+        o.model.rename_requested.connect(
+            lambda i, n: self._edit(
+                lambda: ops.rename_object(document=doc, stack=st, obj_id=i, name=n)
+            )
+        )
+        o.model.visible_requested.connect(
+            lambda i, v: self._edit(
+                lambda: ops.set_visible(document=doc, stack=st, obj_id=i, visible=v)
+            )
+        )
         o.active_changed.connect(ed.set_active)
-        self.effects.stack_edited.connect(lambda target, effects, key: self._edit(lambda: ops.set_effects(
-            document=doc, stack=st, obj_id=None if target == BACKGROUND else target, effects=effects, merge_key=key)))
+        self.effects.stack_edited.connect(
+            lambda target, effects, key: self._edit(
+                lambda: ops.set_effects(
+                    document=doc,
+                    stack=st,
+                    obj_id=None if target == BACKGROUND else target,
+                    effects=effects,
+                    merge_key=key,
+                )
+            )
+        )
 
     def _edit(self, fn) -> None:
         try:
@@ -116,15 +166,21 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         ed = self.editor
-        menus = {name: self.menuBar().addMenu(name) for name in ("&File", "&Edit", "&View", "&Track")}
+        menus = {
+            name: self.menuBar().addMenu(name) for name in ("&File", "&Edit", "&View", "&Track")
+        }
         self.actions: dict[str, QAction] = {}
 
-        def act(menu: str, name: str, text: str, slot, shortcut=None, ico: str | None = None) -> QAction:
+        def act(
+            menu: str, name: str, text: str, slot, shortcut=None, ico: str | None = None
+        ) -> QAction:
             a = QAction(text, self)
             a.setObjectName(name)
             if shortcut is not None:
                 a.setShortcut(QKeySequence(shortcut))
-                a.setToolTip(f"{text.replace('&', '').rstrip('…')} ({QKeySequence(shortcut).toString()})")
+                a.setToolTip(
+                    f"{text.replace('&', '').rstrip('…')} ({QKeySequence(shortcut).toString()})"
+                )
             if ico:
                 a.setIcon(icon(ico))
             a.triggered.connect(lambda _=False: slot())
@@ -137,14 +193,26 @@ class MainWindow(QMainWindow):
             self.actions[name] = a
             return a
 
-        act("&File", "open", "&Open…", self.open_dialog, QKeySequence.StandardKey.Open, "fa6s.folder-open")
+        act(
+            "&File",
+            "open",
+            "&Open…",
+            self.open_dialog,
+            QKeySequence.StandardKey.Open,
+            "fa6s.folder-open",
+        )
         self.recent_menu = menus["&File"].addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         act("&File", "save", "&Save", self.save, QKeySequence.StandardKey.Save, "fa6s.floppy-disk")
         act("&File", "save_as", "Save &as…", self.save_as, QKeySequence.StandardKey.SaveAs)
         act("&File", "export", "&Export…", self.export_flow.open, "Ctrl+E", "fa6s.file-export")
-        act("&File", "quit", "&Quit", self.close, "Ctrl+Q")  # StandardKey.Quit is empty on some desktops
-        undo, redo = ed.stack.createUndoAction(self, "&Undo"), ed.stack.createRedoAction(self, "&Redo")
+        act(
+            "&File", "quit", "&Quit", self.close, "Ctrl+Q"
+        )  # StandardKey.Quit is empty on some desktops
+        undo, redo = (
+            ed.stack.createUndoAction(self, "&Undo"),
+            ed.stack.createRedoAction(self, "&Redo"),
+        )
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         for a in (undo, redo):
@@ -153,7 +221,14 @@ class MainWindow(QMainWindow):
             self.addAction(a)
         self.actions["undo"], self.actions["redo"] = undo, redo
         act("&Edit", "add_object", "&New object", self.objects.add_requested.emit, "N", "fa6s.plus")
-        act("&Edit", "find_faces", "Find &faces (blur each)", self.face_flow.start, "Ctrl+Shift+F", "fa6s.user-secret")
+        act(
+            "&Edit",
+            "find_faces",
+            "Find &faces (blur each)",
+            self.face_flow.start,
+            "Ctrl+Shift+F",
+            "fa6s.user-secret",
+        )
         act("&View", "fit", "&Fit", self.viewer.fit, "F")
         act("&View", "actual", "&100 %", self.viewer.actual_size, "1")
         act("&View", "preview", "Effects &preview", self.transport.preview.click, "E")
@@ -162,7 +237,13 @@ class MainWindow(QMainWindow):
         act("&View", "next", "Next frame", lambda: ed.step(1), Qt.Key.Key_Right)
         act("&View", "home", "First frame", lambda: ed.jump("home"), Qt.Key.Key_Home)
         act("&View", "end", "Last frame", lambda: ed.jump("end"), Qt.Key.Key_End)
-        act("&View", "goto", "&Go to frame", lambda: (self.transport.frame_box.setFocus(), self.transport.frame_box.selectAll()), "Ctrl+G")
+        act(
+            "&View",
+            "goto",
+            "&Go to frame",
+            lambda: (self.transport.frame_box.setFocus(), self.transport.frame_box.selectAll()),
+            "Ctrl+G",
+        )
         act("&Track", "forward", "Track &forward", lambda: ed.propagate("forward"), "Ctrl+F")
         act("&Track", "backward", "Track &backward", lambda: ed.propagate("backward"), "Ctrl+B")
         act("&Track", "both", "Track &whole range", lambda: ed.propagate("both"), "Ctrl+T")
@@ -190,8 +271,9 @@ class MainWindow(QMainWindow):
         loaded = tr.loaded_model
         name, device = loaded if loaded else (f"{tr.model_name} (not loaded)", tr.device)
         engine = tr.loaded_engine if loaded else None
-        self.model_label.setText(f"model: {name} · device: {device}"
-                                 + (f" · engine: {engine}" if engine else ""))
+        self.model_label.setText(
+            f"model: {name} · device: {device}" + (f" · engine: {engine}" if engine else "")
+        )
         self.memory_label.setText(f"memory: {psutil.Process().memory_info().rss / 2**20:.0f} MB")
 
     # -- slots -------------------------------------------------------------------------------
@@ -234,7 +316,11 @@ class MainWindow(QMainWindow):
             return False
         auto = recovery_for(path)
         if auto is not None:
-            answer = QMessageBox.question(self, "Recover", f"rotokit found unsaved changes to {Path(path).name} from an earlier session (autosave {auto}). Recover them?")
+            answer = QMessageBox.question(
+                self,
+                "Recover",
+                f"rotokit found unsaved changes to {Path(path).name} from an earlier session (autosave {auto}). Recover them?",
+            )
             if answer == QMessageBox.StandardButton.Yes:
                 return self.editor.open_path(path, recover_from=auto)
             auto.unlink(missing_ok=True)
@@ -251,7 +337,9 @@ class MainWindow(QMainWindow):
         if doc.project is None:
             return False
         start = str(doc.project.path or doc.project.video_path.with_suffix(".rotokit"))
-        path, _ = QFileDialog.getSaveFileName(self, "Save project", start, "rotokit project (*.rotokit)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save project", start, "rotokit project (*.rotokit)"
+        )
         return bool(path) and self.editor.save(path)
 
     def maybe_save(self) -> bool:
@@ -259,8 +347,14 @@ class MainWindow(QMainWindow):
         doc = self.editor.document
         if doc.project is None or not doc.project.dirty:
             return True
-        answer = QMessageBox.question(self, "Unsaved changes", f"Save changes to {doc.title.split(' — ')[0].rstrip(' *')}?",
-                                      QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            f"Save changes to {doc.title.split(' — ')[0].rstrip(' *')}?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+        )
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
         if answer == QMessageBox.StandardButton.Discard:
@@ -274,7 +368,9 @@ class MainWindow(QMainWindow):
         if self._model_dlg is not None and self._model_dlg.isVisible():
             return self._model_dlg
         tr = self.editor.tracking
-        dlg = ModelDialog(self.editor.runner, tr.model_name, tr.device, self, weights=tr.weights, missing=missing)
+        dlg = ModelDialog(
+            self.editor.runner, tr.model_name, tr.device, self, weights=tr.weights, missing=missing
+        )
         dlg.accepted.connect(self._model_chosen)
         self._model_dlg = dlg
         dlg.open()  # window-modal, does not block the event loop (downloads report progress)

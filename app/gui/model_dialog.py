@@ -37,8 +37,16 @@ TEST_MODEL = "test-random-micro"
 
 
 class ModelDialog(QDialog):
-    def __init__(self, runner: JobRunner, current: str, device: str, parent: QWidget | None = None, *,
-                 weights: str | None = None, missing: str | None = None) -> None:
+    def __init__(
+        self,
+        runner: JobRunner,
+        current: str,
+        device: str,
+        parent: QWidget | None = None,
+        *,
+        weights: str | None = None,
+        missing: str | None = None,
+    ) -> None:
         super().__init__(parent)
         from model.registry import list_models
 
@@ -54,8 +62,10 @@ class ModelDialog(QDialog):
         self.headline.setVisible(bool(missing))
         if missing:
             reason = missing.split("; ")[0]  # the ways out are the buttons below
-            self.headline.setText(f"<b>Tracking needs a model that is not on this machine</b> ({reason}).<br>"
-                                  "Choose one: download it, use a folder you already have, or try the test model.")
+            self.headline.setText(
+                f"<b>Tracking needs a model that is not on this machine</b> ({reason}).<br>"
+                "Choose one: download it, use a folder you already have, or try the test model."
+            )
         self.model_box = QComboBox()
         self.model_box.setObjectName("model_choice")
         self.model_box.addItem("auto (EdgeTAM on CPU, SAM 2.1 base-plus on CUDA)", "auto")
@@ -73,7 +83,9 @@ class ModelDialog(QDialog):
         self.info.setWordWrap(True)
         self.download = QPushButton("Download")
         self.download.setObjectName("download")
-        self.download.setToolTip("Fetch the weights from Hugging Face (checked; a cut connection resumes)")
+        self.download.setToolTip(
+            "Fetch the weights from Hugging Face (checked; a cut connection resumes)"
+        )
         self.download.clicked.connect(self.start_download)
         self.stop = QPushButton("Cancel download")
         self.stop.setObjectName("cancel_download")
@@ -83,7 +95,9 @@ class ModelDialog(QDialog):
         self.folder.setObjectName("use_folder")
         self.folder.setToolTip("A Hugging Face-format folder: config.json + model.safetensors")
         self.folder.clicked.connect(self._pick_folder)
-        self.test = QPushButton(f"Use the test model ({TEST_MODEL}: random weights, masks are meaningless)")
+        self.test = QPushButton(
+            f"Use the test model ({TEST_MODEL}: random weights, masks are meaningless)"
+        )
         self.test.setObjectName("use_test_model")
         self.test.clicked.connect(self.use_test_model)
         self.progress = QProgressBar()
@@ -95,7 +109,9 @@ class ModelDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.download)
         row.addWidget(self.stop)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
@@ -140,12 +156,18 @@ class ModelDialog(QDialog):
             elif s.cached:
                 state = f"weights on disk: {s.path}"
             else:
-                state = (f"weights not on this machine ({s.download_mb:.0f} MB): click Download (needs internet) "
-                         f"or run `rotokit models download {s.name}`")
-            self.info.setText(f"<b>{s.name}</b> — {s.description}<br>{s.params_m:.1f} M parameters, "
-                              f"{s.licence}<br>{state}")
+                state = (
+                    f"weights not on this machine ({s.download_mb:.0f} MB): click Download (needs internet) "
+                    f"or run `rotokit models download {s.name}`"
+                )
+            self.info.setText(
+                f"<b>{s.name}</b> — {s.description}<br>{s.params_m:.1f} M parameters, "
+                f"{s.licence}<br>{state}"
+            )
         can_fetch = s is not None and s.hub_id is not None and not s.cached and not self.weights
-        self.download.setText(f"Download {s.name} ({s.download_mb:.0f} MB)" if can_fetch and s else "Download")
+        self.download.setText(
+            f"Download {s.name} ({s.download_mb:.0f} MB)" if can_fetch and s else "Download"
+        )
         self.download.setEnabled(can_fetch and not downloading)
         self.download.setVisible(not downloading)
         self.stop.setVisible(downloading)
@@ -160,7 +182,9 @@ class ModelDialog(QDialog):
         self.accept()
 
     def _pick_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder with config.json + model.safetensors")
+        folder = QFileDialog.getExistingDirectory(
+            self, "Folder with config.json + model.safetensors"
+        )
         if folder:
             self.use_folder(folder)
 
@@ -189,7 +213,11 @@ class ModelDialog(QDialog):
 
         def job(cancel: threading.Event, progress) -> Iterator[str]:
             try:  # kB: the signal carries C ints
-                yield str(download_model(name, on_bytes=lambda d, t: progress(d // 1024, t // 1024), cancel=cancel))
+                yield str(
+                    download_model(
+                        name, on_bytes=lambda d, t: progress(d // 1024, t // 1024), cancel=cancel
+                    )
+                )
             except DownloadCancelled:
                 raise Cancelled(f"download of {name} stopped") from None
 
@@ -240,7 +268,9 @@ class ModelDialog(QDialog):
     def _download_failed(self, exc: object) -> None:
         self._worker = None
         self._describe()
-        report_error(self, exc if isinstance(exc, BaseException) else RuntimeError(str(exc)), "Download")
+        report_error(
+            self, exc if isinstance(exc, BaseException) else RuntimeError(str(exc)), "Download"
+        )
 
     def reject(self) -> None:
         self.cancel_download()

@@ -37,7 +37,13 @@ class ObjectListModel(QAbstractListModel):
         self.endResetModel()
 
     def _on_project_changed(self, event: object) -> None:
-        if getattr(event, "kind", "") in ("object_added", "object_removed", "object_changed", "objects_reordered", "prompts_changed"):
+        if getattr(event, "kind", "") in (
+            "object_added",
+            "object_removed",
+            "object_changed",
+            "objects_reordered",
+            "prompts_changed",
+        ):
             self.refresh()
 
     def _objects(self) -> list:
@@ -69,7 +75,11 @@ class ObjectListModel(QAbstractListModel):
         obj = objs[row]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             n = len(obj.prompts)
-            return obj.name if role == Qt.ItemDataRole.EditRole else f"{obj.name}  ({n} prompt{'s' * (n != 1)})"
+            return (
+                obj.name
+                if role == Qt.ItemDataRole.EditRole
+                else f"{obj.name}  ({n} prompt{'s' * (n != 1)})"
+            )
         if role == Qt.ItemDataRole.DecorationRole:
             pm = QPixmap(14, 14)
             pm.fill(QColor(obj.colour))
@@ -114,7 +124,9 @@ class ObjectsPanel(QWidget):
         self.model = ObjectListModel(document)
         self.view = QListView()
         self.view.setModel(self.model)
-        self.view.setEditTriggers(QListView.EditTrigger.DoubleClicked | QListView.EditTrigger.EditKeyPressed)
+        self.view.setEditTriggers(
+            QListView.EditTrigger.DoubleClicked | QListView.EditTrigger.EditKeyPressed
+        )
         self.view.selectionModel().currentChanged.connect(self._on_current)
         self.model.modelReset.connect(self._restore_selection)
         self._active = BACKGROUND
@@ -123,7 +135,12 @@ class ObjectsPanel(QWidget):
             ("add", "fa6s.plus", "Add object (N)", self.add_requested.emit),
             ("remove", "fa6s.trash", "Delete the selected object (Del)", self._remove),
             ("colour", "fa6s.palette", "Change the object's colour", self._recolour),
-            ("up", "fa6s.arrow-up", "Move up in the z-order (drawn on top)", lambda: self._move(+1)),
+            (
+                "up",
+                "fa6s.arrow-up",
+                "Move up in the z-order (drawn on top)",
+                lambda: self._move(+1),
+            ),
             ("down", "fa6s.arrow-down", "Move down in the z-order", lambda: self._move(-1)),
         ):
             buttons.addWidget(tool_button(f"objects_{name}", ico, tip, slot))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtGui import QUndoStack
@@ -20,12 +19,31 @@ from app.gui.document import EditorDocument
 from app.gui.export_dialog import ExportRequest
 from app.gui.undo import push
 from app.gui.workers import GeneratorWorker, JobRunner
-from app.project import AddObject, Batch, MoveObject, Prompt, RemoveObject, SetEffects, SetObjectAttr
+from app.project import (
+    AddObject,
+    Batch,
+    MoveObject,
+    Prompt,
+    RemoveObject,
+    SetEffects,
+    SetObjectAttr,
+)
 
 __all__ = [
-    "add_object", "remove_object", "rename_object", "set_colour", "set_visible", "move_object",
-    "set_effects", "add_point", "add_box", "snapshot_project", "start_export", "start_find_faces",
-    "add_face_objects", "FaceFindResult",
+    "add_object",
+    "remove_object",
+    "rename_object",
+    "set_colour",
+    "set_visible",
+    "move_object",
+    "set_effects",
+    "add_point",
+    "add_box",
+    "snapshot_project",
+    "start_export",
+    "start_find_faces",
+    "add_face_objects",
+    "FaceFindResult",
 ]
 
 
@@ -66,21 +84,41 @@ def move_object(*, document: EditorDocument, stack: QUndoStack, obj_id: int, del
         push(stack, project, MoveObject(obj_id, new))
 
 
-def set_effects(*, document: EditorDocument, stack: QUndoStack, obj_id: int | None,
-                effects: list[dict[str, Any]], merge_key: object | None = None) -> None:
+def set_effects(
+    *,
+    document: EditorDocument,
+    stack: QUndoStack,
+    obj_id: int | None,
+    effects: list[dict[str, Any]],
+    merge_key: object | None = None,
+) -> None:
     """Replace a stack; invalid parameters raise ``ProjectError``/``EffectError`` before any change."""
     push(stack, _project(document), SetEffects(obj_id, effects), merge_key)
 
 
-def add_point(*, document: EditorDocument, stack: QUndoStack, obj_id: int, frame_idx: int,
-              x: float, y: float, label: int) -> None:
+def add_point(
+    *,
+    document: EditorDocument,
+    stack: QUndoStack,
+    obj_id: int,
+    frame_idx: int,
+    x: float,
+    y: float,
+    label: int,
+) -> None:
     """One click = one prompt entry, so Ctrl+Z removes exactly that click."""
     prompt = Prompt(frame=frame_idx, points=[[round(x, 1), round(y, 1)]], labels=[int(label)])
     push(stack, _project(document), _add_prompt(document, obj_id, prompt))
 
 
-def add_box(*, document: EditorDocument, stack: QUndoStack, obj_id: int, frame_idx: int,
-            box: tuple[float, float, float, float]) -> None:
+def add_box(
+    *,
+    document: EditorDocument,
+    stack: QUndoStack,
+    obj_id: int,
+    frame_idx: int,
+    box: tuple[float, float, float, float],
+) -> None:
     prompt = Prompt(frame=frame_idx, box=[round(v, 1) for v in box])
     push(stack, _project(document), _add_prompt(document, obj_id, prompt))
 
@@ -102,12 +140,15 @@ def snapshot_project(document: EditorDocument):
     return copy
 
 
-def start_export(*, document: EditorDocument, runner: JobRunner, request: ExportRequest,
-                 model: str) -> GeneratorWorker:
+def start_export(
+    *, document: EditorDocument, runner: JobRunner, request: ExportRequest, model: str
+) -> GeneratorWorker:
     """Render the video or write the dataset; the worker yields the result summary (str)."""
     project = snapshot_project(document)
     if project.path is None:
-        raise ProjectError("save the project first (File ▸ Save As): its masks are stored beside it")
+        raise ProjectError(
+            "save the project first (File ▸ Save As): its masks are stored beside it"
+        )
 
     def job(cancel: threading.Event, progress: Callable[[int, int], None]) -> Iterator[str]:
         from app.project import MaskStore, masks_path_for
@@ -115,18 +156,33 @@ def start_export(*, document: EditorDocument, runner: JobRunner, request: Export
         if request.kind == "video":
             from app.render import render
 
-            result = render(project, request.output, codec=request.codec, crf=request.crf,
-                            preset=request.preset, model=model, offline=True,
-                            frame_range=request.frame_range, on_progress=progress,
-                            cancel=cancel)
+            result = render(
+                project,
+                request.output,
+                codec=request.codec,
+                crf=request.crf,
+                preset=request.preset,
+                model=model,
+                offline=True,
+                frame_range=request.frame_range,
+                on_progress=progress,
+                cancel=cancel,
+            )
             yield result.summary()
         else:
             from app.export import export_dataset
 
             with MaskStore(masks_path_for(project.path), readonly=True) as store:
-                out = export_dataset(project, store, request.fmt, request.output,
-                                     frame_range=request.frame_range, allow_stale=True,
-                                     on_progress=progress, cancel=cancel)
+                out = export_dataset(
+                    project,
+                    store,
+                    request.fmt,
+                    request.output,
+                    frame_range=request.frame_range,
+                    allow_stale=True,
+                    on_progress=progress,
+                    cancel=cancel,
+                )
             yield f"wrote {request.fmt} dataset to {out}"
 
     worker = runner.start(job, name="export")
@@ -146,7 +202,9 @@ def start_find_faces(*, document: EditorDocument, runner: JobRunner) -> Generato
 
     video = _project(document).video_path
 
-    def job(cancel: threading.Event, progress: Callable[[int, int], None]) -> Iterator[FaceFindResult]:
+    def job(
+        cancel: threading.Event, progress: Callable[[int, int], None]
+    ) -> Iterator[FaceFindResult]:
         from app.errors import Cancelled
         from app.media import FrameSource
         from model.faces import FaceDetector, track_faces
@@ -160,15 +218,25 @@ def start_find_faces(*, document: EditorDocument, runner: JobRunner) -> Generato
                     raise Cancelled("face search stopped")
                 detections.append(detector.detect(fr.rgb))
                 progress(fr.index + 1, n)
-        tracks = track_faces(detections, start_threshold=DEFAULT_THRESHOLD, margin=MARGIN,
-                             frame_size=(info.width, info.height))
+        tracks = track_faces(
+            detections,
+            start_threshold=DEFAULT_THRESHOLD,
+            margin=MARGIN,
+            frame_size=(info.width, info.height),
+        )
         yield FaceFindResult(list(tracks), (info.height, info.width), info.avg_fps or info.base_fps)
 
     return runner.start(job, name="faces")
 
 
-def add_face_objects(*, document: EditorDocument, stack: QUndoStack, runner: JobRunner,
-                     result: FaceFindResult, external_ids: set[int]) -> GeneratorWorker | None:
+def add_face_objects(
+    *,
+    document: EditorDocument,
+    stack: QUndoStack,
+    runner: JobRunner,
+    result: FaceFindResult,
+    external_ids: set[int],
+) -> GeneratorWorker | None:
     """One object "face N" per track with a blur effect (one undo step); masks written off-thread."""
     from app.anonymize import face_effects, face_project, oval_mask
     from app.project import prompts_hash
@@ -187,7 +255,9 @@ def add_face_objects(*, document: EditorDocument, stack: QUndoStack, runner: Job
     boxes = [(o.id, dict(t.boxes), dict(t.scores), prompts_hash(o)) for o, t in added]
     store = document.store
 
-    def job(cancel: threading.Event, progress: Callable[[int, int], None]) -> Iterator[tuple[int, list[int]]]:
+    def job(
+        cancel: threading.Event, progress: Callable[[int, int], None]
+    ) -> Iterator[tuple[int, list[int]]]:
         by_frame: dict[int, dict[int, tuple]] = {}
         for oid, bx, scores, _h in boxes:
             for f, box in bx.items():

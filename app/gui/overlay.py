@@ -26,7 +26,9 @@ class MaskLayer:
     active: bool = False
 
 
-def compose_overlay(rgb: np.ndarray, layers: Sequence[MaskLayer], alpha: float = 0.45) -> np.ndarray:
+def compose_overlay(
+    rgb: np.ndarray, layers: Sequence[MaskLayer], alpha: float = 0.45
+) -> np.ndarray:
     """Return a copy of ``rgb`` (H×W×3 uint8) with each mask filled translucently and outlined.
 
     The active object's outline is thicker so the user sees which object a click will edit.

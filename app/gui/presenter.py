@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+
 from app.gui.document import LOW_SCORE, EditorDocument
 from app.gui.frame_loader import FrameRequest
 from app.gui.timeline_widget import EMPTY, LOW_SCORE_STATE, NOT_TRACKED, TRACKED, Lane
@@ -67,7 +68,9 @@ class FramePresenter:
         objects = project.objects if project else []
         compositor = self._get_compositor() if self.preview_effects else None
         layers = tuple((o.id, hex_rgb(o.colour), o.id == active) for o in objects if o.visible)
-        return FrameRequest(seq, generation, frame_idx, frozenset(o.id for o in objects), layers, compositor)
+        return FrameRequest(
+            seq, generation, frame_idx, frozenset(o.id for o in objects), layers, compositor
+        )
 
     def glyphs(self, frame_idx: int, active: int) -> list[PromptGlyph]:
         project = self.document.project
@@ -76,7 +79,10 @@ class FramePresenter:
             for p in o.prompts:
                 if p.frame != frame_idx:
                     continue
-                pts = tuple((float(x), float(y), int(lab)) for (x, y), lab in zip(p.points or [], p.labels or []))
+                pts = tuple(
+                    (float(x), float(y), int(lab))
+                    for (x, y), lab in zip(p.points or [], p.labels or [])
+                )
                 box = tuple(float(v) for v in p.box) if p.box is not None else None
                 out.append(PromptGlyph(pts, box, hex_rgb(o.colour)))
         return out
@@ -99,7 +105,17 @@ def lanes(document: EditorDocument, active: int) -> list[Lane]:
             if 0 <= f < n:
                 state[f] = lane_state(s, empty)
                 score[f] = np.nan if s is None else s
-        out.append(Lane(o.id, o.name, hex_rgb(o.colour), state, score, {p.frame for p in o.prompts}, o.id == active))
+        out.append(
+            Lane(
+                o.id,
+                o.name,
+                hex_rgb(o.colour),
+                state,
+                score,
+                {p.frame for p in o.prompts},
+                o.id == active,
+            )
+        )
     return out
 
 
@@ -109,7 +125,9 @@ def lane_state(score: float | None, empty: bool) -> int:
     return LOW_SCORE_STATE if score is not None and score < LOW_SCORE else TRACKED
 
 
-def update_lanes(current: list[Lane], document: EditorDocument, frame_idx: int, obj_ids: list[int]) -> bool:
+def update_lanes(
+    current: list[Lane], document: EditorDocument, frame_idx: int, obj_ids: list[int]
+) -> bool:
     """Update lanes in place for one frame's new masks; False when a full rebuild is needed."""
     store = document.store
     if store is None or frame_idx < 0:

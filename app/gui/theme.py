@@ -49,8 +49,9 @@ def icon(name: str, color: str = "#d8d8d8") -> QIcon:
         return QIcon()
 
 
-def tool_button(name: str, icon_name: str, tip: str, slot: Callable[[], object], *,
-                checkable: bool = False) -> QToolButton:
+def tool_button(
+    name: str, icon_name: str, tip: str, slot: Callable[[], object], *, checkable: bool = False
+) -> QToolButton:
     """An icon button with an object name (tests find it), a tooltip naming its shortcut, a slot."""
     button = QToolButton()
     button.setObjectName(name)
@@ -79,7 +80,11 @@ def apply_dark_theme(app: QApplication) -> None:
     p.setColor(QPalette.ColorRole.Highlight, QColor(42, 130, 218))
     p.setColor(QPalette.ColorRole.HighlightedText, QColor(255, 255, 255))
     p.setColor(QPalette.ColorRole.PlaceholderText, QColor(130, 130, 130))
-    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):
+    for role in (
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.ButtonText,
+        QPalette.ColorRole.WindowText,
+    ):
         p.setColor(QPalette.ColorGroup.Disabled, role, QColor(120, 120, 120))
     app.setPalette(p)
     app.setStyleSheet(

@@ -12,10 +12,28 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QHelpEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+)
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-__all__ = ["TimelineWidget", "Lane", "format_timecode", "LEGEND", "NOT_TRACKED", "TRACKED", "EMPTY", "LOW_SCORE_STATE"]
+__all__ = [
+    "TimelineWidget",
+    "Lane",
+    "format_timecode",
+    "LEGEND",
+    "NOT_TRACKED",
+    "TRACKED",
+    "EMPTY",
+    "LOW_SCORE_STATE",
+]
 
 RULER_H = 26
 LANE_H = 18
@@ -38,8 +56,10 @@ STATE_TEXT = {
     EMPTY: "tracked, but the mask is empty (the object is not visible here)",
     LOW_SCORE_STATE: "tracked with a low score: the mask may have drifted — check it, add a click",
 }
-LEGEND = ("■ tracked   ▨ low score (check it)   ▭ empty mask (object not visible)   "
-          "blank: not tracked   ◆ your clicks")
+LEGEND = (
+    "■ tracked   ▨ low score (check it)   ▭ empty mask (object not visible)   "
+    "blank: not tracked   ◆ your clicks"
+)
 
 
 @dataclass
@@ -87,7 +107,9 @@ class TimelineWidget(QWidget):
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
         self.setMouseTracking(True)
-        self.setToolTip("Click or drag the ruler to scrub · click a ◆ prompt marker to jump · I/O set the range")
+        self.setToolTip(
+            "Click or drag the ruler to scrub · click a ◆ prompt marker to jump · I/O set the range"
+        )
         self.frame_count = 0
         self.current = 0
         self.lanes: list[Lane] = []
@@ -177,7 +199,9 @@ class TimelineWidget(QWidget):
 
     def event(self, e: QEvent) -> bool:  # noqa: D102
         if e.type() == QEvent.Type.ToolTip and isinstance(e, QHelpEvent):
-            QToolTip.showText(e.globalPos(), self.lane_text_at(e.position().x(), e.position().y()), self)
+            QToolTip.showText(
+                e.globalPos(), self.lane_text_at(e.position().x(), e.position().y()), self
+            )
             return True
         return super().event(e)
 
@@ -192,8 +216,13 @@ class TimelineWidget(QWidget):
         n = self.frame_count
         if self.in_out is not None and self.in_out != (0, n):
             lo, hi = self.in_out
-            p.fillRect(QRectF(r.left(), 0, self.x_of(lo) - r.left(), self.height()), QColor(0, 0, 0, 110))
-            p.fillRect(QRectF(self.x_of(hi), 0, r.right() - self.x_of(hi), self.height()), QColor(0, 0, 0, 110))
+            p.fillRect(
+                QRectF(r.left(), 0, self.x_of(lo) - r.left(), self.height()), QColor(0, 0, 0, 110)
+            )
+            p.fillRect(
+                QRectF(self.x_of(hi), 0, r.right() - self.x_of(hi), self.height()),
+                QColor(0, 0, 0, 110),
+            )
             p.setPen(QPen(QColor(255, 200, 0), 1))
             p.drawLine(QPointF(self.x_of(lo), 0), QPointF(self.x_of(lo), self.height()))
             p.drawLine(QPointF(self.x_of(hi), 0), QPointF(self.x_of(hi), self.height()))
@@ -224,7 +253,9 @@ class TimelineWidget(QWidget):
         top, height = y + 4, LANE_H - 8
         colour = QColor(*lane.colour, 190)
         for a, b in _runs(lane.state == TRACKED):
-            p.fillRect(QRectF(self.x_of(a), top, max(self.x_of(b) - self.x_of(a), 1.0), height), colour)
+            p.fillRect(
+                QRectF(self.x_of(a), top, max(self.x_of(b) - self.x_of(a), 1.0), height), colour
+            )
         hatch = QBrush(QColor(*lane.colour, 230), Qt.BrushStyle.BDiagPattern)
         for a, b in _runs(lane.state == LOW_SCORE_STATE):  # hatched + orange line: look here
             rect = QRectF(self.x_of(a), top, max(self.x_of(b) - self.x_of(a), 1.0), height)
@@ -234,12 +265,23 @@ class TimelineWidget(QWidget):
         p.setPen(QPen(QColor(150, 150, 155), 1, Qt.PenStyle.DotLine))
         p.setBrush(Qt.BrushStyle.NoBrush)
         for a, b in _runs(lane.state == EMPTY):  # an outline only: tracked, nothing there
-            p.drawRect(QRectF(self.x_of(a), top + 1, max(self.x_of(b) - self.x_of(a), 1.0), height - 2))
+            p.drawRect(
+                QRectF(self.x_of(a), top + 1, max(self.x_of(b) - self.x_of(a), 1.0), height - 2)
+            )
         p.setPen(QPen(QColor(255, 255, 255), 1))
         p.setBrush(QColor(40, 220, 90))
         for f in lane.prompt_frames:
             cx, cy = self.x_of(f + 0.5), y + LANE_H / 2
-            p.drawPolygon(QPolygonF([QPointF(cx, cy - 5), QPointF(cx + 5, cy), QPointF(cx, cy + 5), QPointF(cx - 5, cy)]))
+            p.drawPolygon(
+                QPolygonF(
+                    [
+                        QPointF(cx, cy - 5),
+                        QPointF(cx + 5, cy),
+                        QPointF(cx, cy + 5),
+                        QPointF(cx - 5, cy),
+                    ]
+                )
+            )
 
 
 def _runs(flags: np.ndarray) -> list[tuple[int, int]]:

@@ -65,7 +65,9 @@ class TrackingController(QObject):
     failed = Signal(object)  # a predict/propagate job failed (connected before launch: no race)
     job_started = Signal(object)  # GeneratorWorker (propagation: the window shows progress)
 
-    def __init__(self, document: EditorDocument, runner: JobRunner, parent: QObject | None = None) -> None:
+    def __init__(
+        self, document: EditorDocument, runner: JobRunner, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.document = document
         self.runner = runner
@@ -98,8 +100,9 @@ class TrackingController(QObject):
         not wait for it; a missing model is reported through ``model_missing``, not a dialog."""
         if self._tracker is not None and self._tracker_key == self._key():
             return None
-        worker = self.runner.start(lambda cancel, progress: iter([self._load_tracker()]),
-                                   mutating=False, name="load model")
+        worker = self.runner.start(
+            lambda cancel, progress: iter([self._load_tracker()]), mutating=False, name="load model"
+        )
         worker.finished.connect(self._after_job)
         worker.failed.connect(self._after_preload_failed)
         self.runner.launch(worker)
@@ -117,7 +120,9 @@ class TrackingController(QObject):
     @property
     def loaded_model(self) -> tuple[str, str] | None:
         t = self._tracker
-        return (t.name, str(t.device)) if t is not None and self._tracker_key == self._key() else None
+        return (
+            (t.name, str(t.device)) if t is not None and self._tracker_key == self._key() else None
+        )
 
     @property
     def loaded_engine(self) -> str | None:
@@ -147,12 +152,16 @@ class TrackingController(QObject):
         snap = self._snapshot()
         if snap == self._fed:
             return None  # nothing changed for the model (e.g. a new object without clicks yet)
-        worker = self.runner.start(lambda cancel, progress: self._predict_job(snap, cancel), name="predict")
+        worker = self.runner.start(
+            lambda cancel, progress: self._predict_job(snap, cancel), name="predict"
+        )
         self._connect(worker)
         self.runner.launch(worker)
         return worker
 
-    def propagate(self, start: int, direction: Direction, frame_range: tuple[int, int]) -> GeneratorWorker:
+    def propagate(
+        self, start: int, direction: Direction, frame_range: tuple[int, int]
+    ) -> GeneratorWorker:
         """Track every prompted object from ``start`` over ``frame_range`` [lo, hi)."""
         project = self.document.project
         assert project is not None
@@ -164,12 +173,18 @@ class TrackingController(QObject):
         lo, hi = frame_range
         start = min(max(start, lo), hi - 1)
         # Masks match the prompts (render need not re-track) once the project's whole range is done.
-        whole = (FrameRange.coerce(project.frame_range) or FrameRange()).resolve(self.document.frame_count)
+        whole = (FrameRange.coerce(project.frame_range) or FrameRange()).resolve(
+            self.document.frame_count
+        )
         full = (lo, hi) == tuple(whole) and (
-            direction == "both" or (direction == "forward" and start == lo)
-            or (direction == "backward" and start == hi - 1))
+            direction == "both"
+            or (direction == "forward" and start == lo)
+            or (direction == "backward" and start == hi - 1)
+        )
         hashes = {o.id: prompts_hash(o) for o in project.objects if o.id in snap} if full else {}
-        job = lambda cancel, progress: self._propagate_job(snap, start, direction, lo, hi, hashes, cancel, progress)  # noqa: E731
+        job = lambda cancel, progress: self._propagate_job(
+            snap, start, direction, lo, hi, hashes, cancel, progress
+        )  # noqa: E731
         worker = self.runner.start(job, name="propagate")
         self._connect(worker)
         self.job_started.emit(worker)
@@ -219,7 +234,9 @@ class TrackingController(QObject):
             if self._tracker is None or self._tracker_key != key:
                 self._tracker = None  # release the old model before loading the next
                 name, device, weights = key
-                self._tracker = Tracker.load(name, weights=weights, device=device, offline=True, progress=False)
+                self._tracker = Tracker.load(
+                    name, weights=weights, device=device, offline=True, progress=False
+                )
                 self._tracker_key = key
             return self._tracker
 
@@ -259,7 +276,9 @@ class TrackingController(QObject):
                 if box is not None:
                     session.add_box(frame, oid, box)
                 if pts:
-                    session.add_points(frame, oid, [list(p) for p in pts], list(labs), replace=box is None)
+                    session.add_points(
+                        frame, oid, [list(p) for p in pts], list(labs), replace=box is None
+                    )
             self._fed[oid] = want
         return changed
 
@@ -271,16 +290,26 @@ class TrackingController(QObject):
                 return
             prompted_here = {oid for oid, frames in snap.items() if frame in frames}
             masks = self._session.predict(frame) if prompted_here else {}
-            store.put_many(frame, {oid: (m.mask, m.score) for oid, m in masks.items() if oid in prompted_here})
+            store.put_many(
+                frame, {oid: (m.mask, m.score) for oid, m in masks.items() if oid in prompted_here}
+            )
             # An undone last click on this frame: its mask there goes too (the view redraws it).
             gone = changed[frame] - prompted_here
             for oid in gone:
                 store.delete_range(oid, frame, frame + 1)
             yield MaskUpdate(frame, tuple(sorted(prompted_here | gone)))
 
-    def _propagate_job(self, snap: Snapshot, start: int, direction: Direction, lo: int, hi: int,
-                       hashes: dict[int, str], cancel: threading.Event,
-                       progress: Callable[[int, int], None]) -> Iterator[MaskUpdate]:
+    def _propagate_job(
+        self,
+        snap: Snapshot,
+        start: int,
+        direction: Direction,
+        lo: int,
+        hi: int,
+        hashes: dict[int, str],
+        cancel: threading.Event,
+        progress: Callable[[int, int], None],
+    ) -> Iterator[MaskUpdate]:
         self._sync(snap)
         session = self._session
         store = self.document.store
@@ -296,7 +325,9 @@ class TrackingController(QObject):
         ids = set(snap)
         for a, b, d in passes:
             for frame_idx, masks in session.propagate(a, b, direction=d):
-                store.put_many(frame_idx, {oid: (m.mask, m.score) for oid, m in masks.items() if oid in ids})
+                store.put_many(
+                    frame_idx, {oid: (m.mask, m.score) for oid, m in masks.items() if oid in ids}
+                )
                 done += 1
                 progress(done, total)
                 yield MaskUpdate(frame_idx, tuple(sorted(masks)))

@@ -35,11 +35,22 @@ class TransportBar(QWidget):
             lay.addWidget(b)
             return b
 
-        button("home", "fa6s.backward-fast", "First frame (Home)", lambda: self.jump_requested.emit("home"))
-        button("back", "fa6s.backward-step", "Previous frame (←)", lambda: self.step_requested.emit(-1))
+        button(
+            "home",
+            "fa6s.backward-fast",
+            "First frame (Home)",
+            lambda: self.jump_requested.emit("home"),
+        )
+        button(
+            "back", "fa6s.backward-step", "Previous frame (←)", lambda: self.step_requested.emit(-1)
+        )
         self.play = button("play", "fa6s.play", "Play / pause (Space)", self.play_toggled.emit)
-        button("forward", "fa6s.forward-step", "Next frame (→)", lambda: self.step_requested.emit(1))
-        button("end", "fa6s.forward-fast", "Last frame (End)", lambda: self.jump_requested.emit("end"))
+        button(
+            "forward", "fa6s.forward-step", "Next frame (→)", lambda: self.step_requested.emit(1)
+        )
+        button(
+            "end", "fa6s.forward-fast", "Last frame (End)", lambda: self.jump_requested.emit("end")
+        )
         self.frame_box = QSpinBox()
         self.frame_box.setObjectName("goto_frame")
         self.frame_box.setToolTip("Go to frame (Ctrl+G)")
@@ -50,12 +61,38 @@ class TransportBar(QWidget):
         self.time_label.setMinimumWidth(90)
         lay.addWidget(self.time_label)
         lay.addSpacing(12)
-        self.preview = button("preview", "fa6s.wand-magic-sparkles", "Effects preview on/off (E): the real render of this frame", lambda c: self.preview_toggled.emit(bool(c)), checkable=True)
+        self.preview = button(
+            "preview",
+            "fa6s.wand-magic-sparkles",
+            "Effects preview on/off (E): the real render of this frame",
+            lambda c: self.preview_toggled.emit(bool(c)),
+            checkable=True,
+        )
         lay.addSpacing(12)
-        button("propagate_backward", "fa6s.angles-left", "Track backward from this frame (Ctrl+B)", lambda: self.propagate_requested.emit("backward"))
-        button("propagate_both", "fa6s.arrows-left-right", "Track the whole range both ways from this frame (Ctrl+T)", lambda: self.propagate_requested.emit("both"))
-        button("propagate_forward", "fa6s.angles-right", "Track forward from this frame (Ctrl+F)", lambda: self.propagate_requested.emit("forward"))
-        self.stop = button("stop", "fa6s.stop", "Stop tracking / export (Esc); work done so far is kept", self.stop_requested.emit)
+        button(
+            "propagate_backward",
+            "fa6s.angles-left",
+            "Track backward from this frame (Ctrl+B)",
+            lambda: self.propagate_requested.emit("backward"),
+        )
+        button(
+            "propagate_both",
+            "fa6s.arrows-left-right",
+            "Track the whole range both ways from this frame (Ctrl+T)",
+            lambda: self.propagate_requested.emit("both"),
+        )
+        button(
+            "propagate_forward",
+            "fa6s.angles-right",
+            "Track forward from this frame (Ctrl+F)",
+            lambda: self.propagate_requested.emit("forward"),
+        )
+        self.stop = button(
+            "stop",
+            "fa6s.stop",
+            "Stop tracking / export (Esc); work done so far is kept",
+            self.stop_requested.emit,
+        )
         self.stop.setEnabled(False)
         self.progress = QProgressBar()
         self.progress.setObjectName("job_progress")
@@ -65,7 +102,9 @@ class TransportBar(QWidget):
         self.queued = QLabel()
         self.queued.setObjectName("queued_clicks")
         self.queued.setStyleSheet("color: #ffb347;")
-        self.queued.setToolTip("Clicks made while tracking runs are kept and applied when it ends (Esc stops it now)")
+        self.queued.setToolTip(
+            "Clicks made while tracking runs are kept and applied when it ends (Esc stops it now)"
+        )
         self.queued.setVisible(False)
         lay.addWidget(self.queued)
         lay.addStretch(1)

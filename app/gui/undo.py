@@ -46,6 +46,8 @@ class ProjectUndoCommand(QUndoCommand):
         self._forward = self._project.apply(self._inverse)
 
 
-def push(stack: QUndoStack, project: Project, command: Command, merge_key: object | None = None) -> None:
+def push(
+    stack: QUndoStack, project: Project, command: Command, merge_key: object | None = None
+) -> None:
     """Apply ``command`` to ``project`` and record it for Ctrl+Z."""
     stack.push(ProjectUndoCommand(project, command, merge_key))

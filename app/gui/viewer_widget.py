@@ -91,7 +91,9 @@ class ViewerWidget(QWidget):
         self._set_scale(1.0, QPointF(self.width() / 2, self.height() / 2))
 
     def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
-        self._set_scale(self._scale * factor, anchor or QPointF(self.width() / 2, self.height() / 2))
+        self._set_scale(
+            self._scale * factor, anchor or QPointF(self.width() / 2, self.height() / 2)
+        )
 
     def _apply_fit(self) -> None:
         if self._image is None or self._image.isNull():
@@ -112,10 +114,14 @@ class ViewerWidget(QWidget):
         self.update()
 
     def widget_to_frame(self, p: QPointF) -> QPointF:
-        return QPointF((p.x() - self._offset.x()) / self._scale, (p.y() - self._offset.y()) / self._scale)
+        return QPointF(
+            (p.x() - self._offset.x()) / self._scale, (p.y() - self._offset.y()) / self._scale
+        )
 
     def frame_to_widget(self, p: QPointF) -> QPointF:
-        return QPointF(p.x() * self._scale + self._offset.x(), p.y() * self._scale + self._offset.y())
+        return QPointF(
+            p.x() * self._scale + self._offset.x(), p.y() * self._scale + self._offset.y()
+        )
 
     def _inside(self, fp: QPointF) -> bool:
         img = self._image
@@ -198,10 +204,19 @@ class ViewerWidget(QWidget):
         p.fillRect(self.rect(), QColor(22, 22, 24))
         if self._image is None or self._image.isNull():
             p.setPen(QColor(150, 150, 150))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.message or "Open a video (Ctrl+O) or drop one here")
+            p.drawText(
+                self.rect(),
+                Qt.AlignmentFlag.AlignCenter,
+                self.message or "Open a video (Ctrl+O) or drop one here",
+            )
             return
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self._scale < 2.0)
-        target = QRectF(self._offset.x(), self._offset.y(), self._image.width() * self._scale, self._image.height() * self._scale)
+        target = QRectF(
+            self._offset.x(),
+            self._offset.y(),
+            self._image.width() * self._scale,
+            self._image.height() * self._scale,
+        )
         p.drawImage(target, self._image)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         for g in self._glyphs:
@@ -226,4 +241,8 @@ class ViewerWidget(QWidget):
             p.drawRect(QRectF(self._press, self._drag_now))
         if self.message:
             p.setPen(QColor(230, 230, 230))
-            p.drawText(self.rect().adjusted(8, 6, -8, -6), Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft, self.message)
+            p.drawText(
+                self.rect().adjusted(8, 6, -8, -6),
+                Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft,
+                self.message,
+            )

@@ -23,7 +23,7 @@ __all__ = ["GeneratorWorker", "JobRunner", "Job", "BusyError"]
 
 log = logging.getLogger(__name__)
 
-_ORPHANS: list[tuple[QThread, "GeneratorWorker"]] = []
+_ORPHANS: list[tuple[QThread, GeneratorWorker]] = []
 
 QUICK_JOBS = frozenset({"predict"})
 

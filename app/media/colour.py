@@ -55,8 +55,10 @@ def rgb_to_yuv_frame(rgb: np.ndarray, pix_fmt: str) -> av.VideoFrame:
     frame = av.VideoFrame(w, h, pix_fmt)
     y, cb, cr = (_plane_view(p) for p in frame.planes)
     cv2.extractChannel(ycbcr, 0, dst=y)
-    chroma = ycbcr if pix_fmt == "yuv444p" else cv2.resize(
-        ycbcr, (w // 2, h // 2), interpolation=cv2.INTER_AREA
+    chroma = (
+        ycbcr
+        if pix_fmt == "yuv444p"
+        else cv2.resize(ycbcr, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
     )
     cv2.extractChannel(chroma, 1, dst=cb)
     cv2.extractChannel(chroma, 2, dst=cr)

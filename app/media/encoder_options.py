@@ -15,8 +15,18 @@ __all__ = ["CRF_RANGES", "PRESETS", "check_encoder_options"]
 #: codec → inclusive CRF range (lower is better quality)
 CRF_RANGES: dict[str, tuple[int, int]] = {"h264": (0, 51), "hevc": (0, 51), "vp9": (0, 63)}
 
-_X26X_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
-                 "slower", "veryslow", "placebo")
+_X26X_PRESETS = (
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+    "placebo",
+)
 #: codec → speed presets its encoder knows
 PRESETS: dict[str, tuple[str, ...]] = {"h264": _X26X_PRESETS, "hevc": _X26X_PRESETS}
 
@@ -26,17 +36,22 @@ def check_encoder_options(codec: str, crf: int | None, preset: str | None) -> No
     if crf is not None:
         limits = CRF_RANGES.get(codec)
         if limits is None:
-            raise InvalidOption(f"--crf {crf}: codec {codec} has no CRF quality setting "
-                                f"(it is {'lossless' if codec == 'ffv1' else 'fixed-quality'}); "
-                                f"drop --crf or use {', '.join(CRF_RANGES)}")
+            raise InvalidOption(
+                f"--crf {crf}: codec {codec} has no CRF quality setting "
+                f"(it is {'lossless' if codec == 'ffv1' else 'fixed-quality'}); "
+                f"drop --crf or use {', '.join(CRF_RANGES)}"
+            )
         lo, hi = limits
         if isinstance(crf, bool) or not isinstance(crf, int) or not lo <= crf <= hi:
-            raise InvalidOption(f"--crf {crf}: codec {codec} takes {lo} to {hi} "
-                                "(lower is better quality)")
+            raise InvalidOption(
+                f"--crf {crf}: codec {codec} takes {lo} to {hi} (lower is better quality)"
+            )
     if preset is not None:
         names = PRESETS.get(codec)
         if names is None:
-            raise InvalidOption(f"--preset {preset}: codec {codec} has no speed presets; drop "
-                                f"--preset or use {' or '.join(PRESETS)}")
+            raise InvalidOption(
+                f"--preset {preset}: codec {codec} has no speed presets; drop "
+                f"--preset or use {' or '.join(PRESETS)}"
+            )
         if preset not in names:
             raise InvalidOption(f"--preset {preset!r}: codec {codec} takes {', '.join(names)}")

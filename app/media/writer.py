@@ -39,8 +39,8 @@ import numpy as np
 
 from app.errors import MediaError
 from app.faults import maybe_fault
-from app.media.encoder_options import check_encoder_options
 from app.media.colour import FAST_FORMATS, rgb_to_yuv_frame
+from app.media.encoder_options import check_encoder_options
 from app.media.probe import VideoInfo
 from app.tempfiles import sweep_stale, temp_file
 

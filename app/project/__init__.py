@@ -18,11 +18,26 @@ from app.project.commands import (
     SetObjectAttr,
     SetPrompts,
 )
-from app.project.document import FORMAT_VERSION, PALETTE, Project, Prompt, TrackedObject, prompts_hash
+from app.project.document import (
+    FORMAT_VERSION,
+    PALETTE,
+    Project,
+    Prompt,
+    TrackedObject,
+    prompts_hash,
+)
 from app.project.events import EventEmitter, ProjectEvent
 from app.project.fingerprint import VideoFingerprint, fingerprint_video
 from app.project.masks import MaskStore, mask_bbox, masks_path_for
-from app.project.storage import autosave_path, check_prompts, check_video, dumps_project, load_project, load_prompt_mask, save_project
+from app.project.storage import (
+    autosave_path,
+    check_prompts,
+    check_video,
+    dumps_project,
+    load_project,
+    load_prompt_mask,
+    save_project,
+)
 
 __all__ = [
     "FORMAT_VERSION",

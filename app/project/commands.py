@@ -31,7 +31,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from app.errors import ProjectError
-from app.project.document import Prompt, TrackedObject, _check_object_fields, _check_prompt, check_effects
+from app.project.document import (
+    Prompt,
+    TrackedObject,
+    _check_object_fields,
+    _check_prompt,
+    check_effects,
+)
 from app.project.events import ProjectEvent
 
 if TYPE_CHECKING:
@@ -118,7 +124,9 @@ class SetObjectAttr(Command):
 
     @property
     def text(self) -> str:
-        return {"name": "Rename", "colour": "Change colour of", "visible": "Show/hide"}[self.attr] + f" object {self.obj_id}"
+        return {"name": "Rename", "colour": "Change colour of", "visible": "Show/hide"}[
+            self.attr
+        ] + f" object {self.obj_id}"
 
     def apply(self, project: Project) -> Command:
         if self.attr not in ("name", "colour", "visible"):
@@ -166,7 +174,9 @@ class RemovePrompt(Command):
     def apply(self, project: Project) -> Command:
         obj = _object(project, self.obj_id)
         if not 0 <= self.index < len(obj.prompts):
-            raise ProjectError(f"object {self.obj_id}: no prompt #{self.index} (it has {len(obj.prompts)})")
+            raise ProjectError(
+                f"object {self.obj_id}: no prompt #{self.index} (it has {len(obj.prompts)})"
+            )
         prompt = obj.prompts.pop(self.index)
         project._emit(ProjectEvent("prompts_changed", self.obj_id))
         return AddPrompt(self.obj_id, prompt, self.index)
@@ -202,7 +212,11 @@ class SetEffects(Command):
 
     @property
     def text(self) -> str:
-        return "Change background effects" if self.obj_id is None else f"Change effects of object {self.obj_id}"
+        return (
+            "Change background effects"
+            if self.obj_id is None
+            else f"Change effects of object {self.obj_id}"
+        )
 
     def apply(self, project: Project) -> Command:
         where = "background.effects" if self.obj_id is None else f"object {self.obj_id} effects"
@@ -232,7 +246,9 @@ class MoveObject(Command):
     def apply(self, project: Project) -> Command:
         _object(project, self.obj_id)
         if not 0 <= self.new_index < len(project.objects):
-            raise ProjectError(f"object {self.obj_id}: z-order position {self.new_index} out of range 0..{len(project.objects) - 1}")
+            raise ProjectError(
+                f"object {self.obj_id}: z-order position {self.new_index} out of range 0..{len(project.objects) - 1}"
+            )
         old_index = project.index_of(self.obj_id)
         obj = project.objects.pop(old_index)
         project.objects.insert(self.new_index, obj)

@@ -85,7 +85,11 @@ class Prompt:
         # Callers (GUI clicks, trackers) often hand numpy scalars or tuples: store plain JSON types.
         self.frame = _plain(self.frame)
         self.points = _plain(self.points)
-        self.labels = None if self.labels is None else [int(v) if isinstance(v, bool) else v for v in _plain(self.labels)]
+        self.labels = (
+            None
+            if self.labels is None
+            else [int(v) if isinstance(v, bool) else v for v in _plain(self.labels)]
+        )
         self.box = _plain(self.box)
         _check_prompt(self, "prompt")
 
@@ -133,7 +137,9 @@ class Project:
     # ---- construction -------------------------------------------------------------------
 
     @classmethod
-    def new(cls, video: str | os.PathLike[str], path: str | os.PathLike[str] | None = None) -> Project:
+    def new(
+        cls, video: str | os.PathLike[str], path: str | os.PathLike[str] | None = None
+    ) -> Project:
         """A fresh project for `video`; the video is stored relative to `path` when given."""
         video_abs = Path(video).expanduser().absolute()
         project = cls(video=str(video_abs))
@@ -190,7 +196,11 @@ class Project:
     def set_path(self, path: str | os.PathLike[str]) -> None:
         """Move the project to `path` ("save as"): a relative video path is rebased to stay valid."""
         new_path = Path(path).absolute()
-        self.video = video_reference(self.video_path, new_path, relative=not Path(self.video).is_absolute() or self.path is None)
+        self.video = video_reference(
+            self.video_path,
+            new_path,
+            relative=not Path(self.video).is_absolute() or self.path is None,
+        )
         self.path = new_path
         self._emit(ProjectEvent("project_changed", field="path"))
 
@@ -293,7 +303,11 @@ def prompts_hash(obj: TrackedObject) -> str:
 
 def _plain(value: Any) -> Any:
     """numpy scalars/arrays and tuples → Python numbers and lists (what JSON can hold)."""
-    if value is None or isinstance(value, (str, bool, int, float)) and type(value) in (str, bool, int, float):
+    if (
+        value is None
+        or isinstance(value, (str, bool, int, float))
+        and type(value) in (str, bool, int, float)
+    ):
         return value
     if hasattr(value, "tolist"):  # numpy array or scalar
         return _plain(value.tolist())
@@ -315,9 +329,13 @@ def _is_int(value: Any) -> bool:
 
 
 def _type_name(value: Any) -> str:
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
-        type(value), "a number" if _is_number(value) else type(value).__name__
-    )
+    return {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        type(None): "null",
+    }.get(type(value), "a number" if _is_number(value) else type(value).__name__)
 
 
 def _fail(where: str, problem: str) -> ProjectError:
@@ -329,17 +347,23 @@ def _check_prompt(prompt: Prompt, where: str) -> None:
         raise _fail(f"{where}.frame", f"expected a frame index ≥ 0, got {prompt.frame!r}")
     if prompt.points is not None:
         if not isinstance(prompt.points, list):
-            raise _fail(f"{where}.points", f"expected a list of [x, y], got {_type_name(prompt.points)}")
+            raise _fail(
+                f"{where}.points", f"expected a list of [x, y], got {_type_name(prompt.points)}"
+            )
         for i, pt in enumerate(prompt.points):
             if not (isinstance(pt, list) and len(pt) == 2 and all(_is_number(v) for v in pt)):
                 raise _fail(f"{where}.points[{i}]", f"expected [x, y] numbers, got {pt!r}")
         if prompt.labels is None:
-            raise _fail(f"{where}.labels", "missing (one label per point: 1 = object, 0 = background)")
+            raise _fail(
+                f"{where}.labels", "missing (one label per point: 1 = object, 0 = background)"
+            )
     if prompt.labels is not None:
         if prompt.points is None:
             raise _fail(f"{where}.labels", "given without points")
         if not isinstance(prompt.labels, list):
-            raise _fail(f"{where}.labels", f"expected a list of 0/1, got {_type_name(prompt.labels)}")
+            raise _fail(
+                f"{where}.labels", f"expected a list of 0/1, got {_type_name(prompt.labels)}"
+            )
         if len(prompt.labels) != len(prompt.points):
             raise _fail(
                 f"{where}.labels",
@@ -347,19 +371,30 @@ def _check_prompt(prompt: Prompt, where: str) -> None:
             )
         for i, lab in enumerate(prompt.labels):
             if not _is_int(lab) or lab not in (0, 1):
-                raise _fail(f"{where}.labels[{i}]", f"expected 1 (object) or 0 (background), got {lab!r}")
+                raise _fail(
+                    f"{where}.labels[{i}]", f"expected 1 (object) or 0 (background), got {lab!r}"
+                )
     if prompt.box is not None:
         box = prompt.box
         if not (isinstance(box, list) and len(box) == 4 and all(_is_number(v) for v in box)):
             raise _fail(f"{where}.box", f"expected [x0, y0, x1, y1] numbers, got {box!r}")
         if not (box[0] < box[2] and box[1] < box[3]):
             raise _fail(f"{where}.box", f"expected x0 < x1 and y0 < y1, got {box!r}")
-    if prompt.mask_ref is not None and (not isinstance(prompt.mask_ref, str) or not prompt.mask_ref):
+    if prompt.mask_ref is not None and (
+        not isinstance(prompt.mask_ref, str) or not prompt.mask_ref
+    ):
         raise _fail(f"{where}.mask_ref", f"expected a file path string, got {prompt.mask_ref!r}")
     if prompt.points is None and prompt.box is None and prompt.mask_ref is None:
         raise _fail(where, "a prompt needs points, a box or a mask_ref")
-    if prompt.points is not None and not prompt.points and prompt.box is None and prompt.mask_ref is None:
-        raise _fail(f"{where}.points", "empty (a prompt needs at least one point, a box or a mask_ref)")
+    if (
+        prompt.points is not None
+        and not prompt.points
+        and prompt.box is None
+        and prompt.mask_ref is None
+    ):
+        raise _fail(
+            f"{where}.points", "empty (a prompt needs at least one point, a box or a mask_ref)"
+        )
 
 
 def _check_object_fields(obj: TrackedObject, where: str) -> None:
@@ -391,7 +426,6 @@ def effect_with_project_paths(effect: dict[str, Any], base: Path | None) -> dict
     absolute paths stay as they are."""
     from effects import EFFECT_TYPES
     from effects.catalog import all_params
-
     from effects.emoji import is_bundled_emoji
 
     spec = EFFECT_TYPES.get(effect.get("type"))  # type: ignore[arg-type]
@@ -413,7 +447,9 @@ def effect_with_project_paths(effect: dict[str, Any], base: Path | None) -> dict
 
 def _check_effect(effect: Any, where: str, base: Path | None = None) -> None:
     if not isinstance(effect, dict):
-        raise _fail(where, f"expected an effect object like {{\"type\": \"blur\"}}, got {_type_name(effect)}")
+        raise _fail(
+            where, f'expected an effect object like {{"type": "blur"}}, got {_type_name(effect)}'
+        )
     if not isinstance(effect.get("type"), str) or not effect["type"]:
         raise _fail(f"{where}.type", f"expected an effect type name, got {effect.get('type')!r}")
     try:
@@ -440,7 +476,9 @@ def _expect(data: Any, kind: type, where: str) -> Any:
 def project_from_dict(data: Any, path: Path | None = None, *, source: str = "project") -> Project:
     """Build a `Project` from parsed JSON, validating every field (errors name the field path)."""
     if not isinstance(data, dict):
-        raise ProjectError(f"{source}: expected a JSON object at the top level, got {_type_name(data)}")
+        raise ProjectError(
+            f"{source}: expected a JSON object at the top level, got {_type_name(data)}"
+        )
     if "rotokit" not in data:
         raise ProjectError(f'{source}: not a rotokit project (no "rotokit" format number)')
     version = data["rotokit"]
@@ -460,10 +498,14 @@ def project_from_dict(data: Any, path: Path | None = None, *, source: str = "pro
 def _parse_project(data: dict[str, Any], path: Path | None) -> Project:
     video = data.get("video")
     if not isinstance(video, str) or not video:
-        raise _fail("video", f"expected the video file path (relative to the project), got {video!r}")
+        raise _fail(
+            "video", f"expected the video file path (relative to the project), got {video!r}"
+        )
     fingerprint = None
     if data.get("video_fingerprint") is not None:
-        fingerprint = VideoFingerprint.from_dict(_expect(data["video_fingerprint"], dict, "video_fingerprint"))
+        fingerprint = VideoFingerprint.from_dict(
+            _expect(data["video_fingerprint"], dict, "video_fingerprint")
+        )
     model = data.get("model")
     if model is not None and not isinstance(model, str):
         raise _fail("model", f"expected a model name, got {_type_name(model)}")
@@ -480,8 +522,9 @@ def _parse_project(data: dict[str, Any], path: Path | None) -> Project:
     objects: list[TrackedObject] = []
     seen: dict[int, int] = {}
     for i, obj_data in enumerate(objects_data):
-        obj = _parse_object(obj_data, f"objects[{i}]", objects,
-                            path.parent if path is not None else None)
+        obj = _parse_object(
+            obj_data, f"objects[{i}]", objects, path.parent if path is not None else None
+        )
         if obj.id in seen:
             raise _fail(f"objects[{i}].id", f"duplicate id {obj.id} (also objects[{seen[obj.id]}])")
         seen[obj.id] = i
@@ -489,8 +532,9 @@ def _parse_project(data: dict[str, Any], path: Path | None) -> Project:
 
     background = _expect(data.get("background", {}), dict, "background")
     base = path.parent if path is not None else None
-    background_effects = check_effects(copy.deepcopy(background.get("effects", [])),
-                                       "background.effects", base)
+    background_effects = check_effects(
+        copy.deepcopy(background.get("effects", [])), "background.effects", base
+    )
     background_extra = {k: v for k, v in background.items() if k != "effects"}
     extra = {k: v for k, v in data.items() if k not in _TOP_KEYS}
     return Project(
@@ -506,8 +550,9 @@ def _parse_project(data: dict[str, Any], path: Path | None) -> Project:
     )
 
 
-def _parse_object(data: Any, where: str, previous: list[TrackedObject],
-                  base: Path | None = None) -> TrackedObject:
+def _parse_object(
+    data: Any, where: str, previous: list[TrackedObject], base: Path | None = None
+) -> TrackedObject:
     data = _expect(data, dict, where)
     if "id" not in data:
         raise _fail(f"{where}.id", "missing (each object needs a unique integer id)")
@@ -578,7 +623,12 @@ def project_to_dict(project: Project, path: Path | None = None) -> dict[str, Any
     """The file's JSON shape; the video is written relative to `path` when it was relative."""
     target = Path(path).absolute() if path is not None else project.path
     video = project.video
-    if target is not None and project.path is not None and target != project.path and not Path(video).is_absolute():
+    if (
+        target is not None
+        and project.path is not None
+        and target != project.path
+        and not Path(video).is_absolute()
+    ):
         video = video_reference(project.video_path, target)
     out: dict[str, Any] = {"rotokit": FORMAT_VERSION, "video": video}
     if project.fingerprint is not None:

@@ -79,7 +79,9 @@ def fingerprint_video(path: str | os.PathLike[str]) -> VideoFingerprint:
     exact frame count that frame indices (prompts, masks) refer to.
     """
     from app.errors import MediaError
-    from app.media import probe  # imported here: loading a project file must not need the media stack
+    from app.media import (
+        probe,
+    )  # imported here: loading a project file must not need the media stack
 
     path = Path(path)
     if not path.is_file():
@@ -89,4 +91,6 @@ def fingerprint_video(path: str | os.PathLike[str]) -> VideoFingerprint:
     except MediaError as exc:
         raise ProjectError(str(exc)) from None
     size = path.stat().st_size
-    return VideoFingerprint(info.width, info.height, info.frame_count, size, _content_hash(path, size))
+    return VideoFingerprint(
+        info.width, info.height, info.frame_count, size, _content_hash(path, size)
+    )

@@ -30,16 +30,22 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.errors import ProjectError
+from app.project.rle import decode_rle, encode_rle, mask_bbox, rle_box, rle_counts
 from app.project.spans import ALL_FRAMES
 from app.project.store_records import MemoryRow, StoreRecords
-from app.project.rle import decode_rle, encode_rle, mask_bbox, rle_box, rle_counts
 
 if TYPE_CHECKING:
     from app.project.document import Project
 
 __all__ = [
-    "MaskStore", "STORE_VERSION", "masks_path_for", "encode_rle", "decode_rle", "rle_counts",
-    "mask_bbox", "MemoryRow",
+    "MaskStore",
+    "STORE_VERSION",
+    "masks_path_for",
+    "encode_rle",
+    "decode_rle",
+    "rle_counts",
+    "mask_bbox",
+    "MemoryRow",
 ]
 
 STORE_VERSION = 2  # 2: video fingerprint, coverage spans, resume memory (1 is read and upgraded)
@@ -120,10 +126,14 @@ class MaskStore(StoreRecords):
                 # beside the project after every render; this one never writes a mask either
                 writable = os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
                 uri = f"{self.path.absolute().as_uri()}?mode={'rw' if writable else 'ro'}"
-                self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+                self._conn = sqlite3.connect(
+                    uri, uri=True, check_same_thread=False, isolation_level=None
+                )
                 self._conn.execute("PRAGMA query_only=ON")
             else:
-                self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+                self._conn = sqlite3.connect(
+                    self.path, check_same_thread=False, isolation_level=None
+                )
             self._open()
         except sqlite3.DatabaseError as exc:
             if hasattr(self, "_conn"):
@@ -136,7 +146,9 @@ class MaskStore(StoreRecords):
         """Refuse non-SQLite files before SQLite touches them (it could otherwise write to them)."""
         if not self.path.exists():
             if not self.path.parent.is_dir():
-                raise ProjectError(f"{self.path}: cannot create the mask store, folder {self.path.parent} does not exist")
+                raise ProjectError(
+                    f"{self.path}: cannot create the mask store, folder {self.path.parent} does not exist"
+                )
             return
         if self.path.is_dir():
             raise ProjectError(f"{self.path}: is a folder, not a mask store")
@@ -144,11 +156,15 @@ class MaskStore(StoreRecords):
             with open(self.path, "rb") as fh:
                 head = fh.read(100)
         except OSError as exc:  # permission denied, I/O error: one line naming the store
-            raise ProjectError(f"{self.path}: cannot read the mask store ({exc.strerror or exc})") from None
+            raise ProjectError(
+                f"{self.path}: cannot read the mask store ({exc.strerror or exc})"
+            ) from None
         if len(head) == 0:
             return  # an empty file (e.g. touched) becomes a new store
         if len(head) < 100 or not head.startswith(_SQLITE_MAGIC):
-            raise ProjectError(f"{self.path}: not a rotokit mask store (damaged or another kind of file)")
+            raise ProjectError(
+                f"{self.path}: not a rotokit mask store (damaged or another kind of file)"
+            )
 
     def _open(self) -> None:
         conn = self._conn
@@ -173,7 +189,9 @@ class MaskStore(StoreRecords):
                 raise ProjectError(f"{self.path}: empty mask store (run tracking first)")
             return
         conn.execute("PRAGMA journal_mode=WAL")  # readers (GUI) never block the writer (worker)
-        conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a killed process loses nothing committed
+        conn.execute(
+            "PRAGMA synchronous=NORMAL"
+        )  # WAL + NORMAL: a killed process loses nothing committed
         if not tables or self._version < STORE_VERSION:
             with self._transaction():
                 conn.execute(f"PRAGMA application_id={_APPLICATION_ID}")
@@ -181,10 +199,15 @@ class MaskStore(StoreRecords):
                     if statement.strip():
                         conn.execute(statement)
                 if tables:  # format 1: a prompts hash meant "every frame comes from these prompts"
-                    conn.execute("INSERT OR IGNORE INTO coverage SELECT obj_id, 0, ?, hash, model "
-                                 "FROM prompt_hashes", (ALL_FRAMES,))
+                    conn.execute(
+                        "INSERT OR IGNORE INTO coverage SELECT obj_id, 0, ?, hash, model "
+                        "FROM prompt_hashes",
+                        (ALL_FRAMES,),
+                    )
                     conn.execute("DELETE FROM prompt_hashes")
-                conn.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(STORE_VERSION),))
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(STORE_VERSION),)
+                )
             self._version = STORE_VERSION
         # Touch the tables once so a truncated file fails here, not mid-render.
         conn.execute("SELECT count(*) FROM masks").fetchone()
@@ -221,13 +244,20 @@ class MaskStore(StoreRecords):
 
     # ---- writing ----------------------------------------------------------------------------
 
-    def put(self, frame_idx: int, obj_id: int, mask: np.ndarray, score: float | None = None) -> None:
+    def put(
+        self, frame_idx: int, obj_id: int, mask: np.ndarray, score: float | None = None
+    ) -> None:
         """Store (replace) one object's mask on one frame."""
         self.put_many(frame_idx, {obj_id: (mask, score)})
 
-    def put_many(self, frame_idx: int, masks: Mapping[int, tuple[np.ndarray, float | None]], *,
-                 computed: Mapping[int, tuple[str, str | None]] | None = None,
-                 memory: Iterable[MemoryRow] = ()) -> None:
+    def put_many(
+        self,
+        frame_idx: int,
+        masks: Mapping[int, tuple[np.ndarray, float | None]],
+        *,
+        computed: Mapping[int, tuple[str, str | None]] | None = None,
+        memory: Iterable[MemoryRow] = (),
+    ) -> None:
         """Store all objects' masks of one frame in one transaction (as propagation yields them).
 
         ``computed`` ``{obj_id: (prompts_hash, model)}`` records the frame in those objects'
@@ -238,7 +268,17 @@ class MaskStore(StoreRecords):
         rows = []
         for obj_id, (mask, score) in masks.items():
             counts, height, width = encode_rle(np.asarray(mask))
-            rows.append((int(obj_id), int(frame_idx), counts, height, width, None if score is None else float(score), now))
+            rows.append(
+                (
+                    int(obj_id),
+                    int(frame_idx),
+                    counts,
+                    height,
+                    width,
+                    None if score is None else float(score),
+                    now,
+                )
+            )
         try:
             with self._transaction() as conn:
                 conn.executemany("INSERT OR REPLACE INTO masks VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
@@ -262,7 +302,10 @@ class MaskStore(StoreRecords):
         """Forget the masks (and their coverage) of `obj_id` on frames ``start <= frame_idx < end``."""
         try:
             with self._transaction() as conn:
-                conn.execute("DELETE FROM masks WHERE obj_id=? AND frame_idx>=? AND frame_idx<?", (obj_id, start, end))
+                conn.execute(
+                    "DELETE FROM masks WHERE obj_id=? AND frame_idx>=? AND frame_idx<?",
+                    (obj_id, start, end),
+                )
                 self._cover(conn, obj_id, (start, end), None, None)
         except sqlite3.DatabaseError as exc:
             raise self._error(exc) from None
@@ -292,12 +335,15 @@ class MaskStore(StoreRecords):
     def get(self, frame_idx: int, obj_id: int) -> np.ndarray | None:
         """The mask of `obj_id` on `frame_idx`, or None if none is stored."""
         rows = self._query(
-            "SELECT counts, height, width FROM masks WHERE obj_id=? AND frame_idx=?", (obj_id, frame_idx)
+            "SELECT counts, height, width FROM masks WHERE obj_id=? AND frame_idx=?",
+            (obj_id, frame_idx),
         )
         return self._decode(frame_idx, obj_id, *rows[0]) if rows else None
 
     def score(self, frame_idx: int, obj_id: int) -> float | None:
-        rows = self._query("SELECT score FROM masks WHERE obj_id=? AND frame_idx=?", (obj_id, frame_idx))
+        rows = self._query(
+            "SELECT score FROM masks WHERE obj_id=? AND frame_idx=?", (obj_id, frame_idx)
+        )
         return rows[0][0] if rows else None
 
     def frame_masks(self, frame_idx: int) -> dict[int, np.ndarray]:
@@ -310,8 +356,13 @@ class MaskStore(StoreRecords):
         """Masks on `frame_idx` and each one's tight ``(x0, y0, x1, y1)`` box (exclusive ends,
         None when empty), read from the RLE in the same query so the two always agree even
         while a worker writes."""
-        rows = self._query("SELECT obj_id, counts, height, width FROM masks WHERE frame_idx=? ORDER BY obj_id", (frame_idx,))
-        masks = {obj_id: self._decode(frame_idx, obj_id, counts, h, w) for obj_id, counts, h, w in rows}
+        rows = self._query(
+            "SELECT obj_id, counts, height, width FROM masks WHERE frame_idx=? ORDER BY obj_id",
+            (frame_idx,),
+        )
+        masks = {
+            obj_id: self._decode(frame_idx, obj_id, counts, h, w) for obj_id, counts, h, w in rows
+        }
         boxes = {obj_id: rle_box(counts, h, w) for obj_id, counts, h, w in rows}
         return masks, boxes
 
@@ -319,36 +370,59 @@ class MaskStore(StoreRecords):
         try:
             return decode_rle(counts, h, w)
         except ValueError as exc:
-            raise ProjectError(f"{self.path}: mask of object {obj_id} on frame {frame_idx} is "
-                               f"damaged ({exc})") from None
+            raise ProjectError(
+                f"{self.path}: mask of object {obj_id} on frame {frame_idx} is damaged ({exc})"
+            ) from None
 
     def frame_scores(self, frame_idx: int) -> dict[int, float | None]:
         """Every stored object's score on `frame_idx`, by obj_id."""
-        return dict(self._query("SELECT obj_id, score FROM masks WHERE frame_idx=? ORDER BY obj_id", (frame_idx,)))
+        return dict(
+            self._query(
+                "SELECT obj_id, score FROM masks WHERE frame_idx=? ORDER BY obj_id", (frame_idx,)
+            )
+        )
 
     def frame_rles(self, frame_idx: int) -> dict[int, dict]:
         """Like `frame_masks` but undecoded COCO RLE dicts (``{"size": [h, w], "counts": bytes}``)."""
-        rows = self._query("SELECT obj_id, counts, height, width FROM masks WHERE frame_idx=? ORDER BY obj_id", (frame_idx,))
+        rows = self._query(
+            "SELECT obj_id, counts, height, width FROM masks WHERE frame_idx=? ORDER BY obj_id",
+            (frame_idx,),
+        )
         return {obj_id: {"size": [h, w], "counts": counts} for obj_id, counts, h, w in rows}
 
     def frames_with_mask(self, obj_id: int) -> list[int]:
         """Sorted frame indices where `obj_id` has a stored mask (for the timeline)."""
-        return [r[0] for r in self._query("SELECT frame_idx FROM masks WHERE obj_id=? ORDER BY frame_idx", (obj_id,))]
+        return [
+            r[0]
+            for r in self._query(
+                "SELECT frame_idx FROM masks WHERE obj_id=? ORDER BY frame_idx", (obj_id,)
+            )
+        ]
 
     def scores(self, obj_id: int) -> dict[int, float | None]:
         """Per-frame score of `obj_id` (presence / predicted IoU from the tracker)."""
-        return dict(self._query("SELECT frame_idx, score FROM masks WHERE obj_id=? ORDER BY frame_idx", (obj_id,)))
+        return dict(
+            self._query(
+                "SELECT frame_idx, score FROM masks WHERE obj_id=? ORDER BY frame_idx", (obj_id,)
+            )
+        )
 
     def frame_states(self, obj_id: int) -> list[tuple[int, float | None, bool]]:
         """``(frame, score, empty)`` of every stored mask of `obj_id`: what a timeline lane shows
         (empty = the mask has no pixel), read in one query without decoding the masks."""
-        rows = self._query("SELECT frame_idx, score, counts, height, width FROM masks WHERE obj_id=? "
-                           "ORDER BY frame_idx", (obj_id,))
+        rows = self._query(
+            "SELECT frame_idx, score, counts, height, width FROM masks WHERE obj_id=? "
+            "ORDER BY frame_idx",
+            (obj_id,),
+        )
         return [(f, score, rle_box(counts, h, w) is None) for f, score, counts, h, w in rows]
 
     def bbox(self, frame_idx: int, obj_id: int) -> tuple[int, int, int, int] | None:
         """``(x0, y0, x1, y1)`` of the stored mask (exclusive ends); None if missing or empty."""
-        rows = self._query("SELECT counts, height, width FROM masks WHERE obj_id=? AND frame_idx=?", (obj_id, frame_idx))
+        rows = self._query(
+            "SELECT counts, height, width FROM masks WHERE obj_id=? AND frame_idx=?",
+            (obj_id, frame_idx),
+        )
         if not rows:
             return None
         return rle_box(*rows[0])
@@ -372,8 +446,11 @@ class MaskStore(StoreRecords):
         if end is None:
             fp = self.video_fingerprint()
             end = fp.frame_count if fp is not None else start + 1
-        return [obj.id for obj in project.objects
-                if obj.prompts and self.missing(obj.id, prompts_hash(obj), start, end)]
+        return [
+            obj.id
+            for obj in project.objects
+            if obj.prompts and self.missing(obj.id, prompts_hash(obj), start, end)
+        ]
 
     # ---- lifetime ---------------------------------------------------------------------------
 

@@ -20,7 +20,16 @@ from app.project.fingerprint import VideoFingerprint, fingerprint_video
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["load_project", "save_project", "autosave_path", "dumps_project", "check_video", "check_prompts", "atomic_write_bytes", "load_prompt_mask"]
+__all__ = [
+    "load_project",
+    "save_project",
+    "autosave_path",
+    "dumps_project",
+    "check_video",
+    "check_prompts",
+    "atomic_write_bytes",
+    "load_prompt_mask",
+]
 
 _INDENT = "  "
 
@@ -31,7 +40,10 @@ _INLINE_WIDTH = 88
 def _is_inline(value: Any) -> bool:
     """Scalar lists (points, boxes) and short flat objects (a prompt, an effect) fit on one line."""
     if isinstance(value, list):
-        return all(not isinstance(v, (dict, list)) or (isinstance(v, list) and _is_inline(v)) for v in value)
+        return all(
+            not isinstance(v, (dict, list)) or (isinstance(v, list) and _is_inline(v))
+            for v in value
+        )
     if isinstance(value, dict):
         return (
             all(not isinstance(v, dict) and _is_inline(v) for v in value.values())
@@ -118,7 +130,9 @@ def save_project(project: Project, path: str | os.PathLike[str] | None = None) -
     ``project.set_path(new)`` first, then ``save_project(project)``.
     """
     if path is None and project.path is None:
-        raise ProjectError("the project has not been saved yet: give a file name ending in .rotokit")
+        raise ProjectError(
+            "the project has not been saved yet: give a file name ending in .rotokit"
+        )
     target = Path(path if path is not None else project.path).expanduser().absolute()  # type: ignore[arg-type]
     text = dumps_project(project, target)
     try:
@@ -140,7 +154,8 @@ def autosave_path(project: Project) -> Path:
     import hashlib
 
     base = os.environ.get("ROTOKIT_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "rotokit"
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "rotokit",
     )
     key = project.path if project.path is not None else project.video_path
     digest = hashlib.sha1(str(Path(key).absolute()).encode("utf-8")).hexdigest()[:10]
@@ -163,11 +178,17 @@ def load_project(path: str | os.PathLike[str]) -> Project:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ProjectError(f"{path}: not a rotokit project (not UTF-8 text at byte {exc.start})") from None
+        raise ProjectError(
+            f"{path}: not a rotokit project (not UTF-8 text at byte {exc.start})"
+        ) from None
     try:
         data = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        hint = "the file is truncated" if exc.pos >= len(text.rstrip()) else "the file is damaged or not a project"
+        hint = (
+            "the file is truncated"
+            if exc.pos >= len(text.rstrip())
+            else "the file is damaged or not a project"
+        )
         raise ProjectError(
             f"{path}: invalid JSON at line {exc.lineno} column {exc.colno} ({exc.msg}); {hint}"
         ) from None
@@ -193,7 +214,9 @@ def check_video(project: Project) -> VideoFingerprint:
         where = f" (project {project.path})" if project.path else ""
         kind = describe_special(video)
         what = "video not found" if kind in (None, "missing") else f"is {kind}, not a video file"
-        raise ProjectError(f"{video}: {what}{where}; move it back or edit \"video\" in the project file")
+        raise ProjectError(
+            f'{video}: {what}{where}; move it back or edit "video" in the project file'
+        )
     current = fingerprint_video(video)
     if project.fingerprint is None:
         check_prompts(project, current)
@@ -218,19 +241,27 @@ def check_prompts(project: Project, video: VideoFingerprint) -> None:
     if project.frame_range is not None:
         from app.frame_range import FrameRange
 
-        FrameRange.coerce(project.frame_range).resolve(n, source=f"{where_file}range", clip=str(project.video_path))
+        FrameRange.coerce(project.frame_range).resolve(
+            n, source=f"{where_file}range", clip=str(project.video_path)
+        )
     for i, obj in enumerate(project.objects):
         for j, prompt in enumerate(obj.prompts):
             where = f"{where_file}objects[{i}].prompts[{j}]"
             if prompt.frame >= n:
-                raise ProjectError(f"{where}.frame: {prompt.frame} is past the last frame ({n - 1})")
+                raise ProjectError(
+                    f"{where}.frame: {prompt.frame} is past the last frame ({n - 1})"
+                )
             for k, (x, y) in enumerate(prompt.points or []):
                 if not (0 <= x <= w and 0 <= y <= h):
-                    raise ProjectError(f"{where}.points[{k}]: [{x}, {y}] is outside the {w}x{h} frame")
+                    raise ProjectError(
+                        f"{where}.points[{k}]: [{x}, {y}] is outside the {w}x{h} frame"
+                    )
             if prompt.box is not None:
                 x0, y0, x1, y1 = prompt.box
                 if x1 <= 0 or y1 <= 0 or x0 >= w or y0 >= h:
-                    raise ProjectError(f"{where}.box: {prompt.box} does not overlap the {w}x{h} frame")
+                    raise ProjectError(
+                        f"{where}.box: {prompt.box} does not overlap the {w}x{h} frame"
+                    )
 
 
 def load_prompt_mask(project: Project, prompt: Prompt) -> np.ndarray:
@@ -245,7 +276,9 @@ def load_prompt_mask(project: Project, prompt: Prompt) -> np.ndarray:
         base = project.path.parent if project.path is not None else Path.cwd()
         ref = base / ref
     if not ref.is_file():
-        raise ProjectError(f"{ref}: prompt mask not found (mask_ref of the prompt on frame {prompt.frame})")
+        raise ProjectError(
+            f"{ref}: prompt mask not found (mask_ref of the prompt on frame {prompt.frame})"
+        )
     image = cv2.imread(str(ref), cv2.IMREAD_UNCHANGED)  # palette PNGs load as their indices
     if image is None:
         raise ProjectError(f"{ref}: not a readable image (prompt mask on frame {prompt.frame})")

@@ -39,8 +39,10 @@ class MemoryRow:
 
 def video_changed_message(store_path: Path, video: Path, diffs: list[str]) -> str:
     project = store_path.with_name(store_path.name.removesuffix(".masks"))
-    return (f"{video}: not the video these masks were computed on ({', '.join(diffs)}); "
-            f"re-track with `rotokit track {project} --retrack` (or delete {store_path.name})")
+    return (
+        f"{video}: not the video these masks were computed on ({', '.join(diffs)}); "
+        f"re-track with `rotokit track {project} --retrack` (or delete {store_path.name})"
+    )
 
 
 class StoreRecords:
@@ -59,7 +61,9 @@ class StoreRecords:
         if not rows:
             return None
         try:
-            return VideoFingerprint.from_dict(json.loads(rows[0][0]), where=f"{self.path}: video_fingerprint")
+            return VideoFingerprint.from_dict(
+                json.loads(rows[0][0]), where=f"{self.path}: video_fingerprint"
+            )
         except (ValueError, TypeError):
             raise ProjectError(f"{self.path}: mask store's video record is damaged") from None
 
@@ -69,8 +73,11 @@ class StoreRecords:
         if recorded is not None:
             return recorded.differences(current)
         sizes = self._query("SELECT DISTINCT width, height FROM masks LIMIT 4")  # type: ignore[attr-defined]
-        return [f"masks are {w}x{h}, the video is {current.width}x{current.height}"
-                for w, h in sizes if (w, h) != (current.width, current.height)][:1]
+        return [
+            f"masks are {w}x{h}, the video is {current.width}x{current.height}"
+            for w, h in sizes
+            if (w, h) != (current.width, current.height)
+        ][:1]
 
     def check_video(self, current: VideoFingerprint, video: Path) -> None:
         """Refuse (`ProjectError`, one line: what changed, how to re-track) masks of another video."""
@@ -89,8 +96,10 @@ class StoreRecords:
         with self._transaction() as conn:  # type: ignore[attr-defined]
             for table in ("masks", "coverage", "memory", "prompt_hashes"):
                 conn.execute(f"DELETE FROM {table}")
-            conn.execute("INSERT OR REPLACE INTO meta VALUES ('video_fingerprint', ?)",
-                         (json.dumps(current.to_dict(), sort_keys=True),))
+            conn.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('video_fingerprint', ?)",
+                (json.dumps(current.to_dict(), sort_keys=True),),
+            )
 
     def _set_meta(self, key: str, value: str) -> None:
         try:
@@ -104,9 +113,13 @@ class StoreRecords:
     def coverage(self, obj_id: int) -> list[tuple[int, int, str]]:
         """``(start, end, prompts_hash)`` spans of the frames computed for `obj_id`."""
         if getattr(self, "_version", 2) < 2:  # format 1 read-only: a hash covered every frame
-            rows = self._query("SELECT 0, 2147483647, hash FROM prompt_hashes WHERE obj_id=?", (obj_id,))  # type: ignore[attr-defined]
+            rows = self._query(
+                "SELECT 0, 2147483647, hash FROM prompt_hashes WHERE obj_id=?", (obj_id,)
+            )  # type: ignore[attr-defined]
         else:
-            rows = self._query("SELECT start, end, hash FROM coverage WHERE obj_id=? ORDER BY start", (obj_id,))  # type: ignore[attr-defined]
+            rows = self._query(
+                "SELECT start, end, hash FROM coverage WHERE obj_id=? ORDER BY start", (obj_id,)
+            )  # type: ignore[attr-defined]
         return [(int(a), int(b), h) for a, b, h in rows]
 
     def covered(self, obj_id: int, prompts_hash: str) -> list[Span]:
@@ -117,7 +130,9 @@ class StoreRecords:
         """Spans of ``[start, end)`` where `obj_id` has no mask computed from these prompts."""
         return span_ops.missing(self.covered(obj_id, prompts_hash), start, end)
 
-    def add_coverage(self, obj_id: int, span: Span, prompts_hash: str, model: str | None = None) -> None:
+    def add_coverage(
+        self, obj_id: int, span: Span, prompts_hash: str, model: str | None = None
+    ) -> None:
         """Record that `obj_id`'s masks on `span` were computed from these prompts."""
         try:
             with self._transaction() as conn:  # type: ignore[attr-defined]
@@ -125,10 +140,18 @@ class StoreRecords:
         except sqlite3.DatabaseError as exc:
             raise self._error(exc) from None  # type: ignore[attr-defined]
 
-    def _cover(self, conn: sqlite3.Connection, obj_id: int, span: Span, prompts_hash: str | None,
-               model: str | None) -> None:
+    def _cover(
+        self,
+        conn: sqlite3.Connection,
+        obj_id: int,
+        span: Span,
+        prompts_hash: str | None,
+        model: str | None,
+    ) -> None:
         """Within a transaction: `span` now comes from `prompts_hash` (None: from nothing known)."""
-        rows = conn.execute("SELECT start, end, hash, model FROM coverage WHERE obj_id=?", (obj_id,)).fetchall()
+        rows = conn.execute(
+            "SELECT start, end, hash, model FROM coverage WHERE obj_id=?", (obj_id,)
+        ).fetchall()
         spans: dict[tuple[str, str | None], list[Span]] = {}
         for a, b, h, m in rows:
             for piece in span_ops.subtract([(a, b)], span):
@@ -137,22 +160,30 @@ class StoreRecords:
             same = [s for key in [k for k in spans if k[0] == prompts_hash] for s in spans.pop(key)]
             spans[(prompts_hash, model)] = span_ops.union(same, span)
         conn.execute("DELETE FROM coverage WHERE obj_id=?", (obj_id,))
-        conn.executemany("INSERT INTO coverage VALUES (?, ?, ?, ?, ?)",
-                         [(obj_id, a, b, h, m) for (h, m), found in spans.items() for a, b in found])
+        conn.executemany(
+            "INSERT INTO coverage VALUES (?, ?, ?, ?, ?)",
+            [(obj_id, a, b, h, m) for (h, m), found in spans.items() for a, b in found],
+        )
 
     # ---- resume memory --------------------------------------------------------------------
 
-    def memory_rows(self, obj_id: int, pass_: str, plan: str, frames: Iterable[int]) -> dict[int, bytes]:
+    def memory_rows(
+        self, obj_id: int, pass_: str, plan: str, frames: Iterable[int]
+    ) -> dict[int, bytes]:
         """The stored memory of these frames of one pass (only rows of the same plan)."""
         wanted = set(frames)
-        rows = self._query("SELECT frame_idx, state FROM memory WHERE obj_id=? AND pass=? AND plan=?",  # type: ignore[attr-defined]
-                           (obj_id, pass_, plan))
+        rows = self._query(
+            "SELECT frame_idx, state FROM memory WHERE obj_id=? AND pass=? AND plan=?",  # type: ignore[attr-defined]
+            (obj_id, pass_, plan),
+        )
         return {int(f): bytes(s) for f, s in rows if f in wanted}
 
     def memory_frames(self, obj_id: int, pass_: str, plan: str) -> set[int]:
         """Frames of one pass with stored memory (without loading it)."""
-        rows = self._query("SELECT frame_idx FROM memory WHERE obj_id=? AND pass=? AND plan=?",  # type: ignore[attr-defined]
-                           (obj_id, pass_, plan))
+        rows = self._query(
+            "SELECT frame_idx FROM memory WHERE obj_id=? AND pass=? AND plan=?",  # type: ignore[attr-defined]
+            (obj_id, pass_, plan),
+        )
         return {int(r[0]) for r in rows}
 
     def drop_memory(self, obj_id: int, pass_: str | None = None, keep: Span | None = None) -> None:
@@ -160,15 +191,22 @@ class StoreRecords:
         lo, hi = keep or (0, 0)
         try:
             with self._transaction() as conn:  # type: ignore[attr-defined]
-                conn.execute("DELETE FROM memory WHERE obj_id=? AND (? IS NULL OR pass=?) "
-                             "AND NOT (frame_idx>=? AND frame_idx<?)", (obj_id, pass_, pass_, lo, hi))
+                conn.execute(
+                    "DELETE FROM memory WHERE obj_id=? AND (? IS NULL OR pass=?) "
+                    "AND NOT (frame_idx>=? AND frame_idx<?)",
+                    (obj_id, pass_, pass_, lo, hi),
+                )
         except sqlite3.DatabaseError as exc:
             raise self._error(exc) from None  # type: ignore[attr-defined]
 
     def _put_memory(self, conn: sqlite3.Connection, row: MemoryRow) -> None:
         conn.execute("DELETE FROM memory WHERE obj_id=? AND plan!=?", (row.obj_id, row.plan))
-        conn.execute("INSERT OR REPLACE INTO memory VALUES (?, ?, ?, ?, ?)",
-                     (row.obj_id, row.pass_, row.frame_idx, row.plan, row.state))
+        conn.execute(
+            "INSERT OR REPLACE INTO memory VALUES (?, ?, ?, ?, ?)",
+            (row.obj_id, row.pass_, row.frame_idx, row.plan, row.state),
+        )
         keep = " OR ".join("(frame_idx>=? AND frame_idx<?)" for _ in row.keep) or "0"
-        conn.execute(f"DELETE FROM memory WHERE obj_id=? AND pass=? AND NOT ({keep})",
-                     (row.obj_id, row.pass_, *(v for span in row.keep for v in span)))
+        conn.execute(
+            f"DELETE FROM memory WHERE obj_id=? AND pass=? AND NOT ({keep})",
+            (row.obj_id, row.pass_, *(v for span in row.keep for v in span)),
+        )

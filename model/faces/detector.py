@@ -93,7 +93,9 @@ class FaceDetector:
         if max_side is not None and max_side < _ALIGN:
             raise ValueError(f"max_side must be at least {_ALIGN} px, got {max_side}")
         if tile < 2 * tile_overlap or tile % _ALIGN:
-            raise ValueError(f"tile must be a multiple of {_ALIGN} and > 2×tile_overlap, got {tile}")
+            raise ValueError(
+                f"tile must be a multiple of {_ALIGN} and > 2×tile_overlap, got {tile}"
+            )
         self.threshold = float(threshold)
         self.scales = tuple(float(s) for s in scales)
         self.max_side = max_side
@@ -159,7 +161,9 @@ class FaceDetector:
             base = self.max_side / max(height, width)
         boxes, scores, marks = [], [], []
         for left, top, side in dict.fromkeys(crops):  # identical crops once
-            b, s, m = self._detect_at(rgb[top : top + side, left : left + side], base * self.scales[0])
+            b, s, m = self._detect_at(
+                rgb[top : top + side, left : left + side], base * self.scales[0]
+            )
             b[:, 0::2] += left
             b[:, 1::2] += top
             m[:, 0::2] += left
@@ -170,7 +174,9 @@ class FaceDetector:
         return self._merge(boxes, scores, marks)
 
     # -- internals ----------------------------------------------------------------------------
-    def _merge(self, boxes: list[np.ndarray], scores: list[np.ndarray], marks: list[np.ndarray]) -> list[FaceDetection]:
+    def _merge(
+        self, boxes: list[np.ndarray], scores: list[np.ndarray], marks: list[np.ndarray]
+    ) -> list[FaceDetection]:
         """NMS over the detections of several passes/crops, highest score first."""
         all_boxes = np.concatenate(boxes)
         if len(all_boxes) == 0:
@@ -199,12 +205,16 @@ class FaceDetector:
         self._nets[shape] = net  # most recently used last
         return net
 
-    def _detect_at(self, rgb: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _detect_at(
+        self, rgb: np.ndarray, scale: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Boxes (N×4), scores (N,) and landmarks (N×10) in frame pixels for one pass."""
         height, width = rgb.shape[:2]
         sw, sh = max(1, round(width * scale)), max(1, round(height * scale))
         interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-        img = rgb if (sw, sh) == (width, height) else cv2.resize(rgb, (sw, sh), interpolation=interp)
+        img = (
+            rgb if (sw, sh) == (width, height) else cv2.resize(rgb, (sw, sh), interpolation=interp)
+        )
         # Exact factors after rounding, so boxes map back without drift.
         fx, fy = width / sw, height / sh
 
@@ -224,7 +234,11 @@ class FaceDetector:
                 out_s.append(s)
                 out_m.append(m)
         if not out_b:
-            return np.empty((0, 4), np.float32), np.empty(0, np.float32), np.empty((0, 10), np.float32)
+            return (
+                np.empty((0, 4), np.float32),
+                np.empty(0, np.float32),
+                np.empty((0, 10), np.float32),
+            )
         boxes = np.concatenate(out_b)
         np.clip(boxes[:, 0::2], 0, width, out=boxes[:, 0::2])
         np.clip(boxes[:, 1::2], 0, height, out=boxes[:, 1::2])
@@ -250,7 +264,9 @@ class FaceDetector:
         pw = math.ceil(width / _ALIGN) * _ALIGN
         # Tiles of one pass share a shape (and a net) because they are padded to ``tile``.
         if max(height, width) > 0 and (ph, pw) != (height, width):
-            img = cv2.copyMakeBorder(img, 0, ph - height, 0, pw - width, cv2.BORDER_CONSTANT, value=0)
+            img = cv2.copyMakeBorder(
+                img, 0, ph - height, 0, pw - width, cv2.BORDER_CONSTANT, value=0
+            )
         # CenterFace takes RGB 0..255 without mean/scale (as its reference code feeds it).
         blob = cv2.dnn.blobFromImage(img, 1.0, (pw, ph), (0, 0, 0), swapRB=False, crop=False)
         net = self._net((ph, pw))
@@ -307,13 +323,17 @@ def _drop_nested(boxes: np.ndarray, keep: list[int]) -> list[int]:
     out: list[int] = []
     for i in keep:
         cx, cy = (boxes[i, 0] + boxes[i, 2]) / 2, (boxes[i, 1] + boxes[i, 3]) / 2
-        if not any(boxes[j, 0] <= cx <= boxes[j, 2] and boxes[j, 1] <= cy <= boxes[j, 3] for j in out):
+        if not any(
+            boxes[j, 0] <= cx <= boxes[j, 2] and boxes[j, 1] <= cy <= boxes[j, 3] for j in out
+        ):
             out.append(i)
     return out
 
 
 def _nms(boxes: np.ndarray, scores: np.ndarray, score_threshold: float, iou: float) -> list[int]:
     """Indices kept by OpenCV's NMS (it takes ``[x, y, w, h]`` boxes)."""
-    xywh = np.column_stack([boxes[:, 0], boxes[:, 1], boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]])
+    xywh = np.column_stack(
+        [boxes[:, 0], boxes[:, 1], boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]]
+    )
     keep = cv2.dnn.NMSBoxes(xywh.tolist(), scores.tolist(), score_threshold, iou)
     return [int(i) for i in np.asarray(keep).reshape(-1)]

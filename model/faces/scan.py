@@ -47,7 +47,9 @@ def scan_faces(
             regions = [box for seen, box in recent if idx - seen <= memory]
             found = detector.detect_regions(rgb, regions) if regions else []
         # Remember this frame's faces, plus older ones not seen again (by overlap) for a while.
-        kept = [(seen, box) for seen, box in recent if idx - seen < memory and not _covered(box, found)]
+        kept = [
+            (seen, box) for seen, box in recent if idx - seen < memory and not _covered(box, found)
+        ]
         recent = [(idx, d.box) for d in found] + kept
         yield found
 
@@ -55,6 +57,7 @@ def scan_faces(
 def _covered(box: tuple[float, float, float, float], found: list[FaceDetection]) -> bool:
     """Whether ``box`` overlaps a detection of this frame (the same face, seen again)."""
     return any(
-        min(box[2], d.box[2]) > max(box[0], d.box[0]) and min(box[3], d.box[3]) > max(box[1], d.box[1])
+        min(box[2], d.box[2]) > max(box[0], d.box[0])
+        and min(box[3], d.box[3]) > max(box[1], d.box[1])
         for d in found
     )

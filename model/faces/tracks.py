@@ -98,7 +98,9 @@ def _match_cost(pred: np.ndarray, det: np.ndarray, max_distance: float) -> float
     if not 0.5 <= ratio <= 2.0:
         return None
     overlap = iou(pred, det)
-    centre = np.hypot((det[0] + det[2] - pred[0] - pred[2]) / 2, (det[1] + det[3] - pred[1] - pred[3]) / 2)
+    centre = np.hypot(
+        (det[0] + det[2] - pred[0] - pred[2]) / 2, (det[1] + det[3] - pred[1] - pred[3]) / 2
+    )
     distance = centre / max(size_p, size_d)
     if overlap <= 0.0 and distance > max_distance:
         return None
@@ -190,9 +192,14 @@ def track_faces(
             next_id += 1
     done.extend(live)
 
-    raw = sorted((t for t in done if len(t.frames) >= min_detections), key=lambda t: (t.frames[0], t.track_id))
+    raw = sorted(
+        (t for t in done if len(t.frames) >= min_detections),
+        key=lambda t: (t.frames[0], t.track_id),
+    )
     return [
-        _finish(t, new_id, n_frames, extend=extend, smooth=smooth, margin=margin, frame_size=frame_size)
+        _finish(
+            t, new_id, n_frames, extend=extend, smooth=smooth, margin=margin, frame_size=frame_size
+        )
         for new_id, t in enumerate(raw, start=1)
     ]
 
@@ -213,12 +220,24 @@ def _finish(
     dense_frames = np.arange(frames[0], frames[-1] + 1)
     # Interpolate in centre/size space: interpolating corners is the same for boxes, but smoothing
     # below works on centre and size separately.
-    cs = np.column_stack([(raw[:, 0] + raw[:, 2]) / 2, (raw[:, 1] + raw[:, 3]) / 2, raw[:, 2] - raw[:, 0], raw[:, 3] - raw[:, 1]])
+    cs = np.column_stack(
+        [
+            (raw[:, 0] + raw[:, 2]) / 2,
+            (raw[:, 1] + raw[:, 3]) / 2,
+            raw[:, 2] - raw[:, 0],
+            raw[:, 3] - raw[:, 1],
+        ]
+    )
     dense = np.column_stack([np.interp(dense_frames, frames, cs[:, k]) for k in range(4)])
     if smooth > 1 and len(dense) > 1:
         dense = _moving_average(dense, smooth)
     boxes = np.column_stack(
-        [dense[:, 0] - dense[:, 2] / 2, dense[:, 1] - dense[:, 3] / 2, dense[:, 0] + dense[:, 2] / 2, dense[:, 1] + dense[:, 3] / 2]
+        [
+            dense[:, 0] - dense[:, 2] / 2,
+            dense[:, 1] - dense[:, 3] / 2,
+            dense[:, 0] + dense[:, 2] / 2,
+            dense[:, 1] + dense[:, 3] / 2,
+        ]
     )
     # Smoothing may pull a box off a fast-moving face; the detected face itself must stay hidden.
     for f, r in zip(frames, raw):

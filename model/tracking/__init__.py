@@ -8,6 +8,14 @@ from __future__ import annotations
 
 from model.tracking.session import TrackingSession
 from model.tracking.tracker import Tracker, pick_device
-from model.tracking.types import Direction, FrameProvider, FramePrompt, ObjectMask
+from model.tracking.types import Direction, FramePrompt, FrameProvider, ObjectMask
 
-__all__ = ["Tracker", "TrackingSession", "ObjectMask", "FrameProvider", "FramePrompt", "Direction", "pick_device"]
+__all__ = [
+    "Tracker",
+    "TrackingSession",
+    "ObjectMask",
+    "FrameProvider",
+    "FramePrompt",
+    "Direction",
+    "pick_device",
+]

@@ -42,7 +42,9 @@ class BackendSession(Protocol):
     def export_frame(self, obj_id: int, frame_idx: int) -> dict[str, torch.Tensor] | None:
         """What later steps read from this tracked frame (None for a prompted frame)."""
 
-    def import_frame(self, obj_id: int, frame_idx: int, tensors: dict[str, torch.Tensor], reverse: bool) -> None:
+    def import_frame(
+        self, obj_id: int, frame_idx: int, tensors: dict[str, torch.Tensor], reverse: bool
+    ) -> None:
         """Restore what ``export_frame`` gave, in a fresh session (resume after a kill)."""
 
 

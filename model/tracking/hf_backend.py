@@ -41,7 +41,12 @@ __all__ = ["HFBackend", "HFSession", "ShimError"]
 
 # What a later step reads from a tracked frame's stored output (memory bank + object pointer).
 _STATE_KEYS = ("maskmem_features", "maskmem_pos_enc", "object_pointer", "object_score_logits")
-_MEMORY_ARGS = {"current_vision_feats", "pred_masks_high_res", "object_score_logits", "is_mask_from_pts"}
+_MEMORY_ARGS = {
+    "current_vision_feats",
+    "pred_masks_high_res",
+    "object_score_logits",
+    "is_mask_from_pts",
+}
 
 
 class _UnexpectedMemoryCall(Exception):
@@ -69,11 +74,15 @@ def _classes(model):
     if isinstance(model, EdgeTamVideoModel):
         from transformers.models.edgetam_video.modeling_edgetam_video import (
             EdgeTamVideoInferenceCache as Cache,
+        )
+        from transformers.models.edgetam_video.modeling_edgetam_video import (
             EdgeTamVideoInferenceSession as Session,
         )
     else:
         from transformers.models.sam2_video.modeling_sam2_video import (
             Sam2VideoInferenceCache as Cache,
+        )
+        from transformers.models.sam2_video.modeling_sam2_video import (
             Sam2VideoInferenceSession as Session,
         )
     return Session, Cache
@@ -160,7 +169,9 @@ class HFSession:
         if prompt.mask is not None:
             mask = torch.from_numpy(np.ascontiguousarray(prompt.mask)).float()[None, None]
             if mask.shape[-2:] != (size, size):
-                mask = F.interpolate(mask, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
+                mask = F.interpolate(
+                    mask, size=(size, size), mode="bilinear", align_corners=False, antialias=True
+                )
                 mask = (mask >= 0.5).float()
             session.remove_point_inputs(0, frame_idx)
             session.add_mask_inputs(0, frame_idx, mask)
@@ -180,7 +191,10 @@ class HFSession:
             session.add_point_inputs(
                 0,
                 frame_idx,
-                {"point_coords": points, "point_labels": torch.tensor(labels, dtype=torch.int32).reshape(1, 1, -1)},
+                {
+                    "point_coords": points,
+                    "point_labels": torch.tensor(labels, dtype=torch.int32).reshape(1, 1, -1),
+                },
             )
         self._new_inputs[obj_id].add(frame_idx)
 
@@ -200,23 +214,32 @@ class HFSession:
     def export_frame(self, obj_id: int, frame_idx: int) -> dict[str, torch.Tensor] | None:
         """The tensors later steps read from a tracked (non-prompted) frame, or None."""
         session = self._objects.get(obj_id)
-        out = None if session is None else session.output_dict_per_obj[0]["non_cond_frame_outputs"].get(frame_idx)
+        out = (
+            None
+            if session is None
+            else session.output_dict_per_obj[0]["non_cond_frame_outputs"].get(frame_idx)
+        )
         if out is None or not all(isinstance(out.get(k), torch.Tensor) for k in _STATE_KEYS):
             return None
         return {k: out[k] for k in _STATE_KEYS}
 
-    def import_frame(self, obj_id: int, frame_idx: int, tensors: dict[str, torch.Tensor], reverse: bool) -> None:
+    def import_frame(
+        self, obj_id: int, frame_idx: int, tensors: dict[str, torch.Tensor], reverse: bool
+    ) -> None:
         """Restore a tracked frame's output as if this session had computed it."""
         session = self._session(obj_id)
         session.output_dict_per_obj[0]["non_cond_frame_outputs"][frame_idx] = {
-            k: v.to(self._device) for k, v in tensors.items()}
+            k: v.to(self._device) for k, v in tensors.items()
+        }
         session.frames_tracked_per_obj[0][frame_idx] = {"reverse": reverse}
 
     # inference ----------------------------------------------------------------------------
     def step(self, frame_idx: int, obj_ids: list[int], reverse: bool) -> StepResult:
         results: StepResult = {}
         dtype = self._backend.autocast
-        with torch.autocast(self._device.type, dtype=dtype or torch.bfloat16, enabled=dtype is not None):
+        with torch.autocast(
+            self._device.type, dtype=dtype or torch.bfloat16, enabled=dtype is not None
+        ):
             for obj_id in obj_ids:
                 session = self._objects[obj_id]
                 is_new = frame_idx in self._new_inputs[obj_id]
@@ -224,15 +247,22 @@ class HFSession:
                 # A prompt on a frame not tracked yet is segmented without memory, so its own
                 # memory can wait; a prompted frame without new input returns its stored
                 # masks; any other step reads memory: encode what is pending first.
-                defer = (self._can_defer and is_new
-                         and frame_idx not in session.frames_tracked_per_obj.get(0, {}))
-                reuse = not is_new and frame_idx in session.output_dict_per_obj[0]["cond_frame_outputs"]
+                defer = (
+                    self._can_defer
+                    and is_new
+                    and frame_idx not in session.frames_tracked_per_obj.get(0, {})
+                )
+                reuse = (
+                    not is_new and frame_idx in session.output_dict_per_obj[0]["cond_frame_outputs"]
+                )
                 if defer:
                     out = self._step_deferring_memory(session, obj_id, frame_idx, reverse)
                 else:
                     if not reuse:
                         self._encode_pending_memory(obj_id)
-                    out = self._model(inference_session=session, frame_idx=frame_idx, reverse=reverse)
+                    out = self._model(
+                        inference_session=session, frame_idx=frame_idx, reverse=reverse
+                    )
                 if is_new:
                     self._new_inputs[obj_id].discard(frame_idx)
                     outputs = session.output_dict_per_obj[0]
@@ -279,8 +309,9 @@ class HFSession:
             stored, kwargs = self._pending_memory.pop(key)
             features, position = self._model._encode_new_memory(**kwargs)
             stored["maskmem_features"] = features.to(self._device)
-            stored["maskmem_pos_enc"] = position.to(self._device) if isinstance(
-                position, torch.Tensor) else position
+            stored["maskmem_pos_enc"] = (
+                position.to(self._device) if isinstance(position, torch.Tensor) else position
+            )
 
     def prune(self, frame_idx: int, keep: set[int]) -> None:
         window = self._window

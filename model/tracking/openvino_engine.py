@@ -30,8 +30,15 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["ENGINE_TORCH", "accelerate", "available", "compiled_cache_dir", "encoder_key", "engine_label",
-           "steady_memory_shape"]
+__all__ = [
+    "ENGINE_TORCH",
+    "accelerate",
+    "available",
+    "compiled_cache_dir",
+    "encoder_key",
+    "engine_label",
+    "steady_memory_shape",
+]
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +119,9 @@ class OpenVinoVisionEncoder(nn.Module):
         maps = [torch.from_numpy(result[k]) for k in range(len(self._compiled.outputs))]
         position = self.torch_encoder.neck.position_encoding
         encodings = [position(m.shape, m.device, m.dtype) for m in maps]
-        return self._output_cls(last_hidden_state=None, fpn_hidden_states=maps, fpn_position_encoding=encodings)
+        return self._output_cls(
+            last_hidden_state=None, fpn_hidden_states=maps, fpn_position_encoding=encodings
+        )
 
 
 def steady_memory_shape(config) -> tuple[int, int, int]:
@@ -121,7 +130,9 @@ def steady_memory_shape(config) -> tuple[int, int, int]:
     pointers split into memory-width tokens. Other shapes (the first frames, several prompted
     frames in the window) run in torch."""
     frames = int(config.num_maskmem)
-    per_frame = int(config.perceiver_resampler_num_latents) + int(config.perceiver_resampler_num_latents_2d)
+    per_frame = int(config.perceiver_resampler_num_latents) + int(
+        config.perceiver_resampler_num_latents_2d
+    )
     split = int(config.memory_attention_hidden_size) // int(config.memory_encoder_output_channels)
     pointers = int(config.max_object_pointers_in_encoder) * split
     return frames, pointers, frames * per_frame + pointers
@@ -136,18 +147,28 @@ class _SteadyMemoryAttention(nn.Module):
 
     def forward(self, current, current_pos, memory, memory_pos) -> torch.Tensor:
         return self.attention(
-            current_vision_features=current, current_vision_position_embeddings=current_pos,
-            memory=memory, memory_posision_embeddings=memory_pos,
-            num_object_pointer_tokens=self.pointers, num_spatial_memory_tokens=self.frames,
+            current_vision_features=current,
+            current_vision_position_embeddings=current_pos,
+            memory=memory,
+            memory_posision_embeddings=memory_pos,
+            num_object_pointer_tokens=self.pointers,
+            num_spatial_memory_tokens=self.frames,
         )
 
 
 def _memory_example(config) -> tuple[torch.Tensor, ...]:
     queries = int(np.prod(config.memory_attention_rope_feat_sizes))
-    hidden, width = int(config.memory_attention_hidden_size), int(config.memory_encoder_output_channels)
+    hidden, width = (
+        int(config.memory_attention_hidden_size),
+        int(config.memory_encoder_output_channels),
+    )
     tokens = steady_memory_shape(config)[2]
-    return (torch.randn(queries, 1, hidden), torch.randn(queries, 1, hidden),
-            torch.randn(tokens, 1, width), torch.randn(tokens, 1, width))
+    return (
+        torch.randn(queries, 1, hidden),
+        torch.randn(queries, 1, hidden),
+        torch.randn(tokens, 1, width),
+        torch.randn(tokens, 1, width),
+    )
 
 
 class OpenVinoMemoryAttention(nn.Module):
@@ -161,25 +182,44 @@ class OpenVinoMemoryAttention(nn.Module):
         self._shape = shape
         self.compiled_calls = 0  # how many steps ran in the graph (tests, benches)
 
-    def forward(self, current_vision_features, memory, current_vision_position_embeddings=None,
-                memory_posision_embeddings=None, num_object_pointer_tokens=0, num_spatial_memory_tokens=-1):
+    def forward(
+        self,
+        current_vision_features,
+        memory,
+        current_vision_position_embeddings=None,
+        memory_posision_embeddings=None,
+        num_object_pointer_tokens=0,
+        num_spatial_memory_tokens=-1,
+    ):
         key = (num_spatial_memory_tokens, num_object_pointer_tokens, memory.shape[0])
-        inputs = (current_vision_features, current_vision_position_embeddings, memory, memory_posision_embeddings)
-        if key != self._shape or any(t is None or t.device.type != "cpu" or t.shape[1] != 1 for t in inputs):
+        inputs = (
+            current_vision_features,
+            current_vision_position_embeddings,
+            memory,
+            memory_posision_embeddings,
+        )
+        if key != self._shape or any(
+            t is None or t.device.type != "cpu" or t.shape[1] != 1 for t in inputs
+        ):
             return self.torch_attention(
-                current_vision_features=current_vision_features, memory=memory,
+                current_vision_features=current_vision_features,
+                memory=memory,
                 current_vision_position_embeddings=current_vision_position_embeddings,
                 memory_posision_embeddings=memory_posision_embeddings,
                 num_object_pointer_tokens=num_object_pointer_tokens,
                 num_spatial_memory_tokens=num_spatial_memory_tokens,
             )
-        arrays = {k: t.detach().to(torch.float32).contiguous().numpy() for k, t in enumerate(inputs)}
+        arrays = {
+            k: t.detach().to(torch.float32).contiguous().numpy() for k, t in enumerate(inputs)
+        }
         result = self._request.infer(arrays, share_inputs=True, share_outputs=False)
         self.compiled_calls += 1
         return torch.from_numpy(result[0])
 
 
-def _export(encoder: nn.Module, image_size: int, folder: Path, memory_attention: nn.Module, config) -> None:
+def _export(
+    encoder: nn.Module, image_size: int, folder: Path, memory_attention: nn.Module, config
+) -> None:
     """Trace + convert both graphs to IR (fp32 weights kept: ``compress_to_fp16=False``), into a
     temp folder renamed into place."""
     import openvino as ov
@@ -193,8 +233,10 @@ def _export(encoder: nn.Module, image_size: int, folder: Path, memory_attention:
         ov.save_model(graph, str(tmp / "vision_encoder.xml"), compress_to_fp16=False)
         frames, pointers, _ = steady_memory_shape(config)
         with torch.no_grad():
-            graph = ov.convert_model(_SteadyMemoryAttention(memory_attention, frames, pointers).eval(),
-                                     example_input=_memory_example(config))
+            graph = ov.convert_model(
+                _SteadyMemoryAttention(memory_attention, frames, pointers).eval(),
+                example_input=_memory_example(config),
+            )
         ov.save_model(graph, str(tmp / "memory_attention.xml"), compress_to_fp16=False)
         try:
             tmp.rename(folder)
@@ -220,7 +262,8 @@ def accelerate(model, image_size: int, threads: int | None = None) -> str:
     if not (folder / "memory_attention.xml").is_file():
         log.warning(
             "rotokit: exporting the image encoder and memory attention to OpenVINO (once per model "
-            "and library version, a minute or two) into %s", folder,
+            "and library version, a minute or two) into %s",
+            folder,
         )
         t0 = time.perf_counter()
         _export(encoder, image_size, folder, attention, model.config)
@@ -230,12 +273,18 @@ def accelerate(model, image_size: int, threads: int | None = None) -> str:
     config["INFERENCE_NUM_THREADS"] = int(threads or torch.get_num_threads() or os.cpu_count() or 1)
     compiled_encoder = core.compile_model(str(folder / "vision_encoder.xml"), "CPU", config)
     compiled_attention = core.compile_model(str(folder / "memory_attention.xml"), "CPU", config)
-    model.vision_encoder = OpenVinoVisionEncoder(encoder, compiled_encoder, image_size, EdgeTamVisionEncoderOutput)
-    model.memory_attention = OpenVinoMemoryAttention(attention, compiled_attention, steady_memory_shape(model.config))
+    model.vision_encoder = OpenVinoVisionEncoder(
+        encoder, compiled_encoder, image_size, EdgeTamVisionEncoderOutput
+    )
+    model.memory_attention = OpenVinoMemoryAttention(
+        attention, compiled_attention, steady_memory_shape(model.config)
+    )
     return engine_label()
 
 
 def engine_label() -> str:
     import openvino as ov
 
-    return f"OpenVINO {ov.get_version().split('-')[0]} fp32 (image encoder, memory attention) + torch"
+    return (
+        f"OpenVINO {ov.get_version().split('-')[0]} fp32 (image encoder, memory attention) + torch"
+    )

@@ -35,7 +35,11 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 # PIL resample codes (what processor configs store) -> torchvision interpolation names
 _RESAMPLE = {0: "nearest", 2: "bilinear", 3: "bicubic"}
 # Where a Hugging Face model folder keeps its video processor settings, most specific first.
-_CONFIG_FILES = ("processor_config.json", "video_preprocessor_config.json", "preprocessor_config.json")
+_CONFIG_FILES = (
+    "processor_config.json",
+    "video_preprocessor_config.json",
+    "preprocessor_config.json",
+)
 
 
 @dataclass(frozen=True)
@@ -58,10 +62,14 @@ class PreprocessConfig:
         return cls(image_size, image_size)
 
     @classmethod
-    def from_dict(cls, values: dict, image_size: int, source: str = "processor config") -> PreprocessConfig:
+    def from_dict(
+        cls, values: dict, image_size: int, source: str = "processor config"
+    ) -> PreprocessConfig:
         size = values.get("size", {"height": image_size, "width": image_size})
         if not isinstance(size, dict) or "height" not in size or "width" not in size:
-            raise ModelError(f"{source}: size {size!r} is not {{height, width}} (not a SAM 2 video processor)")
+            raise ModelError(
+                f"{source}: size {size!r} is not {{height, width}} (not a SAM 2 video processor)"
+            )
         config = cls(
             height=int(size["height"]),
             width=int(size["width"]),
@@ -74,7 +82,9 @@ class PreprocessConfig:
             resample=int(values.get("resample", 2)),
         )
         if config.resample not in _RESAMPLE:
-            raise ModelError(f"{source}: resample {config.resample} is not supported (bilinear 2, bicubic 3, nearest 0)")
+            raise ModelError(
+                f"{source}: resample {config.resample} is not supported (bilinear 2, bicubic 3, nearest 0)"
+            )
         if (config.height, config.width) != (image_size, image_size):
             raise ModelError(
                 f"{source}: resizes to {config.width}x{config.height} but the model takes {image_size}x{image_size}"
@@ -96,8 +106,12 @@ class PreprocessConfig:
             section = data.get("video_processor", data.get("image_processor", data))
             if "size" in section or "image_mean" in section:
                 return cls.from_dict(section, image_size, str(path))
-        log.warning("rotokit: %s has no processor config; using SAM 2's defaults (ImageNet mean/std, "
-                    "bilinear antialiased resize to %d)", folder, image_size)
+        log.warning(
+            "rotokit: %s has no processor config; using SAM 2's defaults (ImageNet mean/std, "
+            "bilinear antialiased resize to %d)",
+            folder,
+            image_size,
+        )
         return cls.defaults(image_size)
 
 

@@ -53,7 +53,9 @@ def reference_processor(model, folder: str | Path | None = None):
 class ReferenceLoop:
     """A preloaded transformers session on ``frames`` (every frame preprocessed up front)."""
 
-    def __init__(self, model, frames: Sequence[np.ndarray], processor=None, device: str = "cpu") -> None:
+    def __init__(
+        self, model, frames: Sequence[np.ndarray], processor=None, device: str = "cpu"
+    ) -> None:
         self.model = model
         self.processor = processor or reference_processor(model)
         self.height, self.width = frames[0].shape[:2]
@@ -99,7 +101,10 @@ class ReferenceLoop:
         """``propagate_in_video_iterator``, each step post-processed to frame-size masks."""
         with torch.inference_mode():
             for out in self.model.propagate_in_video_iterator(
-                self.session, start_frame_idx=start, reverse=reverse, max_frame_num_to_track=max_frames
+                self.session,
+                start_frame_idx=start,
+                reverse=reverse,
+                max_frame_num_to_track=max_frames,
             ):
                 yield out.frame_idx, self._masks(out)
 
@@ -110,6 +115,8 @@ class ReferenceLoop:
         )[0]
         presence = out.object_score_logits.reshape(-1)
         return {
-            obj_id: ReferenceMask((up[k, 0] > 0).cpu().numpy(), logits[k : k + 1].detach().clone(), float(presence[k]))
+            obj_id: ReferenceMask(
+                (up[k, 0] > 0).cpu().numpy(), logits[k : k + 1].detach().clone(), float(presence[k])
+            )
             for k, obj_id in enumerate(out.object_ids)
         }

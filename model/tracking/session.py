@@ -22,7 +22,7 @@ from model.errors import PromptError
 from model.tracking.feed import FrameFeed
 from model.tracking.preprocess import Preprocessor, logits_to_masks
 from model.tracking.tracker import Tracker
-from model.tracking.types import Direction, FrameProvider, FramePrompt, ObjectMask
+from model.tracking.types import Direction, FramePrompt, FrameProvider, ObjectMask
 
 __all__ = ["TrackingSession"]
 
@@ -74,7 +74,9 @@ class TrackingSession:
         if not (np.isfinite(x) and np.isfinite(y)):
             raise PromptError(f"{what} ({x}, {y}) is not a finite coordinate")
         if not (0 <= x <= self.width and 0 <= y <= self.height):
-            raise PromptError(f"{what} ({x:g}, {y:g}) is outside the {self.width}x{self.height} frame")
+            raise PromptError(
+                f"{what} ({x:g}, {y:g}) is outside the {self.width}x{self.height} frame"
+            )
         return float(x), float(y)
 
     def _set(self, obj_id: int, frame_idx: int, prompt: FramePrompt) -> None:
@@ -99,11 +101,15 @@ class TrackingSession:
         pts = np.asarray(points, dtype=np.float64)
         labs = np.asarray(labels)
         if pts.ndim != 2 or pts.shape[1] != 2 or len(pts) == 0:
-            raise PromptError(f"object {obj_id}: points must be a non-empty list of [x, y], got shape {pts.shape}")
+            raise PromptError(
+                f"object {obj_id}: points must be a non-empty list of [x, y], got shape {pts.shape}"
+            )
         if labs.ndim != 1 or len(labs) != len(pts):
             raise PromptError(f"object {obj_id}: {len(pts)} points but {labs.size} labels")
         if not np.isin(labs, (0, 1)).all():
-            raise PromptError(f"object {obj_id}: labels must be 1 (object) or 0 (background), got {labs.tolist()}")
+            raise PromptError(
+                f"object {obj_id}: labels must be 1 (object) or 0 (background), got {labs.tolist()}"
+            )
         new_points = [self._check_xy(x, y, f"object {obj_id}: point") for x, y in pts]
         old = self._prompts.get(obj_id, {}).get(frame_idx)
         if old is None or replace or old.mask is not None:
@@ -123,7 +129,9 @@ class TrackingSession:
         x0, y0 = self._check_xy(values[0], values[1], f"object {obj_id}: box corner")
         x1, y1 = self._check_xy(values[2], values[3], f"object {obj_id}: box corner")
         if x1 <= x0 or y1 <= y0:
-            raise PromptError(f"object {obj_id}: box {list(values)} is empty or inverted (need x0 < x1, y0 < y1)")
+            raise PromptError(
+                f"object {obj_id}: box {list(values)} is empty or inverted (need x0 < x1, y0 < y1)"
+            )
         self._set(obj_id, frame_idx, FramePrompt([], [], box=(x0, y0, x1, y1)))
 
     def add_mask(self, frame_idx: int, obj_id: int, mask: np.ndarray) -> None:
@@ -142,7 +150,9 @@ class TrackingSession:
     def remove_object(self, obj_id: int) -> None:
         obj_id = self._check_obj(obj_id)
         if obj_id not in self._prompts:
-            raise PromptError(f"object {obj_id} is not in this session (known: {sorted(self._prompts)})")
+            raise PromptError(
+                f"object {obj_id} is not in this session (known: {sorted(self._prompts)})"
+            )
         self._forget(obj_id)
 
     def clear_prompts(self, obj_id: int | None = None) -> None:
@@ -226,7 +236,9 @@ class TrackingSession:
             first = min(prompted) if start is None else start
             last = self.num_frames - 1 if end is None else end
             if last < first:
-                raise PromptError(f"forward propagation from frame {first} cannot end at earlier frame {last}")
+                raise PromptError(
+                    f"forward propagation from frame {first} cannot end at earlier frame {last}"
+                )
             yield from self._pass(range(first, last + 1), reverse=False, anchor=first)
         if direction == "backward" or direction == "both":
             if direction == "both":
@@ -236,11 +248,15 @@ class TrackingSession:
                 first = max(prompted) if start is None else start
                 last = 0 if end is None else end
                 if last > first:
-                    raise PromptError(f"backward propagation from frame {first} cannot end at later frame {last}")
+                    raise PromptError(
+                        f"backward propagation from frame {first} cannot end at later frame {last}"
+                    )
                 order = range(first, last - 1, -1)
             yield from self._pass(order, reverse=True, anchor=first)
 
-    def _pass(self, order: range, reverse: bool, anchor: int) -> Iterator[tuple[int, dict[int, ObjectMask]]]:
+    def _pass(
+        self, order: range, reverse: bool, anchor: int
+    ) -> Iterator[tuple[int, dict[int, ObjectMask]]]:
         obj_ids = list(self._prompts)
         yield from self.run_steps([(f, obj_ids) for f in order], reverse=reverse, keep={anchor})
 

@@ -37,8 +37,10 @@ class CachedPositionEncoding(nn.Module):
 def optimize_for_inference(model) -> list[str]:
     applied = []
     neck = getattr(getattr(model, "vision_encoder", None), "neck", None)
-    if neck is not None and hasattr(neck, "position_encoding") and not isinstance(
-        neck.position_encoding, CachedPositionEncoding
+    if (
+        neck is not None
+        and hasattr(neck, "position_encoding")
+        and not isinstance(neck.position_encoding, CachedPositionEncoding)
     ):
         neck.position_encoding = CachedPositionEncoding(neck.position_encoding)
         applied.append("FPN position encodings cached")

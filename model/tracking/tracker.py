@@ -32,7 +32,9 @@ def pick_device(device: str = "auto") -> torch.device:
     try:
         dev = torch.device(device)
     except RuntimeError:
-        raise ModelError(f"device {device!r}: not a device name (use auto, cpu, cuda or mps)") from None
+        raise ModelError(
+            f"device {device!r}: not a device name (use auto, cpu, cuda or mps)"
+        ) from None
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ModelError(f"device {device!r}: CUDA is not available on this machine")
     if dev.type == "mps" and not torch.backends.mps.is_available():
@@ -55,7 +57,9 @@ def _configure_cpu() -> None:
     """Use every core for torch's intra-op threads (torch defaults to physical cores only),
     unless OMP_NUM_THREADS says otherwise (e.g. several processes sharing a machine)."""
     requested = os.environ.get("OMP_NUM_THREADS", "")
-    torch.set_num_threads(int(requested) if requested.isdigit() and int(requested) > 0 else os.cpu_count() or 1)
+    torch.set_num_threads(
+        int(requested) if requested.isdigit() and int(requested) > 0 else os.cpu_count() or 1
+    )
 
 
 ENGINES = ("auto", "openvino", "torch")
@@ -82,15 +86,21 @@ def _pick_engine(model, engine: str, device: torch.device) -> str:
         return openvino_engine.ENGINE_TORCH
     if not openvino_engine.available():
         if engine == "openvino":
-            raise ModelError("engine 'openvino': the openvino package is not installed "
-                             "(pip install 'rotokit[openvino]')")
+            raise ModelError(
+                "engine 'openvino': the openvino package is not installed "
+                "(pip install 'rotokit[openvino]')"
+            )
         return f"{openvino_engine.ENGINE_TORCH} (OpenVINO not installed)"
     try:
         return openvino_engine.accelerate(model, int(model.config.image_size))
     except Exception as exc:  # export/compile problems on an unusual setup: torch still works
         if engine == "openvino":
             raise ModelError(f"engine 'openvino' failed: {type(exc).__name__}: {exc}") from None
-        log.warning("rotokit: OpenVINO unavailable for this model (%s: %s); using torch", type(exc).__name__, exc)
+        log.warning(
+            "rotokit: OpenVINO unavailable for this model (%s: %s); using torch",
+            type(exc).__name__,
+            exc,
+        )
         return f"{openvino_engine.ENGINE_TORCH} (OpenVINO failed)"
 
 
@@ -103,8 +113,10 @@ def _load_model(folder: Path):
     try:
         return cls.from_pretrained(folder, use_safetensors=True, attn_implementation="sdpa").eval()
     except SafetensorError as exc:  # garbage, truncated or foreign bytes in model.safetensors
-        raise ModelError(f"{folder / registry.WEIGHTS_FILE}: not a readable safetensors weights "
-                         f"file ({exc}); download the model again") from None
+        raise ModelError(
+            f"{folder / registry.WEIGHTS_FILE}: not a readable safetensors weights "
+            f"file ({exc}); download the model again"
+        ) from None
     except (OSError, ValueError, RuntimeError) as exc:  # RuntimeError: tensor shapes mismatch
         raise ModelError(f"{folder}: cannot load model weights ({exc})") from None
 
@@ -199,8 +211,14 @@ class Tracker:
             applied.append(f"{dev.type} autocast {str(autocast).removeprefix('torch.')}")
         engine = default_engine() if engine is None else engine
         label = _pick_engine(model, engine if optimize and autocast is None else "torch", dev)
-        return cls(HFBackend(model, name, dev, autocast, preprocess), name, dev, random_weights, applied,
-                   label)
+        return cls(
+            HFBackend(model, name, dev, autocast, preprocess),
+            name,
+            dev,
+            random_weights,
+            applied,
+            label,
+        )
 
     @property
     def image_size(self) -> int:

@@ -35,8 +35,15 @@ def clip_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def rotokit(*args: str, **popen: object) -> subprocess.Popen:
     """Start ``python -m app ARGS`` with this checkout first on the path."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen([sys.executable, "-m", "app", *args], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+    return subprocess.Popen(
+        [sys.executable, "-m", "app", *args],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
 
 
 def run(*args: str, timeout: float = 600) -> tuple[int, str]:

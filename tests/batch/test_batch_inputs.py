@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.batch.inputs import BatchUsageError, Clip, expand_inputs
+from app.batch.inputs import Clip, expand_inputs
 from app.batch.jobs import BatchOptions, output_for
 from app.batch.report import ClipResult, Report
 from app.cli import main
@@ -30,10 +30,16 @@ def rels(clips: list[Clip]) -> list[str]:
 
 def test_folder_is_searched_recursively_for_videos_only(tree: Path) -> None:
     opts = BatchOptions("anonymize", Path("out"))
-    assert rels(expand_inputs([str(tree)], opts.suffixes)) == ["a.mp4", "sub/b.MOV", "sub/deep/c.webm"]
+    assert rels(expand_inputs([str(tree)], opts.suffixes)) == [
+        "a.mp4",
+        "sub/b.MOV",
+        "sub/deep/c.webm",
+    ]
 
 
-def test_glob_list_and_file_inputs_keep_paths_relative_to_their_root(tree: Path, tmp_path: Path) -> None:
+def test_glob_list_and_file_inputs_keep_paths_relative_to_their_root(
+    tree: Path, tmp_path: Path
+) -> None:
     opts = BatchOptions("anonymize", Path("out"))
     assert rels(expand_inputs([f"{tree}/sub/**/*.webm"], opts.suffixes)) == ["deep/c.webm"]
     listing = tmp_path / "todo.txt"
@@ -49,7 +55,10 @@ def test_outputs_mirror_inputs_and_keep_a_container_the_codec_fits(tree: Path) -
     anon = BatchOptions("anonymize", out)
     clips = expand_inputs([str(tree)], anon.suffixes)
     assert [output_for(anon, c) for c in clips] == [
-        out / "a.mp4", out / "sub/b.mov", out / "sub/deep/c.mp4"]  # h264 cannot go in .webm
+        out / "a.mp4",
+        out / "sub/b.mov",
+        out / "sub/deep/c.mp4",
+    ]  # h264 cannot go in .webm
     render = BatchOptions("render", out, {"codec": "prores"})
     assert output_for(render, Clip(tree / "p.rotokit", Path("x/p.rotokit"))) == out / "x/p.mov"
     export = BatchOptions("export", out, {"format": "coco"})
@@ -59,22 +68,33 @@ def test_outputs_mirror_inputs_and_keep_a_container_the_codec_fits(tree: Path) -
 def test_the_output_folder_inside_the_input_folder_is_not_an_input(tree: Path) -> None:
     (tree / "out").mkdir()
     (tree / "out" / "a.mp4").write_bytes(b"last run's output")
-    clips = expand_inputs([str(tree)], BatchOptions("anonymize", tree / "out").suffixes, exclude=tree / "out")
+    clips = expand_inputs(
+        [str(tree)], BatchOptions("anonymize", tree / "out").suffixes, exclude=tree / "out"
+    )
     assert rels(clips) == ["a.mp4", "sub/b.MOV", "sub/deep/c.webm"]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["nowhere/"], "no such file or folder"),
-    (["{tree}/*.mkv"], "no file matches"),
-    (["@{tree}/missing.txt"], "cannot read the input list"),
-])
-def test_inputs_that_name_nothing_are_usage_errors(tree: Path, tmp_path: Path, capsys, args, message) -> None:
-    code = main(["batch", "anonymize", *[a.format(tree=tree) for a in args], "-o", str(tmp_path / "o")])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["nowhere/"], "no such file or folder"),
+        (["{tree}/*.mkv"], "no file matches"),
+        (["@{tree}/missing.txt"], "cannot read the input list"),
+    ],
+)
+def test_inputs_that_name_nothing_are_usage_errors(
+    tree: Path, tmp_path: Path, capsys, args, message
+) -> None:
+    code = main(
+        ["batch", "anonymize", *[a.format(tree=tree) for a in args], "-o", str(tmp_path / "o")]
+    )
     assert code == 2
     assert message in capsys.readouterr().err
 
 
-def test_two_inputs_writing_one_output_stop_before_any_work(tree: Path, tmp_path: Path, capsys) -> None:
+def test_two_inputs_writing_one_output_stop_before_any_work(
+    tree: Path, tmp_path: Path, capsys
+) -> None:
     other = tmp_path / "other"
     other.mkdir()
     (other / "a.mp4").write_bytes(b"x")  # same name as in/a.mp4 → both would write out/a.mp4
@@ -92,8 +112,16 @@ def test_resume_needs_the_same_fingerprint_options_and_an_existing_output(tmp_pa
     made.parent.mkdir()
     made.write_bytes(b"video")
     rep = Report(out)
-    rep.append(ClipResult(input="/in/a.mp4", output=str(made), status="done", frames=3,
-                          fingerprint="sha256:1", options="o1"))
+    rep.append(
+        ClipResult(
+            input="/in/a.mp4",
+            output=str(made),
+            status="done",
+            frames=3,
+            fingerprint="sha256:1",
+            options="o1",
+        )
+    )
     rep.close()
     assert report(out)[0]["frames"] == 3
     again = Report(out)

@@ -24,7 +24,10 @@ def check_first_run(out: Path, folder: Path, code: int, err: str) -> dict[str, d
     assert not (out / BROKEN).exists()
     lines = by_name(report(out), folder)
     assert {k: v["status"] for k, v in lines.items()} == {
-        "people.mp4": "done", "sub/blocks.mp4": "done", BROKEN: "failed"}
+        "people.mp4": "done",
+        "sub/blocks.mp4": "done",
+        BROKEN: "failed",
+    }
     bad = lines[BROKEN]["error"]
     assert bad.startswith(f"{folder / BROKEN}: ") and len(bad) > len(str(folder / BROKEN)) + 10, bad
     assert lines["people.mp4"]["frames"] == 96 and lines["people.mp4"]["faces"] >= 1
@@ -53,7 +56,10 @@ def test_rerun_skips_done_clips_and_force_redoes_them(first, clip_folder: Path) 
     assert code == 1, err  # the garbage file is tried again and fails again
     rerun = report(out)[-3:]
     assert {Path(x["input"]).name: x["status"] for x in rerun} == {
-        "people.mp4": "skipped", "blocks.mp4": "skipped", BROKEN: "failed"}
+        "people.mp4": "skipped",
+        "blocks.mp4": "skipped",
+        BROKEN: "failed",
+    }
     assert {rel: (out / rel).stat().st_mtime_ns for rel in GOOD} == stamps  # not rewritten
 
     code, err = run("batch", "anonymize", str(clip_folder), "-o", str(out), "-q", "--force")
@@ -67,8 +73,16 @@ def test_rerun_skips_done_clips_and_force_redoes_them(first, clip_folder: Path) 
 def test_changed_options_redo_the_clips(first, clip_folder: Path) -> None:
     """The report's resume key includes the options: another --effect is not 'already done'."""
     out, _, _ = first
-    code, err = run("batch", "anonymize", str(clip_folder / "people.mp4"), "-o", str(out), "-q",
-                    "--effect", "solid")
+    code, err = run(
+        "batch",
+        "anonymize",
+        str(clip_folder / "people.mp4"),
+        "-o",
+        str(out),
+        "-q",
+        "--effect",
+        "solid",
+    )
     assert code == 0, err
     assert report(out)[-1]["status"] == "done" and report(out)[-1]["input"].endswith("people.mp4")
 
@@ -78,7 +92,9 @@ def _wait_for_done(out: Path, name: str, proc, timeout: float = 300) -> None:
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()
         path = out / "report.jsonl"
-        if path.is_file() and any(x["status"] == "done" and x["input"].endswith(name) for x in report(out)):
+        if path.is_file() and any(
+            x["status"] == "done" and x["input"].endswith(name) for x in report(out)
+        ):
             return
         time.sleep(0.05)
     raise AssertionError(f"{name} never finished")
@@ -90,12 +106,23 @@ def _files(out: Path) -> set[str]:
 
 def _start_two(clip_folder: Path, out: Path, **popen: object):
     """One worker, the short faceless clip first: the kill lands while people.mp4 is being made."""
-    return rotokit("batch", "anonymize", str(clip_folder / "sub/blocks.mp4"), str(clip_folder / "people.mp4"),
-                   "-o", str(out), "--jobs", "1", "-q", **popen)
+    return rotokit(
+        "batch",
+        "anonymize",
+        str(clip_folder / "sub/blocks.mp4"),
+        str(clip_folder / "people.mp4"),
+        "-o",
+        str(out),
+        "--jobs",
+        "1",
+        "-q",
+        **popen,
+    )
 
 
 def test_kill_9_mid_batch_leaves_only_complete_outputs_and_a_rerun_completes(
-        clip_folder: Path, tmp_path: Path) -> None:
+    clip_folder: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     proc = _start_two(clip_folder, out)
     _wait_for_done(out, "blocks.mp4", proc)
@@ -108,15 +135,26 @@ def test_kill_9_mid_batch_leaves_only_complete_outputs_and_a_rerun_completes(
     # only the finished clip's files: no output, project or temp file of the interrupted one
     assert _files(out) == {"report.jsonl", "blocks.mp4", "blocks.rotokit", "blocks.rotokit.masks"}
 
-    code, err = run("batch", "anonymize", str(clip_folder / "sub/blocks.mp4"), str(clip_folder / "people.mp4"),
-                    "-o", str(out), "-q")
+    code, err = run(
+        "batch",
+        "anonymize",
+        str(clip_folder / "sub/blocks.mp4"),
+        str(clip_folder / "people.mp4"),
+        "-o",
+        str(out),
+        "-q",
+    )
     assert code == 0, err
     assert [(Path(x["input"]).name, x["status"]) for x in report(out)[1:]] == [
-        ("blocks.mp4", "skipped"), ("people.mp4", "done")]
+        ("blocks.mp4", "skipped"),
+        ("people.mp4", "done"),
+    ]
     assert probe(out / "people.mp4").frame_count == 96
 
 
-def test_ctrl_c_stops_every_worker_and_keeps_finished_clips(clip_folder: Path, tmp_path: Path) -> None:
+def test_ctrl_c_stops_every_worker_and_keeps_finished_clips(
+    clip_folder: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     proc = _start_two(clip_folder, out, start_new_session=True)
     _wait_for_done(out, "blocks.mp4", proc)
@@ -129,18 +167,31 @@ def test_ctrl_c_stops_every_worker_and_keeps_finished_clips(clip_folder: Path, t
 
 
 def test_a_worker_dying_mid_clip_fails_that_clip_and_a_new_worker_does_the_rest(
-        clip_folder: Path, tmp_path: Path) -> None:
+    clip_folder: Path, tmp_path: Path
+) -> None:
     """As when the OOM killer takes a worker: that clip is reported failed with the reason, its
     temp file is removed, and a fresh worker makes the next clip."""
     out = tmp_path / "out"
-    proc = rotokit("batch", "anonymize", str(clip_folder / "people.mp4"), str(clip_folder / "sub/blocks.mp4"),
-                   "-o", str(out), "--jobs", "1", "-q")
+    proc = rotokit(
+        "batch",
+        "anonymize",
+        str(clip_folder / "people.mp4"),
+        str(clip_folder / "sub/blocks.mp4"),
+        "-o",
+        str(out),
+        "--jobs",
+        "1",
+        "-q",
+    )
     deadline = time.monotonic() + 300
     while not list(out.glob(".people.*.part.mp4")):  # the render pass of people.mp4 has begun
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
         time.sleep(0.05)
-    workers = [p for p in psutil.Process(proc.pid).children()
-               if "resource_tracker" not in " ".join(p.cmdline())]
+    workers = [
+        p
+        for p in psutil.Process(proc.pid).children()
+        if "resource_tracker" not in " ".join(p.cmdline())
+    ]
     assert len(workers) == 1, [p.cmdline() for p in workers]
     workers[0].kill()
     _, err = proc.communicate(timeout=300)
@@ -152,7 +203,9 @@ def test_a_worker_dying_mid_clip_fails_that_clip_and_a_new_worker_does_the_rest(
     assert _files(out) == {"report.jsonl", "blocks.mp4", "blocks.rotokit", "blocks.rotokit.masks"}
 
 
-def test_batch_render_and_export_of_the_anonymized_projects(first, clip_folder: Path, tmp_path: Path) -> None:
+def test_batch_render_and_export_of_the_anonymized_projects(
+    first, clip_folder: Path, tmp_path: Path
+) -> None:
     """The projects `batch anonymize` wrote are valid `batch render` / `batch export` inputs;
     the faceless clip's project has no masks, which export reports as its failure."""
     out, _, _ = first

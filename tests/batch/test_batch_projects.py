@@ -23,14 +23,28 @@ def _tiny_project(folder: Path, name: str, frames: int = 8) -> Path:
         for i, frame in enumerate(src.decode(video=0)):
             if i == frames:
                 break
-            rgb = cv2.resize(frame.to_ndarray(format="rgb24"), (160, 90), interpolation=cv2.INTER_AREA)
+            rgb = cv2.resize(
+                frame.to_ndarray(format="rgb24"), (160, 90), interpolation=cv2.INTER_AREA
+            )
             out.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
         out.mux(stream.encode())
     project = folder / f"{name}.rotokit"
-    project.write_text(json.dumps({
-        "rotokit": 1, "video": video.name,
-        "objects": [{"id": 1, "name": "face", "prompts": [{"frame": 0, "box": [60, 20, 100, 60]}],
-                     "effects": [{"type": "pixelate", "block": 8}]}]}))
+    project.write_text(
+        json.dumps(
+            {
+                "rotokit": 1,
+                "video": video.name,
+                "objects": [
+                    {
+                        "id": 1,
+                        "name": "face",
+                        "prompts": [{"frame": 0, "box": [60, 20, 100, 60]}],
+                        "effects": [{"type": "pixelate", "block": 8}],
+                    }
+                ],
+            }
+        )
+    )
     return project
 
 
@@ -40,7 +54,18 @@ def test_render_tracks_stale_projects_and_a_rerun_skips_them(tmp_path: Path) -> 
     _tiny_project(projects, "one")
     _tiny_project(projects / "sub", "two")
     out = tmp_path / "out"
-    args = ("batch", "render", str(projects), "-o", str(out), "--model", "test-random-micro", "--jobs", "1", "-q")
+    args = (
+        "batch",
+        "render",
+        str(projects),
+        "-o",
+        str(out),
+        "--model",
+        "test-random-micro",
+        "--jobs",
+        "1",
+        "-q",
+    )
     code, err = run(*args)
     assert code == 0, err
     assert err.count("RANDOM weights (test-random-micro)") == 1  # one worker, the model loaded once

@@ -16,9 +16,12 @@ pytestmark = pytest.mark.ray
 
 
 def test_ray_engine_makes_both_outputs_reports_the_bad_file_and_resumes(
-        clip_folder: Path, tmp_path: Path) -> None:
+    clip_folder: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
-    code, err = run("batch", "anonymize", str(clip_folder), "-o", str(out), "--engine", "ray", "--jobs", "2")
+    code, err = run(
+        "batch", "anonymize", str(clip_folder), "-o", str(out), "--engine", "ray", "--jobs", "2"
+    )
     first = check_first_run(out, clip_folder, code, err)
     assert first["people.mp4"]["faces"] >= 1
 
@@ -27,13 +30,17 @@ def test_ray_engine_makes_both_outputs_reports_the_bad_file_and_resumes(
     assert code == 1, err
     rerun = by_name(report(out)[-3:], clip_folder)
     assert {k: v["status"] for k, v in rerun.items()} == {
-        "people.mp4": "skipped", "sub/blocks.mp4": "skipped", BROKEN: "failed"}
+        "people.mp4": "skipped",
+        "sub/blocks.mp4": "skipped",
+        BROKEN: "failed",
+    }
     assert rerun[BROKEN]["error"] == first[BROKEN]["error"]
     assert {rel: (out / rel).stat().st_mtime_ns for rel in GOOD} == stamps
 
 
 def test_ray_ctrl_c_keeps_finished_clips_and_a_forced_rerun_redoes_everything(
-        clip_folder: Path, tmp_path: Path) -> None:
+    clip_folder: Path, tmp_path: Path
+) -> None:
     import os
     import signal
 
@@ -42,8 +49,18 @@ def test_ray_ctrl_c_keeps_finished_clips_and_a_forced_rerun_redoes_everything(
 
     out = tmp_path / "out"
     clips = [str(clip_folder / "sub/blocks.mp4"), str(clip_folder / "people.mp4")]
-    proc = rotokit("batch", "anonymize", *clips, "-o", str(out), "--engine", "ray", "--jobs", "1",
-                   start_new_session=True)
+    proc = rotokit(
+        "batch",
+        "anonymize",
+        *clips,
+        "-o",
+        str(out),
+        "--engine",
+        "ray",
+        "--jobs",
+        "1",
+        start_new_session=True,
+    )
     _wait_for_done(out, "blocks.mp4", proc)
     os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in a terminal: the driver and Ray's processes
     _, err = proc.communicate(timeout=180)
@@ -51,11 +68,15 @@ def test_ray_ctrl_c_keeps_finished_clips_and_a_forced_rerun_redoes_everything(
     assert [Path(x["input"]).name for x in report(out)] == ["blocks.mp4"]
     assert _files(out) == {"report.jsonl", "blocks.mp4", "blocks.rotokit", "blocks.rotokit.masks"}
 
-    code, err = run("batch", "anonymize", *clips, "-o", str(out), "--engine", "ray", "--force", "-q")
+    code, err = run(
+        "batch", "anonymize", *clips, "-o", str(out), "--engine", "ray", "--force", "-q"
+    )
     assert code == 0, err
     # --force: the finished clip is made again, not skipped (two actors: any order)
     assert sorted((Path(x["input"]).name, x["status"]) for x in report(out)[1:]) == [
-        ("blocks.mp4", "done"), ("people.mp4", "done")]
+        ("blocks.mp4", "done"),
+        ("people.mp4", "done"),
+    ]
     assert probe(out / "people.mp4").frame_count == 96
 
 
@@ -71,16 +92,24 @@ def test_ray_retries_a_clip_whose_actor_process_died(clip_folder: Path, tmp_path
 
     out = tmp_path / "out"
     clips = [str(clip_folder / "sub/blocks.mp4"), str(clip_folder / "people.mp4")]
-    proc = rotokit("batch", "anonymize", *clips, "-o", str(out), "--engine", "ray", "--jobs", "1", "-q")
+    proc = rotokit(
+        "batch", "anonymize", *clips, "-o", str(out), "--engine", "ray", "--jobs", "1", "-q"
+    )
     _wait_for_done(out, "blocks.mp4", proc)
     time.sleep(1.0)  # people.mp4 is now being made by the same actor
-    actors = [p for p in psutil.Process(proc.pid).children(recursive=True)
-              if "_BatchActor" in " ".join(p.cmdline())]
+    actors = [
+        p
+        for p in psutil.Process(proc.pid).children(recursive=True)
+        if "_BatchActor" in " ".join(p.cmdline())
+    ]
     assert len(actors) == 1, [p.cmdline() for p in actors]
     actors[0].kill()
     assert len(report(out)) == 1, "people.mp4 was finished before its actor was killed"
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     lines = report(out)
-    assert [(Path(x["input"]).name, x["status"]) for x in lines] == [("blocks.mp4", "done"), ("people.mp4", "done")]
+    assert [(Path(x["input"]).name, x["status"]) for x in lines] == [
+        ("blocks.mp4", "done"),
+        ("people.mp4", "done"),
+    ]
     assert lines[1]["frames"] == 96 and probe(out / "people.mp4").frame_count == 96

@@ -26,12 +26,17 @@ AUDIO_FRAME = 1024 / 48000  # one AAC frame at 48 kHz
 def _write_project(folder: Path, clip: str, objects: list[dict], background: list[dict]) -> Path:
     shutil.copy(clip_path(clip), folder / clip)
     path = folder / "edit.rotokit"
-    path.write_text(json.dumps({
-        "rotokit": 1,
-        "video": clip,
-        "objects": objects,
-        "background": {"effects": background},
-    }), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "rotokit": 1,
+                "video": clip,
+                "objects": objects,
+                "background": {"effects": background},
+            }
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -53,8 +58,11 @@ def _audio(path: Path) -> tuple[np.ndarray, int, float]:
             if arr.dtype.kind == "i":
                 arr = arr / float(np.iinfo(arr.dtype).max)
             channels = frame.layout.nb_channels
-            mono = arr.mean(axis=0) if frame.format.is_planar else \
-                arr.reshape(-1, channels).mean(axis=1)
+            mono = (
+                arr.mean(axis=0)
+                if frame.format.is_planar
+                else arr.reshape(-1, channels).mean(axis=1)
+            )
             chunks.append(mono)
         return np.concatenate(chunks).astype(np.float64), s.rate, start or 0.0
 
@@ -79,15 +87,28 @@ def _audio_packets(path: Path) -> list[bytes]:
 @pytest.fixture(scope="module")
 def tracked_project(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("e2e")
-    project = _write_project(folder, "beeps_audio.mp4", objects=[
-        {"id": 1, "name": "magician", "prompts": [{"frame": 0, "box": [290, 100, 360, 170]},
-                                                  {"frame": 0, "points": [[320, 140]],
-                                                   "labels": [1]}],
-         "effects": [{"type": "blur", "strength": 10}]},
-        {"id": 2, "name": "cloth", "prompts": [{"frame": 10, "points": [[200, 250], [500, 60]],
-                                                "labels": [1, 0]}],
-         "effects": [{"type": "pixelate", "block": 12}]},
-    ], background=[])
+    project = _write_project(
+        folder,
+        "beeps_audio.mp4",
+        objects=[
+            {
+                "id": 1,
+                "name": "magician",
+                "prompts": [
+                    {"frame": 0, "box": [290, 100, 360, 170]},
+                    {"frame": 0, "points": [[320, 140]], "labels": [1]},
+                ],
+                "effects": [{"type": "blur", "strength": 10}],
+            },
+            {
+                "id": 2,
+                "name": "cloth",
+                "prompts": [{"frame": 10, "points": [[200, 250], [500, 60]], "labels": [1, 0]}],
+                "effects": [{"type": "pixelate", "block": 12}],
+            },
+        ],
+        background=[],
+    )
     assert main(["track", str(project), "--model", "test-random-micro", "--offline", "-q"]) == 0
     return project
 
@@ -102,10 +123,10 @@ def test_track_stores_one_mask_per_object_per_frame(tracked_project):
         assert store.stale_objects(project) == []
 
 
-@pytest.mark.parametrize("suffix,codec,copied", [(".mp4", "h264", True),
-                                                 (".webm", "vp9", False)])
-def test_render_keeps_frames_timestamps_and_audio_in_sync(tracked_project, tmp_path, suffix,
-                                                          codec, copied):
+@pytest.mark.parametrize("suffix,codec,copied", [(".mp4", "h264", True), (".webm", "vp9", False)])
+def test_render_keeps_frames_timestamps_and_audio_in_sync(
+    tracked_project, tmp_path, suffix, codec, copied
+):
     source = tracked_project.parent / "beeps_audio.mp4"
     out = tmp_path / f"out{suffix}"
     assert main(["render", str(tracked_project), "-o", str(out), "--codec", codec, "-q"]) == 0
@@ -132,7 +153,7 @@ def test_render_keeps_frames_timestamps_and_audio_in_sync(tracked_project, tmp_p
 
 def _psnr(a: np.ndarray, b: np.ndarray) -> float:
     mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return float("inf") if mse == 0 else 10 * np.log10(255.0 ** 2 / mse)
+    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
 
 
 def test_pixels_outside_masks_unchanged_up_to_encoder_loss(tracked_project, tmp_path):
@@ -160,8 +181,11 @@ def test_pixels_outside_masks_unchanged_up_to_encoder_loss(tracked_project, tmp_
     plain = tmp_path / "plain.mp4"
     assert main(["render", str(plain_project), "-o", str(plain), "-q"]) == 0
 
-    with MaskStore(masks_path_for(edited_project), readonly=True) as store, \
-            av.open(str(edited)) as a, av.open(str(plain)) as b:
+    with (
+        MaskStore(masks_path_for(edited_project), readonly=True) as store,
+        av.open(str(edited)) as a,
+        av.open(str(plain)) as b,
+    ):
         checked = 0
         for idx, (fa, fb) in enumerate(zip(a.decode(video=0), b.decode(video=0))):
             masks = store.frame_masks(idx)
@@ -183,8 +207,22 @@ def test_export_coco_reads_back_with_pycocotools(tracked_project, tmp_path):
     from pycocotools import mask as mask_utils
 
     out = tmp_path / "coco"
-    assert main(["export", str(tracked_project), "--format", "coco", "-o", str(out),
-                 "--no-images", "--keep-empty", "-q"]) == 0  # frames without objects too
+    assert (
+        main(
+            [
+                "export",
+                str(tracked_project),
+                "--format",
+                "coco",
+                "-o",
+                str(out),
+                "--no-images",
+                "--keep-empty",
+                "-q",
+            ]
+        )
+        == 0
+    )  # frames without objects too
     data = json.loads((out / "annotations.json").read_text())
     frame_of_image = {img["id"]: img["frame_index"] for img in data["images"]}
     assert len(frame_of_image) == 96
@@ -207,8 +245,9 @@ def test_render_range_cuts_video_and_audio_together(tracked_project, tmp_path):
     assert abs(times[0]) < 1e-6
     samples, rate, _ = _audio(out)
     assert abs(len(samples) / rate - 2.0) <= 2 * AUDIO_FRAME
-    src_onsets = [t - 1.0 for t in _beep_onsets(tracked_project.parent / "beeps_audio.mp4")
-                  if 1.0 <= t < 3.0]
+    src_onsets = [
+        t - 1.0 for t in _beep_onsets(tracked_project.parent / "beeps_audio.mp4") if 1.0 <= t < 3.0
+    ]
     out_onsets = _beep_onsets(out)
     assert len(out_onsets) == len(src_onsets) == 4
     assert max(abs(a - b) for a, b in zip(src_onsets, out_onsets)) < 0.005

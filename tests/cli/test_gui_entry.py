@@ -24,11 +24,14 @@ def test_missing_file_is_named(capsys, tmp_path):
     assert "holiday.mp4: no such file" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv", [
-    ["--model", "test-random-micro", "--device", "cpu", "--weights", "W", "CLIP"],
-    ["CLIP", "--model", "test-random-micro", "--weights", "W", "--device", "cpu"],
-    ["gui", "--weights", "W", "CLIP", "--model", "test-random-micro", "--device", "cpu"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--model", "test-random-micro", "--device", "cpu", "--weights", "W", "CLIP"],
+        ["CLIP", "--model", "test-random-micro", "--weights", "W", "--device", "cpu"],
+        ["gui", "--weights", "W", "CLIP", "--model", "test-random-micro", "--device", "cpu"],
+    ],
+)
 def test_model_options_before_or_after_the_clip_and_for_gui(argv, monkeypatch, tmp_path):
     """`rotokit --model M clip.mp4`, `rotokit clip.mp4 --model M` and `rotokit gui --weights DIR clip`
     all open the editor with the same model, device and weights."""
@@ -41,4 +44,9 @@ def test_model_options_before_or_after_the_clip_and_for_gui(argv, monkeypatch, t
     monkeypatch.setattr(app.gui, "run", lambda path, **kw: seen.update(path=path, **kw) or 0)
     argv = [str(clip) if a == "CLIP" else str(tmp_path / "w") if a == "W" else a for a in argv]
     assert main(argv) == 0
-    assert seen == {"path": str(clip), "model": "test-random-micro", "device": "cpu", "weights": str(tmp_path / "w")}
+    assert seen == {
+        "path": str(clip),
+        "model": "test-random-micro",
+        "device": "cpu",
+        "weights": str(tmp_path / "w"),
+    }

@@ -77,7 +77,11 @@ def test_console_entry_point_exit_code(tmp_path):
     """The real `python -m app` process exits non-zero with the error on stderr."""
     empty = tmp_path / "empty.mp4"
     empty.write_bytes(b"")
-    proc = subprocess.run([sys.executable, "-m", "app", "info", str(empty)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "app", "info", str(empty)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1
     assert "empty.mp4" in proc.stderr and "Traceback" not in proc.stderr

@@ -8,8 +8,14 @@ from app.cli import main
 def test_models_list_names_every_model_and_marks_test_models(capsys):
     assert main(["models", "list"]) == 0
     out = capsys.readouterr().out
-    for name in ("sam2.1-tiny", "sam2.1-small", "sam2.1-base-plus", "sam2.1-large", "edgetam",
-                 "test-random-micro"):
+    for name in (
+        "sam2.1-tiny",
+        "sam2.1-small",
+        "sam2.1-base-plus",
+        "sam2.1-large",
+        "edgetam",
+        "test-random-micro",
+    ):
         assert name in out
     test_line = next(line for line in out.splitlines() if line.startswith("test-random-micro "))
     assert "TEST ONLY" in test_line

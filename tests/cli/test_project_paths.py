@@ -20,12 +20,24 @@ def test_relative_sticker_path_resolves_against_the_project_not_the_cwd(tmp_path
     shutil.copy(clip_path("odd_size.mp4"), folder / "clip.mp4")
     shutil.copy(resolve_emoji("🐶"), folder / "sticker.png")
     project_file = folder / "edit.rotokit"
-    project_file.write_text(json.dumps({
-        "rotokit": 1, "video": "clip.mp4",
-        "objects": [{"id": 1, "name": "block", "prompts": [{"frame": 0, "box": [200, 100, 400, 260]}],
-                     "effects": [{"type": "emoji", "emoji": "sticker.png", "scale": 1.0,
-                                  "smoothing": 0}]}],
-    }))
+    project_file.write_text(
+        json.dumps(
+            {
+                "rotokit": 1,
+                "video": "clip.mp4",
+                "objects": [
+                    {
+                        "id": 1,
+                        "name": "block",
+                        "prompts": [{"frame": 0, "box": [200, 100, 400, 260]}],
+                        "effects": [
+                            {"type": "emoji", "emoji": "sticker.png", "scale": 1.0, "smoothing": 0}
+                        ],
+                    }
+                ],
+            }
+        )
+    )
     project = load_project(project_file)
     mask = np.zeros((359, 641), bool)
     mask[100:260, 200:400] = True

@@ -29,8 +29,20 @@ def test_selfcheck_passes_on_the_real_edgetam_architecture(capsys):
 
 
 def test_selfcheck_on_a_given_clip(capsys, media_dir):
-    assert main(["selfcheck", "--model", "test-random-micro", "--clip", str(media_dir / "odd_size.mp4"),
-                 "--frames", "3"]) == 0
+    assert (
+        main(
+            [
+                "selfcheck",
+                "--model",
+                "test-random-micro",
+                "--clip",
+                str(media_dir / "odd_size.mp4"),
+                "--frames",
+                "3",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "odd_size.mp4, 3 frames 641x359" in out
     assert len(_ious(out)) == 6 and "PASS" in out
@@ -48,7 +60,9 @@ def test_selfcheck_exits_1_when_rotokit_differs(capsys, monkeypatch):
     monkeypatch.setattr(session_module, "logits_to_masks", shifted)
     assert main(["selfcheck", "--model", "test-random-micro", "--frames", "2", "-q"]) == 1
     captured = capsys.readouterr()
-    assert re.search(r"worst IoU 0\.\d+ \(frame \d, object \d\): FAIL \(threshold 0\.999\)", captured.err)
+    assert re.search(
+        r"worst IoU 0\.\d+ \(frame \d, object \d\): FAIL \(threshold 0\.999\)", captured.err
+    )
 
 
 def test_selfcheck_errors_are_one_line(capsys, tmp_path):

@@ -32,20 +32,37 @@ BODY_BOX = (180, 170, 490, 420)  # people_audio.mp4 frame 10: the magician's tor
 GOLDEN: dict[str, tuple[str, list[dict[str, Any]], dict[int, list[dict[str, Any]]]]] = {
     "pixelate": ("dog", [], {1: [{"type": "pixelate", "block": 12}]}),
     "blur": ("dog", [{"type": "blur", "strength": 8, "feather": 6}], {1: [], 2: []}),
-    "fill": ("dog", [], {1: [{"type": "fill", "colour": "#e0218a", "feather": 4}],
-                         2: [{"type": "fill", "colour": "#2a6fdb", "grow": 4}]}),
+    "fill": (
+        "dog",
+        [],
+        {
+            1: [{"type": "fill", "colour": "#e0218a", "feather": 4}],
+            2: [{"type": "fill", "colour": "#2a6fdb", "grow": 4}],
+        },
+    ),
     "erase": ("dog", [], {1: [{"type": "erase", "grow": 8}]}),
-    "desaturate": ("dog", [], {1: [{"type": "desaturate"}], 2: [{"type": "desaturate",
-                                                                 "amount": 0.5}]}),
+    "desaturate": (
+        "dog",
+        [],
+        {1: [{"type": "desaturate"}], 2: [{"type": "desaturate", "amount": 0.5}]},
+    ),
     "colour_pop": ("dog", [], {1: [{"type": "colour_pop"}]}),
     "spotlight": ("dog", [], {1: [{"type": "spotlight", "feather": 30}]}),
-    "outline": ("dog", [], {1: [{"type": "outline", "width": 3, "colour": "#ffe600"}],
-                            2: [{"type": "outline", "width": 2, "colour": "#00e5ff",
-                                 "glow": 6}]}),
+    "outline": (
+        "dog",
+        [],
+        {
+            1: [{"type": "outline", "width": 3, "colour": "#ffe600"}],
+            2: [{"type": "outline", "width": 2, "colour": "#00e5ff", "glow": 6}],
+        },
+    ),
     "replace": ("dog", [{"type": "replace", "colour": "#00b140"}], {1: [], 2: []}),
     "cutout": ("dog", [{"type": "cutout", "feather": 3}], {1: [], 2: []}),
-    "emoji": ("face", [], {1: [{"type": "emoji", "emoji": "🐶", "scale": 1.4,
-                                "rotation": 8, "smoothing": 0}]}),
+    "emoji": (
+        "face",
+        [],
+        {1: [{"type": "emoji", "emoji": "🐶", "scale": 1.4, "rotation": 8, "smoothing": 0}]},
+    ),
     "face_blur": ("face", [], {1: [{"type": "face_blur"}]}),
     "face_pixelate": ("face", [], {1: [{"type": "face_blur", "mode": "pixelate"}]}),
     "background_pixelate": ("dog", [{"type": "pixelate", "block": 16}], {1: [], 2: []}),
@@ -55,11 +72,15 @@ GOLDEN: dict[str, tuple[str, list[dict[str, Any]], dict[int, list[dict[str, Any]
 def scene(name: str) -> tuple[np.ndarray, dict[int, np.ndarray]]:
     if name == "dog":
         shape = (360, 640)
-        return real_frame("dog_ball.mp4", 0), {1: ellipse_mask(shape, DOG_BOX),
-                                               2: ellipse_mask(shape, WOMAN_BOX)}
+        return real_frame("dog_ball.mp4", 0), {
+            1: ellipse_mask(shape, DOG_BOX),
+            2: ellipse_mask(shape, WOMAN_BOX),
+        }
     shape = (360, 640)
-    return real_frame("people_audio.mp4", 10), {1: ellipse_mask(shape, FACE_BOX),
-                                                 2: ellipse_mask(shape, BODY_BOX)}
+    return real_frame("people_audio.mp4", 10), {
+        1: ellipse_mask(shape, FACE_BOX),
+        2: ellipse_mask(shape, BODY_BOX),
+    }
 
 
 def render(name: str) -> np.ndarray:
@@ -99,13 +120,14 @@ def contact_sheet(images: dict[str, np.ndarray], cols: int = 4) -> np.ndarray:
     for name, img in images.items():
         rgb = on_checkerboard(img) if img.shape[2] == 4 else img
         label = np.full((22, rgb.shape[1], 3), 24, np.uint8)
-        cv2.putText(label, name, (6, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (240, 240, 240), 1,
-                    cv2.LINE_AA)
+        cv2.putText(
+            label, name, (6, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (240, 240, 240), 1, cv2.LINE_AA
+        )
         tiles.append(np.vstack([rgb, label]))
     blank = np.zeros_like(tiles[0])
     while len(tiles) % cols:
         tiles.append(blank)
-    rows = [np.hstack(tiles[i:i + cols]) for i in range(0, len(tiles), cols)]
+    rows = [np.hstack(tiles[i : i + cols]) for i in range(0, len(tiles), cols)]
     return np.vstack(rows)
 
 

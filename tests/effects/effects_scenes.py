@@ -14,8 +14,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[2]
 MEDIA = Path(os.environ.get("ROTOKIT_MEDIA", REPO.parent / "shared" / "media"))
 
-DOG_BOX = (440, 190, 600, 280)   # dog_ball.mp4 frame 0, from media/README.md
-FACE_BOX = (290, 95, 360, 180)   # people_audio.mp4 frames 0–23, head incl. chin
+DOG_BOX = (440, 190, 600, 280)  # dog_ball.mp4 frame 0, from media/README.md
+FACE_BOX = (290, 95, 360, 180)  # people_audio.mp4 frames 0–23, head incl. chin
 WOMAN_BOX = (100, 60, 215, 280)  # dog_ball.mp4 frame 0, the woman (rough ellipse)
 
 
@@ -38,8 +38,9 @@ def ellipse_mask(shape: tuple[int, int], box: tuple[int, int, int, int]) -> np.n
     """Bool mask of the ellipse inscribed in ``box`` = (x0, y0, x1, y1)."""
     m = np.zeros(shape, np.uint8)
     x0, y0, x1, y1 = box
-    cv2.ellipse(m, ((x0 + x1) // 2, (y0 + y1) // 2), ((x1 - x0) // 2, (y1 - y0) // 2),
-                0, 0, 360, 1, -1)
+    cv2.ellipse(
+        m, ((x0 + x1) // 2, (y0 + y1) // 2), ((x1 - x0) // 2, (y1 - y0) // 2), 0, 0, 360, 1, -1
+    )
     m = m.astype(bool)
     m.setflags(write=False)
     return m

@@ -12,8 +12,11 @@ from effects import EFFECT_TYPES
 
 
 def test_every_effect_type_has_a_golden_image():
-    covered = {stack["type"] for _, bg, objs in GOLDEN.values()
-               for stack in bg + [e for effs in objs.values() for e in effs]}
+    covered = {
+        stack["type"]
+        for _, bg, objs in GOLDEN.values()
+        for stack in bg + [e for effs in objs.values() for e in effs]
+    }
     assert covered == set(EFFECT_TYPES)
 
 

@@ -44,8 +44,11 @@ def test_user_png_is_centred_on_the_mask_centroid(dog_frame, disc_png):
     # size: 0.6 × the larger bbox side (160 px) × the disc's 160/200 share of the PNG
     ys, xs = np.nonzero(drawn)
     assert abs((xs.max() - xs.min() + 1) - 0.6 * 160 * 0.8) <= 3
-    bbox = compose(dog_frame, {1: m}, {1: [{"type": "emoji", "emoji": disc_png,
-                                           "anchor": "bbox", "scale": 0.6}]})
+    bbox = compose(
+        dog_frame,
+        {1: m},
+        {1: [{"type": "emoji", "emoji": disc_png, "anchor": "bbox", "scale": 0.6}]},
+    )
     assert np.linalg.norm(centroid(changed(bbox, dog_frame)) - [280, 180]) < 2.0
 
 
@@ -64,15 +67,15 @@ def test_bundled_emoji_is_centred_and_sharp_at_head_size(face_frame, face_mask):
 def test_overlay_hidden_when_object_absent(face_frame, face_mask):
     comp = Compositor([], [ObjectLayer(1, [{"type": "emoji", "emoji": "dog"}])])
     assert changed(comp.render(0, face_frame, {1: face_mask}), face_frame).any()
-    assert not changed(comp.render(1, face_frame, {1: np.zeros_like(face_mask)}),
-                       face_frame).any()
+    assert not changed(comp.render(1, face_frame, {1: np.zeros_like(face_mask)}), face_frame).any()
     assert not changed(comp.render(2, face_frame, {}), face_frame).any()
 
 
 def test_overlay_does_not_jitter_and_restarts_after_absence(dog_frame, disc_png):
     rng = np.random.default_rng(0)
-    comp = Compositor([], [ObjectLayer(1, [{"type": "emoji", "emoji": disc_png,
-                                            "smoothing": 0.8}])])
+    comp = Compositor(
+        [], [ObjectLayer(1, [{"type": "emoji", "emoji": disc_png, "smoothing": 0.8}])]
+    )
     raw, drawn = [], []
     for i in range(30):
         dx, dy = rng.integers(-6, 7, size=2)  # a noisy mask of a still object
@@ -104,11 +107,13 @@ def test_overlay_follows_a_moving_object_without_trailing(dog_frame, disc_png):
 
 def test_overlay_rotation_and_opacity(dog_frame, face_mask):
     flat = compose(dog_frame, {1: face_mask}, {1: [{"type": "emoji", "emoji": "star"}]})
-    turned = compose(dog_frame, {1: face_mask}, {1: [{"type": "emoji", "emoji": "star",
-                                                      "rotation": 36}]})
+    turned = compose(
+        dog_frame, {1: face_mask}, {1: [{"type": "emoji", "emoji": "star", "rotation": 36}]}
+    )
     assert changed(flat, turned).any()
-    faint = compose(dog_frame, {1: face_mask}, {1: [{"type": "emoji", "emoji": "star",
-                                                     "opacity": 0.3}]})
+    faint = compose(
+        dog_frame, {1: face_mask}, {1: [{"type": "emoji", "emoji": "star", "opacity": 0.3}]}
+    )
     d_full = np.abs(flat.astype(int) - dog_frame).sum()
     d_faint = np.abs(faint.astype(int) - dog_frame).sum()
     assert 0.2 < d_faint / d_full < 0.4
@@ -137,8 +142,9 @@ def test_face_oval_defeats_a_face_detector(mode, face_frame, face_mask):
     # only the oval (1.2 × the box, inscribed) changed
     x0, y0, x1, y1 = FACE_BOX
     cx, cy, ax, ay = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) * 0.6, (y1 - y0) * 0.6
-    oval = ellipse_mask(face_mask.shape, (int(cx - ax), int(cy - ay), int(cx + ax) + 1,
-                                          int(cy + ay) + 1))
+    oval = ellipse_mask(
+        face_mask.shape, (int(cx - ax), int(cy - ay), int(cx + ax) + 1, int(cy + ay) + 1)
+    )
     assert not changed(out, face_frame)[~dilated(oval, 2)].any()
     assert changed(out, face_frame)[face_mask].mean() > 0.8
 
@@ -164,8 +170,10 @@ def test_two_threads_render_at_once(face_frame, face_mask):
     from concurrent.futures import ThreadPoolExecutor
 
     def run(seed: int) -> list[np.ndarray]:
-        comp = Compositor([{"type": "pixelate"}],
-                          [ObjectLayer(1, [{"type": "emoji", "emoji": "fox", "smoothing": 0}])])
+        comp = Compositor(
+            [{"type": "pixelate"}],
+            [ObjectLayer(1, [{"type": "emoji", "emoji": "fox", "smoothing": 0}])],
+        )
         outs = []
         for i in range(12):
             grow = (seed * 7 + i * 5) % 23  # a new sprite size on most frames

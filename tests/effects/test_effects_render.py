@@ -30,8 +30,9 @@ def detail_kept(before: np.ndarray, after: np.ndarray, where: np.ndarray) -> flo
     return float(np.corrcoef(laplacian(before)[where], laplacian(after)[where])[0, 1])
 
 
-@pytest.mark.parametrize("edge", EDGES, ids=lambda e: ",".join(f"{k}={v}" for k, v in e.items())
-                         or "hard")
+@pytest.mark.parametrize(
+    "edge", EDGES, ids=lambda e: ",".join(f"{k}={v}" for k, v in e.items()) or "hard"
+)
 @pytest.mark.parametrize("kind", MASK_EFFECTS)
 def test_object_effect_leaves_outside_exactly_untouched(kind, edge, dog_frame, dog_mask):
     out = compose(dog_frame, {1: dog_mask}, {1: [{"type": kind, **edge}]})
@@ -44,8 +45,9 @@ def test_object_effect_leaves_outside_exactly_untouched(kind, edge, dog_frame, d
 @pytest.mark.parametrize("kind", BG_EFFECTS)
 def test_background_effect_leaves_objects_exactly_untouched(kind, edge, dog_frame, dog_mask):
     woman = ellipse_mask(dog_mask.shape, WOMAN_BOX)
-    out = compose(dog_frame, {1: dog_mask, 2: woman}, {1: [], 2: []},
-                  background=[{"type": kind, **edge}])
+    out = compose(
+        dog_frame, {1: dog_mask, 2: woman}, {1: [], 2: []}, background=[{"type": kind, **edge}]
+    )
     # a background "grow" eats into the objects: shrink the objects by that reach
     reach = margin(edge.get("grow", 0), edge.get("feather", 0)) - 1
     for m in (dog_mask, woman):
@@ -79,8 +81,8 @@ def test_pixelate_removes_detail(block, dog_frame, dog_mask):
     y0, x0 = -(-DOG_BOX[1] // block) * block, -(-DOG_BOX[0] // block) * block
     for y in range(y0, DOG_BOX[3] - block, block):
         for x in range(x0, DOG_BOX[2] - block, block):
-            if dog_mask[y:y + block, x:x + block].all():
-                cell = out[y:y + block, x:x + block].reshape(-1, 3)
+            if dog_mask[y : y + block, x : x + block].all():
+                cell = out[y : y + block, x : x + block].reshape(-1, 3)
                 assert (cell == cell[0]).all()
 
 
@@ -93,8 +95,8 @@ def test_pixelate_cells_are_the_means_of_their_pixels(block, dog_frame):
     assert out.shape == dog_frame.shape
     for y in range(0, h, block):
         for x in range(0, w, block):
-            mean = dog_frame[y:y + block, x:x + block].reshape(-1, 3).mean(axis=0)
-            cell = out[y:y + block, x:x + block].reshape(-1, 3)
+            mean = dog_frame[y : y + block, x : x + block].reshape(-1, 3).mean(axis=0)
+            cell = out[y : y + block, x : x + block].reshape(-1, 3)
             assert (cell == cell[0]).all(), (y, x)
             assert np.abs(cell[0] - mean).max() <= 1.5, (y, x, cell[0], mean)
 
@@ -120,8 +122,9 @@ def test_blur_removes_detail(dog_frame, dog_mask):
 def test_fill_and_opacity(dog_frame, dog_mask):
     out = compose(dog_frame, {1: dog_mask}, {1: [{"type": "fill", "colour": "#ff0000"}]})
     assert (out[dog_mask] == [255, 0, 0]).all()
-    half = compose(dog_frame, {1: dog_mask},
-                   {1: [{"type": "fill", "colour": "#ff0000", "opacity": 0.5}]})
+    half = compose(
+        dog_frame, {1: dog_mask}, {1: [{"type": "fill", "colour": "#ff0000", "opacity": 0.5}]}
+    )
     expect = (dog_frame[dog_mask].astype(float) + [255, 0, 0]) / 2
     assert np.abs(half[dog_mask] - expect).max() <= 1.0
 
@@ -141,9 +144,12 @@ def test_replace_with_image_and_blur(dog_frame, dog_mask, tmp_path):
     img = np.zeros((90, 160, 3), np.uint8)
     img[:, :80] = (0, 0, 255)  # BGR on disk: red left half
     cv2.imwrite(str(tmp_path / "bg.png"), img)
-    out = compose(dog_frame, {1: dog_mask}, {1: []},
-                  background=[{"type": "replace", "mode": "image",
-                               "image": str(tmp_path / "bg.png")}])
+    out = compose(
+        dog_frame,
+        {1: dog_mask},
+        {1: []},
+        background=[{"type": "replace", "mode": "image", "image": str(tmp_path / "bg.png")}],
+    )
     assert (out[:, :300][~dog_mask[:, :300]] == [255, 0, 0]).all()
     assert (out[:, 340:][~dog_mask[:, 340:]] == [0, 0, 0]).all()
     assert not changed(out, dog_frame)[dog_mask].any()
@@ -154,30 +160,32 @@ def test_feather_is_a_monotone_ramp_of_the_stated_width():
     m = np.zeros((100, 200), bool)
     m[:, 100:] = True  # vertical edge between x = 99 and x = 100
     for feather in (4.0, 10.0, 25.0):
-        out = compose(black, {1: m}, {1: [{"type": "fill", "colour": "#ffffff",
-                                           "feather": feather}]})
+        out = compose(
+            black, {1: m}, {1: [{"type": "fill", "colour": "#ffffff", "feather": feather}]}
+        )
         row = out[50, :, 0].astype(int)
-        assert (np.diff(row) >= 0).all()               # monotone
+        assert (np.diff(row) >= 0).all()  # monotone
         ramp = np.flatnonzero((row > 0) & (row < 255))
-        assert abs(len(ramp) - feather) <= 1.0          # of the stated width
+        assert abs(len(ramp) - feather) <= 1.0  # of the stated width
         # centred on the edge: alpha 0.5 at x = 100 (the edge lies between 99.5 and 100.5)
         assert abs((row[99] + row[100]) / 2 - 127.5) < 255 / feather
         assert (row[: int(100 - feather / 2) - 1] == 0).all()
-        assert (row[int(100 + feather / 2) + 1:] == 255).all()
+        assert (row[int(100 + feather / 2) + 1 :] == 255).all()
     # and on a real outline shape (a disc): the radial profile is monotone too
     disc = ellipse_mask((100, 200), (60, 10, 140, 90))
-    out = compose(black, {1: disc}, {1: [{"type": "fill", "colour": "#ffffff",
-                                           "feather": 10}]})
+    out = compose(black, {1: disc}, {1: [{"type": "fill", "colour": "#ffffff", "feather": 10}]})
     assert (np.diff(out[50, 100:, 0].astype(int)) <= 0).all()
 
 
 def test_grow_covers_more(dog_frame, dog_mask):
-    out = compose(dog_frame, {1: dog_mask}, {1: [{"type": "fill", "colour": "#00ff00",
-                                                   "grow": 10}]})
+    out = compose(
+        dog_frame, {1: dog_mask}, {1: [{"type": "fill", "colour": "#00ff00", "grow": 10}]}
+    )
     ring = dilated(dog_mask, 9) & ~dog_mask
     assert (out[ring] == [0, 255, 0]).all()
-    out = compose(dog_frame, {1: dog_mask}, {1: [{"type": "fill", "colour": "#00ff00",
-                                                   "grow": -10}]})
+    out = compose(
+        dog_frame, {1: dog_mask}, {1: [{"type": "fill", "colour": "#00ff00", "grow": -10}]}
+    )
     edge = dog_mask & dilated(~dog_mask, 9)
     assert not changed(out, dog_frame)[edge].any()
 
@@ -185,8 +193,9 @@ def test_grow_covers_more(dog_frame, dog_mask):
 def test_cutout_alpha(dog_frame, dog_mask):
     woman = ellipse_mask(dog_mask.shape, WOMAN_BOX)
     # on the background: keep only the objects
-    out = compose(dog_frame, {1: dog_mask, 2: woman}, {1: [], 2: []},
-                  background=[{"type": "cutout"}])
+    out = compose(
+        dog_frame, {1: dog_mask, 2: woman}, {1: [], 2: []}, background=[{"type": "cutout"}]
+    )
     assert out.shape == (360, 640, 4)
     assert (out[..., 3][dog_mask | woman] == 255).all()
     assert (out[..., 3][~(dog_mask | woman)] == 0).all()
@@ -200,14 +209,14 @@ def test_cutout_alpha(dog_frame, dog_mask):
 
 
 def test_outline_draws_a_ring_outside_only(dog_frame, dog_mask):
-    out = compose(dog_frame, {1: dog_mask}, {1: [{"type": "outline", "width": 5,
-                                                   "colour": "#ff00ff"}]})
+    out = compose(
+        dog_frame, {1: dog_mask}, {1: [{"type": "outline", "width": 5, "colour": "#ff00ff"}]}
+    )
     assert not changed(out, dog_frame)[dog_mask].any()
     assert not changed(out, dog_frame)[~dilated(dog_mask, 6)].any()
     ring = dilated(dog_mask, 4) & ~dilated(dog_mask, 1)
     assert (out[ring] == [255, 0, 255]).all()
-    glow = compose(dog_frame, {1: dog_mask}, {1: [{"type": "outline", "width": 3,
-                                                    "glow": 6}]})
+    glow = compose(dog_frame, {1: dog_mask}, {1: [{"type": "outline", "width": 3, "glow": 6}]})
     assert changed(glow, dog_frame)[dilated(dog_mask, 12) & ~dilated(dog_mask, 4)].mean() > 0.5
     assert not changed(glow, dog_frame)[dog_mask].any()
 
@@ -221,8 +230,10 @@ def test_overlap_upper_object_wins_and_hidden_layers_do_nothing(dog_frame):
     out = compose(dog_frame, {1: a, 2: b}, {2: [blue], 1: [red]})
     assert (out[a & b] == [255, 0, 0]).all()
     # a hidden object neither paints nor protects its pixels from the background stack
-    comp = Compositor([{"type": "fill", "colour": "#00ff00"}],
-                      [ObjectLayer(1, [red], visible=False), ObjectLayer(2, [])])
+    comp = Compositor(
+        [{"type": "fill", "colour": "#00ff00"}],
+        [ObjectLayer(1, [red], visible=False), ObjectLayer(2, [])],
+    )
     out = comp.render(0, dog_frame, {1: a, 2: b})
     assert (out[a & ~b] == [0, 255, 0]).all()
     assert not changed(out, dog_frame)[b].any()
@@ -240,12 +251,13 @@ def test_soft_float_mask_is_used_as_alpha(dog_frame):
 
 
 def test_temporal_vote_bridges_a_one_frame_dropout(dog_frame, dog_mask):
-    comp = Compositor([], [ObjectLayer(1, [{"type": "fill", "colour": "#ff0000",
-                                            "temporal": 2}])])
+    comp = Compositor([], [ObjectLayer(1, [{"type": "fill", "colour": "#ff0000", "temporal": 2}])])
     empty = np.zeros_like(dog_mask)
     seq = [dog_mask, dog_mask, empty, dog_mask, empty, empty, empty]
-    filled = [bool((comp.render(i, dog_frame, {1: m})[dog_mask] == [255, 0, 0]).all())
-              for i, m in enumerate(seq)]
+    filled = [
+        bool((comp.render(i, dog_frame, {1: m})[dog_mask] == [255, 0, 0]).all())
+        for i, m in enumerate(seq)
+    ]
     assert filled == [True, True, True, True, False, False, False]  # frame 2 bridged
     plain = Compositor([], [ObjectLayer(1, [{"type": "fill"}])])
     assert not changed(plain.render(0, dog_frame, {1: empty}), dog_frame).any()
@@ -263,8 +275,9 @@ def test_frame_border_is_not_an_edge():
     black = np.zeros((100, 200, 3), np.uint8)
     m = np.zeros((100, 200), bool)
     m[:, :100] = True
-    out = compose(black, {1: m}, {1: [{"type": "fill", "colour": "#ffffff", "feather": 10,
-                                       "grow": -3}]})
+    out = compose(
+        black, {1: m}, {1: [{"type": "fill", "colour": "#ffffff", "feather": 10, "grow": -3}]}
+    )
     assert (out[:, :85, 0] == 255).all()
     assert (out[0, :85] == 255).all() and (out[-1, :85] == 255).all()
 
@@ -287,8 +300,9 @@ def test_background_fast_path_matches_the_general_path(kind, dog_frame, dog_mask
     masks, stacks = {1: dog_mask, 2: woman}, {1: [], 2: []}
     fast = compose(dog_frame, masks, stacks, background=[{"type": kind}])
     # a no-op first effect (opacity 0) sends the real one down the general path
-    general = compose(dog_frame, masks, stacks,
-                      background=[{"type": "fill", "opacity": 0}, {"type": kind}])
+    general = compose(
+        dog_frame, masks, stacks, background=[{"type": "fill", "opacity": 0}, {"type": kind}]
+    )
     assert (fast == general).all()
 
 
@@ -317,9 +331,11 @@ def test_every_effect_on_an_odd_sized_frame_with_border_masks(kind):
 def test_known_boxes_give_the_same_frame_as_scanning(dog_frame, dog_mask, face_mask):
     from effects.masks import bbox
 
-    stacks = [ObjectLayer(1, [{"type": "emoji", "emoji": "🐶"}, {"type": "outline"}]),
-              ObjectLayer(2, [{"type": "face_blur"}]),
-              ObjectLayer(3, [{"type": "blur"}])]
+    stacks = [
+        ObjectLayer(1, [{"type": "emoji", "emoji": "🐶"}, {"type": "outline"}]),
+        ObjectLayer(2, [{"type": "face_blur"}]),
+        ObjectLayer(3, [{"type": "blur"}]),
+    ]
     background = [{"type": "pixelate", "block": 16}, {"type": "desaturate"}]
     masks = {1: dog_mask, 2: face_mask, 3: np.zeros_like(dog_mask)}
     boxes = {k: bbox(m.view(np.uint8)) for k, m in masks.items()}
@@ -327,5 +343,6 @@ def test_known_boxes_give_the_same_frame_as_scanning(dog_frame, dog_mask, face_m
     scanned = Compositor(background, stacks)
     told = Compositor(background, stacks)
     for i in range(3):
-        assert np.array_equal(scanned.render(i, dog_frame, masks),
-                              told.render(i, dog_frame, masks, boxes=boxes))
+        assert np.array_equal(
+            scanned.render(i, dog_frame, masks), told.render(i, dog_frame, masks, boxes=boxes)
+        )

@@ -56,21 +56,24 @@ def test_unknown_type_is_named() -> None:
         parse_effect("blur")
 
 
-@pytest.mark.parametrize("spec, param", [
-    ({"type": "pixelate", "blok": 4}, "blok"),          # unknown parameter
-    ({"type": "pixelate", "block": 1}, "block"),         # below range
-    ({"type": "pixelate", "block": "big"}, "block"),     # wrong type
-    ({"type": "pixelate", "block": 4.5}, "block"),       # not an integer
-    ({"type": "pixelate", "block": True}, "block"),      # bool is not a number here
-    ({"type": "blur", "strength": float("nan")}, "strength"),
-    ({"type": "fill", "colour": "#12345g"}, "colour"),
-    ({"type": "fill", "colour": [0, 0, 300]}, "colour"),
-    ({"type": "emoji", "emoji": "no-such-emoji"}, "emoji"),
-    ({"type": "replace", "mode": "video"}, "mode"),
-    ({"type": "replace", "mode": "image"}, "image"),     # image required for mode=image
-    ({"type": "blur", "feather": -1}, "feather"),
-    ({"type": "blur", "grow": 500}, "grow"),
-])
+@pytest.mark.parametrize(
+    "spec, param",
+    [
+        ({"type": "pixelate", "blok": 4}, "blok"),  # unknown parameter
+        ({"type": "pixelate", "block": 1}, "block"),  # below range
+        ({"type": "pixelate", "block": "big"}, "block"),  # wrong type
+        ({"type": "pixelate", "block": 4.5}, "block"),  # not an integer
+        ({"type": "pixelate", "block": True}, "block"),  # bool is not a number here
+        ({"type": "blur", "strength": float("nan")}, "strength"),
+        ({"type": "fill", "colour": "#12345g"}, "colour"),
+        ({"type": "fill", "colour": [0, 0, 300]}, "colour"),
+        ({"type": "emoji", "emoji": "no-such-emoji"}, "emoji"),
+        ({"type": "replace", "mode": "video"}, "mode"),
+        ({"type": "replace", "mode": "image"}, "image"),  # image required for mode=image
+        ({"type": "blur", "feather": -1}, "feather"),
+        ({"type": "blur", "grow": 500}, "grow"),
+    ],
+)
 def test_bad_parameter_names_effect_and_parameter(spec: dict, param: str) -> None:
     with pytest.raises(EffectError) as exc:
         parse_effect(spec)

@@ -67,7 +67,9 @@ def tracked(tmp_path_factory: pytest.TempPathFactory, media_dir: Path) -> Tracke
             pts.append(frame.pts)
             masks[idx] = {bright.id: bright_regions(frame.rgb), ellipse.id: _ellipse(h, w, idx)}
             if not 10 <= idx < 15:
-                masks[idx][ring.id] = _ring_and_blob(h, w, idx) if idx != 20 else np.zeros((h, w), bool)
+                masks[idx][ring.id] = (
+                    _ring_and_blob(h, w, idx) if idx != 20 else np.zeros((h, w), bool)
+                )
             store.put_many(idx, {oid: (m, 0.5 + oid / 10) for oid, m in masks[idx].items()})
     for obj in project.objects:
         store.set_prompts_hash(obj.id, prompts_hash(obj))

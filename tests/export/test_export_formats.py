@@ -44,8 +44,15 @@ def resolved(tracked, frame: int) -> dict[int, np.ndarray]:
 
 def _export(tracked, fmt: str, tmp_path: Path, **kwargs) -> Path:
     progress: list[tuple[int, int]] = []
-    out = export_dataset(tracked.project, tracked.store, fmt, tmp_path / fmt, frame_range=RANGE,
-                         on_progress=lambda d, t: progress.append((d, t)), **kwargs)
+    out = export_dataset(
+        tracked.project,
+        tracked.store,
+        fmt,
+        tmp_path / fmt,
+        frame_range=RANGE,
+        on_progress=lambda d, t: progress.append((d, t)),
+        **kwargs,
+    )
     assert progress[-1] == (30, 30) and [d for d, _ in progress] == list(range(1, 31))
     assert sorted(p.name for p in tmp_path.iterdir()) == [fmt]  # no staging leftovers
     return out
@@ -79,14 +86,16 @@ def test_coco_reads_back_with_pycocotools(tracked, tmp_path: Path) -> None:
             if idx % 10 == 0:  # the frame image is the video frame
                 jpg = cv2.cvtColor(cv2.imread(str(out / image["file_name"])), cv2.COLOR_BGR2RGB)
                 assert cv2.PSNR(jpg, np.ascontiguousarray(frames.frame(idx))) > 30
-    assert {t["id"]: t["category_id"] for t in json.loads((out / "annotations.json").read_text())["tracks"]} == {
-        1: 1, 2: dog, 3: dog}
+    assert {
+        t["id"]: t["category_id"]
+        for t in json.loads((out / "annotations.json").read_text())["tracks"]
+    } == {1: 1, 2: dog, 3: dog}
 
 
 def test_yolo_polygons_rasterise_back(tracked, tmp_path: Path) -> None:
     out = _export(tracked, "yolo", tmp_path)
     assert (out / "classes.txt").read_text().splitlines() == ["bright stuff", "dog"]
-    assert "names:\n  0: \"bright stuff\"\n  1: \"dog\"" in (out / "data.yaml").read_text()
+    assert 'names:\n  0: "bright stuff"\n  1: "dog"' in (out / "data.yaml").read_text()
     yaml = (out / "data.yaml").read_text()
     assert "path:" not in yaml  # Ultralytics then resolves against the yaml's folder, not the cwd
     assert "train: images\nval: images  # no --val split" in yaml
@@ -111,12 +120,16 @@ def test_davis_palette_pngs(tracked, tmp_path: Path) -> None:
     out = _export(tracked, "davis", tmp_path)
     palette = davis_palette()
     assert palette[1].tolist() == [128, 0, 0] and palette[2].tolist() == [0, 128, 0]
-    assert (out / "ImageSets" / "2017" / "val.txt").read_text() == "clip\n"  # no split: DAVIS's eval set
+    assert (
+        out / "ImageSets" / "2017" / "val.txt"
+    ).read_text() == "clip\n"  # no split: DAVIS's eval set
     annotations = out / "Annotations" / "Full-Resolution" / "clip"  # 360p: not DAVIS's 480p folder
     for idx in range(*RANGE):
         image = Image.open(annotations / f"{idx:05d}.png")
         assert image.mode == "P"
-        assert np.array(image.getpalette()[:768], np.uint8).reshape(-1, 3).tolist() == palette.tolist()
+        assert (
+            np.array(image.getpalette()[:768], np.uint8).reshape(-1, 3).tolist() == palette.tolist()
+        )
         labels = np.array(image)
         expected = resolved(tracked, idx)
         assert set(np.unique(labels)) <= {0, *expected}
@@ -138,7 +151,8 @@ def test_mots_txt_decodes_with_pycocotools(tracked, tmp_path: Path) -> None:
         frame, obj, cls = int(frame) - 1, int(obj), int(cls)  # MOTSChallenge frames are 1-based
         assert obj // 1000 == cls and cls == (1 if obj % 1000 == 1 else 2)  # KITTI MOTS ids
         seen.setdefault(frame, {})[obj % 1000] = mask_utils.decode(
-            {"size": [int(h), int(w)], "counts": rle.encode()}).astype(bool)
+            {"size": [int(h), int(w)], "counts": rle.encode()}
+        ).astype(bool)
     assert sorted(seen) == list(range(*RANGE))
     for idx in range(*RANGE):
         expected = {oid: m for oid, m in resolved(tracked, idx).items() if m.any()}
@@ -194,8 +208,15 @@ def test_cancel_leaves_nothing(tracked, tmp_path: Path) -> None:
 
     for fmt in ("coco", "alpha"):
         with pytest.raises(Cancelled):
-            export_dataset(tracked.project, tracked.store, fmt, tmp_path / "out", frame_range=RANGE,
-                           on_progress=progress, cancel=cancel)
+            export_dataset(
+                tracked.project,
+                tracked.store,
+                fmt,
+                tmp_path / "out",
+                frame_range=RANGE,
+                on_progress=progress,
+                cancel=cancel,
+            )
         cancel.clear()
         assert list(tmp_path.iterdir()) == []
 
@@ -218,9 +239,13 @@ def test_stale_masks_are_not_exported_silently(tracked, tmp_path: Path) -> None:
     project = tracked.project
     inverse = project.add_prompt(2, Prompt(3, points=[[5, 5]], labels=[1]))
     try:
-        with pytest.raises(ExportError, match="no masks computed from the current prompts for 'dog' on frames 0-29"):
+        with pytest.raises(
+            ExportError, match="no masks computed from the current prompts for 'dog' on frames 0-29"
+        ):
             export_dataset(project, tracked.store, "png", tmp_path / "a", frame_range=RANGE)
-        export_dataset(project, tracked.store, "png", tmp_path / "b", frame_range=(0, 2), allow_stale=True)
+        export_dataset(
+            project, tracked.store, "png", tmp_path / "b", frame_range=(0, 2), allow_stale=True
+        )
     finally:
         project.apply(inverse)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b"]
@@ -240,7 +265,9 @@ def test_failure_midway_leaves_nothing(tracked, tmp_path: Path) -> None:
     cv2.imwrite = flaky_imwrite
     try:
         with pytest.raises(ExportError, match="cannot write the image"):
-            export_dataset(tracked.project, tracked.store, "png", tmp_path / "out", frame_range=RANGE)
+            export_dataset(
+                tracked.project, tracked.store, "png", tmp_path / "out", frame_range=RANGE
+            )
     finally:
         cv2.imwrite = real_imwrite
     assert list(tmp_path.iterdir()) == []

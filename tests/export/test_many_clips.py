@@ -43,8 +43,13 @@ def three(tmp_path_factory: pytest.TempPathFactory, media_dir: Path) -> list[Tra
 
 def _export(three, fmt: str, out: Path, **options) -> Path:
     images = options.pop("images", True)
-    result = export_clips([Clip(c.project, c.store) for c in three], fmt, out, images=images,
-                          options=ExportOptions(**options))
+    result = export_clips(
+        [Clip(c.project, c.store) for c in three],
+        fmt,
+        out,
+        images=images,
+        options=ExportOptions(**options),
+    )
     return result.path
 
 
@@ -62,16 +67,24 @@ def _resolved(clip: TrackedClip, frame: int) -> dict[int, np.ndarray]:
 def test_coco_one_category_table_unique_files_tracks_per_clip(three, tmp_path: Path) -> None:
     out = _export(three, "coco", tmp_path / "coco")
     coco = COCO(str(out / "annotations.json"))
-    assert {c["id"]: c["name"] for c in coco.dataset["categories"]} == {1: "dog", 2: "ball", 3: "person"}
+    assert {c["id"]: c["name"] for c in coco.dataset["categories"]} == {
+        1: "dog",
+        2: "ball",
+        3: "person",
+    }
     videos = coco.dataset["videos"]
     assert [v["name"] for v in videos] == NAMES and [v["id"] for v in videos] == [1, 2, 3]
     files = [im["file_name"] for im in coco.dataset["images"]]
-    assert len(files) == len(set(files)) == 3 * (N - len(EMPTY))  # frames with no object are dropped
+    assert (
+        len(files) == len(set(files)) == 3 * (N - len(EMPTY))
+    )  # frames with no object are dropped
     assert all((out / f).is_file() for f in files)
     tracks = coco.dataset["tracks"]
     assert len({t["id"] for t in tracks}) == len(tracks) == 7
     names = {(t["video_id"], t["obj_id"]): t["category_id"] for t in tracks}
-    assert names[(2, 3)] == 3 and names[(3, 1)] == 1 and names[(2, 2)] == 2  # "person", "DOG", "Ball"
+    assert (
+        names[(2, 3)] == 3 and names[(3, 1)] == 1 and names[(2, 2)] == 2
+    )  # "person", "DOG", "Ball"
     track_of = {t["id"]: t for t in tracks}
     for ann in coco.dataset["annotations"]:
         image = coco.imgs[ann["image_id"]]
@@ -85,8 +98,15 @@ def test_coco_one_category_table_unique_files_tracks_per_clip(three, tmp_path: P
 
 def _ap_against_itself(path: Path) -> float:
     gt = COCO(str(path))
-    results = [{"image_id": a["image_id"], "category_id": a["category_id"], "segmentation": a["segmentation"],
-                "score": 1.0} for a in gt.dataset["annotations"]]
+    results = [
+        {
+            "image_id": a["image_id"],
+            "category_id": a["category_id"],
+            "segmentation": a["segmentation"],
+            "score": 1.0,
+        }
+        for a in gt.dataset["annotations"]
+    ]
     evaluation = COCOeval(gt, gt.loadRes(results), "segm")
     evaluation.evaluate()
     evaluation.accumulate()
@@ -105,7 +125,11 @@ def test_coco_split_one_file_per_split_cocoeval_ap_1(three, tmp_path: Path) -> N
         clip_names = {v["name"] for v in doc["videos"]}
         assert {im["video_id"] for im in doc["images"]} == {v["id"] for v in doc["videos"]}
         assert {a["image_id"] for a in doc["annotations"]} <= {im["id"] for im in doc["images"]}
-        assert [c["name"] for c in doc["categories"]] == ["dog", "ball", "person"]  # same table in each
+        assert [c["name"] for c in doc["categories"]] == [
+            "dog",
+            "ball",
+            "person",
+        ]  # same table in each
         seen.update(dict.fromkeys(clip_names, split))
         assert _ap_against_itself(path) == 1.0
     assert sorted(seen) == sorted(NAMES) and list(seen.values()).count("val") == 1
@@ -118,7 +142,9 @@ def test_split_is_by_clip_seeded_and_independent_of_order() -> None:
     assert a == split_clips(list(reversed(names)), 0.2, 0.1, seed=7)
     assert sorted(a.values()).count("val") == 2 and sorted(a.values()).count("test") == 1
     assert any(split_clips(names, 0.2, 0.1, seed=s) != a for s in range(1, 5))
-    assert list(split_clips(["x", "y"], 0.2, 0.0, 0).values()).count("val") == 1  # asked for: at least one
+    assert (
+        list(split_clips(["x", "y"], 0.2, 0.0, 0).values()).count("val") == 1
+    )  # asked for: at least one
     with pytest.raises(ExportError, match="with 2 clips leaves no clip for training"):
         split_clips(["x", "y"], 0.3, 0.3, 0)
 
@@ -150,7 +176,9 @@ def test_yolo_split_folders_data_yaml_and_simplified_polygons(three, tmp_path: P
         frames = [int(p.stem.rsplit("_", 1)[1]) for p in labels]
         assert frames == [i for i in range(N) if i not in EMPTY]
         other = "val" if splits[name] == "train" else "train"
-        assert not list((out / "labels" / other).glob(f"{name}_*"))  # a clip lives in one split only
+        assert not list(
+            (out / "labels" / other).glob(f"{name}_*")
+        )  # a clip lives in one split only
         with FrameSource(clip.project.video_path) as source:
             w, h = source.info.width, source.info.height
         for path in labels:
@@ -188,8 +216,12 @@ def test_frame_selection_every_min_change_keep_empty(three, tmp_path: Path) -> N
     # Masks move on frames 0-5 and are frozen from 6; 8 and 9 have no object.
     still = frames(_export(three, "coco", tmp_path / "still", min_change=0.95, images=False))
     assert still == {v: [0, 1, 2, 3, 4, 5] for v in (1, 2, 3)}
-    negatives = frames(_export(three, "coco", tmp_path / "neg", min_change=0.95, keep_empty=True, images=False))
-    assert negatives == {v: [0, 1, 2, 3, 4, 5, 8, 10] for v in (1, 2, 3)}  # vanishing and returning count
+    negatives = frames(
+        _export(three, "coco", tmp_path / "neg", min_change=0.95, keep_empty=True, images=False)
+    )
+    assert negatives == {
+        v: [0, 1, 2, 3, 4, 5, 8, 10] for v in (1, 2, 3)
+    }  # vanishing and returning count
 
 
 def test_classes_txt_fixes_ids_and_refuses_unlisted_objects(three, tmp_path: Path) -> None:
@@ -201,7 +233,9 @@ def test_classes_txt_fixes_ids_and_refuses_unlisted_objects(three, tmp_path: Pat
     assert [line.split()[0] for line in first] == ["2", "1"]  # "Dog" → dog (2), "ball" → ball (1)
 
     classes.write_text("dog\nball\n")
-    with pytest.raises(ExportError, match=r"bedroom_small.rotokit: object 'person' is not in .*classes.txt"):
+    with pytest.raises(
+        ExportError, match=r"bedroom_small.rotokit: object 'person' is not in .*classes.txt"
+    ):
         _export(three, "yolo", tmp_path / "refused", classes=classes)
     assert not (tmp_path / "refused").exists()
 
@@ -229,7 +263,9 @@ def test_davis_imagesets_2017_per_split_read_with_pillow(three, tmp_path: Path) 
         assert sorted(listed) == sorted(n for n in NAMES if splits[n] == subset)
     for clip, name in zip(three, NAMES):
         folder = out / "Annotations" / "Full-Resolution" / name
-        assert sorted(p.name for p in folder.iterdir()) == [f"{i:05d}.png" for i in range(N)]  # no gaps
+        assert sorted(p.name for p in folder.iterdir()) == [
+            f"{i:05d}.png" for i in range(N)
+        ]  # no gaps
         for idx in range(N):
             labels = np.array(Image.open(folder / f"{idx:05d}.png"))
             for oid, mask in _resolved(clip, idx).items():
@@ -240,12 +276,25 @@ def test_davis_imagesets_2017_per_split_read_with_pillow(three, tmp_path: Path) 
 def test_cli_merges_projects_and_reports(three, tmp_path: Path, capsys) -> None:
     paths = [str(c.project.path) for c in three]
     out = tmp_path / "ds"
-    assert main(["export", *paths, "--format", "yolo", "--val", "0.34", "--every", "3", "-o", str(out)]) == 0
+    assert (
+        main(
+            ["export", *paths, "--format", "yolo", "--val", "0.34", "--every", "3", "-o", str(out)]
+        )
+        == 0
+    )
     err = capsys.readouterr().err
     assert "3 clips (train 2, val 1), 9 of 36 frames, 3 classes" in err
-    assert len(list((out / "images").rglob("*.jpg"))) == 9  # frames 0, 3, 6 of each clip (9 is empty)
-    assert main(["export", *paths, "--format", "png", "--val", "0.2", "-o", str(tmp_path / "p"), "-q"]) == 1
+    assert (
+        len(list((out / "images").rglob("*.jpg"))) == 9
+    )  # frames 0, 3, 6 of each clip (9 is empty)
+    assert (
+        main(["export", *paths, "--format", "png", "--val", "0.2", "-o", str(tmp_path / "p"), "-q"])
+        == 1
+    )
     assert "the png format has no train/val/test split" in capsys.readouterr().err
-    assert main(["export", paths[0], "--format", "coco", "--every", "0", "-o", str(tmp_path / "x")]) == 2
+    assert (
+        main(["export", paths[0], "--format", "coco", "--every", "0", "-o", str(tmp_path / "x")])
+        == 2
+    )
     assert "--every: 0 must be 1 or more" in capsys.readouterr().err
     assert not (tmp_path / "p").exists() and not (tmp_path / "x").exists()

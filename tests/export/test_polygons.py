@@ -35,11 +35,18 @@ def _mask(holes: bool, pieces: bool, sizes: tuple[int, ...] = tuple(SHAPES)) -> 
     return mask.astype(bool)
 
 
-@pytest.mark.parametrize("holes,pieces,sizes,expected", [
-    (True, False, (1, 2, 3, 4, 5), 3), (False, True, (1, 2, 3, 4, 5), 3), (True, True, (1, 2, 3, 4, 5), 5),
-    (True, False, (2, 3), 1),  # only pinholes whose outlines enclose 4 and 5.5 px: still noise
-])
-def test_pinholes_and_specks_below_min_area_are_dropped_others_kept(holes, pieces, sizes, expected) -> None:
+@pytest.mark.parametrize(
+    "holes,pieces,sizes,expected",
+    [
+        (True, False, (1, 2, 3, 4, 5), 3),
+        (False, True, (1, 2, 3, 4, 5), 3),
+        (True, True, (1, 2, 3, 4, 5), 5),
+        (True, False, (2, 3), 1),  # only pinholes whose outlines enclose 4 and 5.5 px: still noise
+    ],
+)
+def test_pinholes_and_specks_below_min_area_are_dropped_others_kept(
+    holes, pieces, sizes, expected
+) -> None:
     """1080p: min area 4 px. Kept: the disc plus the 4- and 5-pixel holes and/or pieces."""
     mask = _mask(holes, pieces, sizes)
     outlines = _outlines(mask, 4, 200)

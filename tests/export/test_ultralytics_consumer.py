@@ -23,29 +23,42 @@ os.environ.setdefault("YOLO_OFFLINE", "1")
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory: pytest.TempPathFactory, media_dir: Path) -> list[TrackedClip]:
     root = tmp_path_factory.mktemp("yolo")
-    made = [make_clip(root / "a", media_dir, "dog_ball.mp4", ["dog", "ball"]),
-            make_clip(root / "b", media_dir, "bedroom_small.mp4", ["Dog", "person"]),
-            make_clip(root / "c", media_dir, "people_audio.mp4", ["ball"])]
+    made = [
+        make_clip(root / "a", media_dir, "dog_ball.mp4", ["dog", "ball"]),
+        make_clip(root / "b", media_dir, "bedroom_small.mp4", ["Dog", "person"]),
+        make_clip(root / "c", media_dir, "people_audio.mp4", ["ball"]),
+    ]
     yield made
     for clip in made:
         clip.store.close()
 
 
-def test_ultralytics_loads_the_split_dataset_from_any_directory(clips, tmp_path: Path, monkeypatch) -> None:
+def test_ultralytics_loads_the_split_dataset_from_any_directory(
+    clips, tmp_path: Path, monkeypatch
+) -> None:
     from ultralytics.data.dataset import YOLODataset
     from ultralytics.data.utils import check_det_dataset
 
-    out = export_clips([Clip(c.project, c.store) for c in clips], "yolo", tmp_path / "dataset",
-                       options=ExportOptions(val=0.34)).path
+    out = export_clips(
+        [Clip(c.project, c.store) for c in clips],
+        "yolo",
+        tmp_path / "dataset",
+        options=ExportOptions(val=0.34),
+    ).path
     elsewhere = tmp_path / "somewhere" / "else"
     elsewhere.mkdir(parents=True)
     monkeypatch.chdir(elsewhere)
     data = check_det_dataset(str(out / "data.yaml"))
-    assert Path(data["train"]) == out / "images" / "train" and Path(data["val"]) == out / "images" / "val"
+    assert (
+        Path(data["train"]) == out / "images" / "train"
+        and Path(data["val"]) == out / "images" / "val"
+    )
     assert data["names"] == {0: "dog", 1: "ball", 2: "person"} and data["nc"] == 3
     frames = 0
     for split in ("train", "val"):
-        dataset = YOLODataset(img_path=data[split], data=data, task="segment", augment=False, imgsz=320)
+        dataset = YOLODataset(
+            img_path=data[split], data=data, task="segment", augment=False, imgsz=320
+        )
         labels = dataset.labels
         assert len(labels) == len(list((out / "images" / split).iterdir()))
         frames += len(labels)

@@ -65,7 +65,9 @@ def count_faces(detector: FaceDetector) -> Callable[..., dict[str, int]]:
             for fa, fb in zip(a.iter_frames(), b.iter_frames()):
                 if fa.index % step:
                     continue
-                for name, before, after in zip(("centerface", "haar"), boxes(fa.rgb), boxes(fb.rgb)):
+                for name, before, after in zip(
+                    ("centerface", "haar"), boxes(fa.rgb), boxes(fb.rgb)
+                ):
                     n[f"{name}_in"] += len(before)
                     n[f"{name}_out"] += sum(any(_centre_in(o, i) for i in before) for o in after)
         return n

@@ -62,7 +62,9 @@ def test_frames_the_detector_missed_are_covered_and_counted(people) -> None:
     assert result.faces == 1
     (track,) = result.tracks
     assert set(HOLE) <= track.covered_only
-    assert result.covered_by_tracking >= len(HOLE) and result.frames_covered_by_tracking >= len(HOLE)
+    assert result.covered_by_tracking >= len(HOLE) and result.frames_covered_by_tracking >= len(
+        HOLE
+    )
     assert "covered by tracking" in result.summary()
 
 
@@ -71,7 +73,9 @@ def test_output_keeps_frame_count_timestamps_and_audio(people, media_dir: Path) 
     src, out = probe(media_dir / "people_audio.mp4"), probe(result.output)
     assert (out.width, out.height, out.frame_count) == (src.width, src.height, 96)
     with FrameSource(media_dir / "people_audio.mp4") as a, FrameSource(result.output) as b:
-        assert [round(b.time(i), 4) for i in range(len(b))] == [round(a.time(i), 4) for i in range(len(a))]
+        assert [round(b.time(i), 4) for i in range(len(b))] == [
+            round(a.time(i), 4) for i in range(len(a))
+        ]
     assert len(out.audio) == 1 and abs(out.audio[0].duration - src.audio[0].duration) < 0.05
     assert progress[-1] == (192, 192) and all(d <= t for d, t in progress)
 
@@ -86,7 +90,9 @@ def test_project_lists_each_face_with_its_effect_and_box_prompts(people) -> None
     assert project.video_path.name == "people_audio.mp4"
 
 
-def test_keep_or_blur_each_person_round_trips_through_the_project(tmp_path: Path, media_dir: Path, count_faces) -> None:
+def test_keep_or_blur_each_person_round_trips_through_the_project(
+    tmp_path: Path, media_dir: Path, count_faces
+) -> None:
     """bedroom_small has two children: switching one off in the project and rendering it again
     shows that face (found again) while the other stays hidden."""
     result = anonymize(media_dir / "bedroom_small.mp4", tmp_path / "bed.mp4")
@@ -152,15 +158,26 @@ def test_every_effect_defeats_both_detectors(effect: str, frames_of, detector, p
     haar = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
     comp = Compositor([], [ObjectLayer(1, face_effects(effect))])
     for idx, rgb in frames_of("people_audio.mp4", [0, 30, 60, 90]):
-        assert detector.detect(rgb) and len(haar.detectMultiScale(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), 1.1, 5))
+        assert detector.detect(rgb) and len(
+            haar.detectMultiScale(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), 1.1, 5)
+        )
         out = comp.render(idx, rgb, {1: oval_mask(track.boxes[idx], rgb.shape[:2])})
         assert detector.detect(out) == [], (effect, idx)
         if effect == "emoji":
             continue  # Haar finds the smiley's own drawn face (not the person's): not a leak
-        assert len(haar.detectMultiScale(cv2.cvtColor(out, cv2.COLOR_RGB2GRAY), 1.1, 5, minSize=(16, 16))) == 0
+        assert (
+            len(
+                haar.detectMultiScale(
+                    cv2.cvtColor(out, cv2.COLOR_RGB2GRAY), 1.1, 5, minSize=(16, 16)
+                )
+            )
+            == 0
+        )
 
 
-def test_a_clip_without_faces_passes_through_with_a_message(tmp_path: Path, media_dir: Path) -> None:
+def test_a_clip_without_faces_passes_through_with_a_message(
+    tmp_path: Path, media_dir: Path
+) -> None:
     """odd_size.mp4 (641×359, hands and blocks): nothing hidden, size and frames kept, says so."""
     result = anonymize(media_dir / "odd_size.mp4", tmp_path / "blocks.mp4", keep_audio=False)
     assert result.faces == 0 and result.covered_by_tracking == 0
@@ -194,12 +211,16 @@ def test_cancel_leaves_nothing_behind(cancel_at: int, tmp_path: Path, media_dir:
             cancel.set()
 
     with pytest.raises(Cancelled):
-        anonymize(media_dir / "dog_ball.mp4", tmp_path / "dog.mp4", on_progress=progress, cancel=cancel)
+        anonymize(
+            media_dir / "dog_ball.mp4", tmp_path / "dog.mp4", on_progress=progress, cancel=cancel
+        )
     assert sorted(p.name for p in tmp_path.iterdir()) == []
     assert [t.name for t in threading.enumerate() if t.name.startswith("rotokit-")] == []
 
 
-def test_the_face_mask_store_records_its_video_and_covers_every_frame(people, media_dir: Path) -> None:
+def test_the_face_mask_store_records_its_video_and_covers_every_frame(
+    people, media_dir: Path
+) -> None:
     from app.project import MaskStore, fingerprint_video, masks_path_for
 
     result, _ = people

@@ -9,7 +9,12 @@ from model.faces import FaceDetector
 from model.faces.tracks import iou
 
 # media/README.md, people_audio.mp4: approximate face boxes (x, y, w, h) by frame range.
-PEOPLE_FACE = {0: (290, 100, 70, 70), 30: (310, 110, 55, 55), 55: (320, 115, 50, 50), 90: (285, 130, 50, 50)}
+PEOPLE_FACE = {
+    0: (290, 100, 70, 70),
+    30: (310, 110, 55, 55),
+    55: (320, 115, 50, 50),
+    90: (285, 130, 50, 50),
+}
 
 
 def _xyxy(b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
@@ -33,7 +38,12 @@ def test_finds_the_one_face_on_people_audio(people_detections) -> None:
 
 def test_finds_the_small_profile_face_on_dog_ball(frames_of) -> None:
     """The woman's ~20×30 px profile face (README boxes) is found at native resolution."""
-    known = {0: (160, 65, 190, 100), 10: (160, 65, 190, 100), 60: (100, 40, 150, 80), 85: (100, 40, 150, 80)}
+    known = {
+        0: (160, 65, 190, 100),
+        10: (160, 65, 190, 100),
+        60: (100, 40, 150, 80),
+        85: (100, 40, 150, 80),
+    }
     det = FaceDetector(threshold=0.4)
     for idx, rgb in frames_of("dog_ball.mp4", list(known)):
         faces = det.detect(rgb)
@@ -53,9 +63,11 @@ def test_no_faces_on_faceless_clips(detector, frames_of, clip) -> None:
 
 def test_multi_scale_and_tiles_merge_to_one_face(frames_of) -> None:
     """An up-scaled pass cut into tiles finds the same face; NMS merges the passes into one box."""
-    (_, rgb), = frames_of("people_audio.mp4", [0])
+    ((_, rgb),) = frames_of("people_audio.mp4", [0])
     single = FaceDetector().detect(rgb)
-    tiled = FaceDetector(scales=(2.0,), tile=640, tile_overlap=160).detect(rgb)  # 1280×720 in 4+ tiles
+    tiled = FaceDetector(scales=(2.0,), tile=640, tile_overlap=160).detect(
+        rgb
+    )  # 1280×720 in 4+ tiles
     both = FaceDetector(scales=(1.0, 2.0), tile=640, tile_overlap=160).detect(rgb)
     assert len(single) == len(tiled) == len(both) == 1
     assert iou(single[0].box, tiled[0].box) > 0.6
@@ -66,7 +78,7 @@ def test_downscaled_1080p_frame_still_finds_the_face(frames_of) -> None:
     """max_side scales a big frame down for speed; the box comes back in full-frame pixels."""
     import cv2
 
-    (_, rgb), = frames_of("people_audio.mp4", [0])
+    ((_, rgb),) = frames_of("people_audio.mp4", [0])
     big = cv2.resize(rgb, (1920, 1080), interpolation=cv2.INTER_CUBIC)
     faces = FaceDetector(max_side=960).detect(big)
     assert len(faces) == 1
@@ -74,7 +86,7 @@ def test_downscaled_1080p_frame_still_finds_the_face(frames_of) -> None:
 
 
 def test_threshold_is_an_option(frames_of) -> None:
-    (_, rgb), = frames_of("people_audio.mp4", [0])
+    ((_, rgb),) = frames_of("people_audio.mp4", [0])
     assert FaceDetector(threshold=0.3).detect(rgb)
     assert FaceDetector(threshold=0.99).detect(rgb) == []
 

@@ -31,7 +31,9 @@ def test_missed_frames_are_interpolated_and_counted(people_detections) -> None:
         assert np.all((b >= lo) & (b <= hi)), (f, b)
         # and the real (removed) face is still mostly under the interpolated box
         real = people_detections[f][0].box
-        ix = max(0, min(b[2], real[2]) - max(b[0], real[0])) * max(0, min(b[3], real[3]) - max(b[1], real[1]))
+        ix = max(0, min(b[2], real[2]) - max(b[0], real[0])) * max(
+            0, min(b[3], real[3]) - max(b[1], real[1])
+        )
         assert ix / ((real[2] - real[0]) * (real[3] - real[1])) > 0.8
 
 
@@ -66,7 +68,9 @@ def test_smoothing_removes_jitter_but_keeps_the_face_covered() -> None:
     frames = [[_det(200 + jx, 150 + jy)] for jx, jy in jitter]
     (t,) = track_faces(frames, smooth=7, extend=0)
     centres = np.array([((b[0] + b[2]) / 2, (b[1] + b[3]) / 2) for b in t.boxes.values()])
-    raw = np.array([((d[0].box[0] + d[0].box[2]) / 2, (d[0].box[1] + d[0].box[3]) / 2) for d in frames])
+    raw = np.array(
+        [((d[0].box[0] + d[0].box[2]) / 2, (d[0].box[1] + d[0].box[3]) / 2) for d in frames]
+    )
     assert np.abs(np.diff(centres, axis=0)).mean() < 0.6 * np.abs(np.diff(raw, axis=0)).mean()
     for f, d in enumerate(frames):  # every raw detection stays inside the final box
         b, r = t.boxes[f], d[0].box
@@ -74,7 +78,9 @@ def test_smoothing_removes_jitter_but_keeps_the_face_covered() -> None:
 
 
 def test_margin_extend_and_frame_clipping() -> None:
-    frames = [[] for _ in range(3)] + [[_det(5, 10, size=40)] for _ in range(5)] + [[] for _ in range(5)]
+    frames = (
+        [[] for _ in range(3)] + [[_det(5, 10, size=40)] for _ in range(5)] + [[] for _ in range(5)]
+    )
     (t,) = track_faces(frames, margin=0.25, extend=2, frame_size=(100, 60))
     assert min(t.boxes) == 1 and max(t.boxes) == 9  # held 2 frames either side
     assert t.covered_only == {1, 2, 8, 9}
@@ -83,7 +89,9 @@ def test_margin_extend_and_frame_clipping() -> None:
     assert x1 == 55 and y1 == 60  # 45 + 10, and 60 clipped to the frame height
 
 
-def test_keyframe_scan_follows_the_face_between_keyframes(people_detections, detector, frames_of) -> None:
+def test_keyframe_scan_follows_the_face_between_keyframes(
+    people_detections, detector, frames_of
+) -> None:
     """Full frames every 3rd frame, crops in between: the face is still found on every frame,
     where the full-frame detector finds it."""
     from model.faces import scan_faces

@@ -21,7 +21,9 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
 
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("ROTOKIT_CACHE", str(home / "cache"))
-    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(home / "settings"))
+    QSettings.setPath(
+        QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(home / "settings")
+    )
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(home / "settings"))
     yield
 
@@ -93,7 +95,9 @@ def make_window(qtbot, errors):
 
 def wait_idle(qtbot, editor, timeout: int = 120_000) -> None:
     """Until no job runs and the outcome signals have been handled on the GUI thread."""
-    qtbot.waitUntil(lambda: not editor.runner.busy and editor.runner.current is None, timeout=timeout)
+    qtbot.waitUntil(
+        lambda: not editor.runner.busy and editor.runner.current is None, timeout=timeout
+    )
     qtbot.wait(30)
 
 

@@ -13,7 +13,9 @@ def recover_questions(questions) -> list[str]:
     return [q for q in questions.asked if q.startswith("Recover")]
 
 
-def test_saving_a_clip_as_a_project_removes_its_autosave(qtbot, make_window, clip, errors, questions, tmp_path):
+def test_saving_a_clip_as_a_project_removes_its_autosave(
+    qtbot, make_window, clip, errors, questions, tmp_path
+):
     from app.project import autosave_path, masks_path_for
 
     w = make_window()
@@ -35,7 +37,9 @@ def test_saving_a_clip_as_a_project_removes_its_autosave(qtbot, make_window, cli
     assert recover_questions(questions) == [] and not errors, errors
 
 
-def test_recovery_only_when_the_autosave_is_newer_and_differs(qtbot, make_window, clip, errors, questions, tmp_path):
+def test_recovery_only_when_the_autosave_is_newer_and_differs(
+    qtbot, make_window, clip, errors, questions, tmp_path
+):
     import os
 
     from app.project import autosave_path, load_project, save_project
@@ -73,7 +77,9 @@ def test_recovery_only_when_the_autosave_is_newer_and_differs(qtbot, make_window
     assert len(recover_questions(questions)) == 1 and not errors, errors
 
 
-def test_closing_a_clean_project_leaves_no_autosave(qtbot, make_window, clip, errors, questions, tmp_path):
+def test_closing_a_clean_project_leaves_no_autosave(
+    qtbot, make_window, clip, errors, questions, tmp_path
+):
     from app.project import autosave_path
 
     w = make_window()

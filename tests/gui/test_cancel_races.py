@@ -36,7 +36,9 @@ def test_open_another_file_mid_propagation_20_times(qtbot, make_window, clip, er
         ed.show_frame(3)
         seen.clear()
         assert ed.propagate("forward") is not None
-        qtbot.waitUntil(lambda: len(seen) >= 2, timeout=60_000)  # under way; the next open interrupts it
+        qtbot.waitUntil(
+            lambda: len(seen) >= 2, timeout=60_000
+        )  # under way; the next open interrupts it
         assert ed.runner.busy
     assert w.open_path(str(projects[0]))
     wait_idle(qtbot, ed)

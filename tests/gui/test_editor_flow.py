@@ -53,7 +53,9 @@ def test_click_track_stop_undo_effect_export(qtbot, make_window, clip, errors, t
     wait_idle(qtbot, ed, timeout=120_000)
     assert not errors, errors
     assert set(store.frames_with_mask(obj.id)) >= set(range(*RANGE))
-    assert w.timeline.lane(obj.id).tracked[RANGE[0]:RANGE[1]].all()  # random weights: masks may be empty
+    assert (
+        w.timeline.lane(obj.id).tracked[RANGE[0] : RANGE[1]].all()
+    )  # random weights: masks may be empty
     assert store.get(5, obj.id).shape == (360, 640)
 
     # a second object on frame 3; Stop during its propagation keeps what was done
@@ -64,7 +66,9 @@ def test_click_track_stop_undo_effect_export(qtbot, make_window, clip, errors, t
     click_viewer(qtbot, w, 250, 230)
     wait_idle(qtbot, ed)
     stops = []
-    ed.progress.connect(lambda done, total: done >= 2 and not stops and (stops.append(done), ed.stop()))
+    ed.progress.connect(
+        lambda done, total: done >= 2 and not stops and (stops.append(done), ed.stop())
+    )
     ed.propagate("forward")
     wait_idle(qtbot, ed, timeout=120_000)
     done = store.frames_with_mask(second)
@@ -91,7 +95,11 @@ def test_click_track_stop_undo_effect_export(qtbot, make_window, clip, errors, t
     assert ed.document.project.background_effects == [{"type": "pixelate"}]
     # the first effect turns the preview on by itself
     wait_frame(qtbot, w)
-    assert w.transport.preview.isChecked() and ed.presenter.preview_effects and w.viewer.image() != masks_view
+    assert (
+        w.transport.preview.isChecked()
+        and ed.presenter.preview_effects
+        and w.viewer.image() != masks_view
+    )
     assert not errors, errors
 
     # export the video: the file exists, has the frames of the in/out range (the dialog's

@@ -18,7 +18,9 @@ def export_dialog(w, tmp_path, out):
     return dialog
 
 
-def test_existing_output_is_replaced_only_when_the_user_says_so(qtbot, make_window, clip, errors, questions, tmp_path):
+def test_existing_output_is_replaced_only_when_the_user_says_so(
+    qtbot, make_window, clip, errors, questions, tmp_path
+):
     import av
 
     w = make_window()
@@ -44,7 +46,9 @@ def test_existing_output_is_replaced_only_when_the_user_says_so(qtbot, make_wind
     assert len(questions.asked) == asked and not errors, errors
 
 
-def test_export_never_writes_over_the_source_video(qtbot, make_window, clip, errors, questions, tmp_path):
+def test_export_never_writes_over_the_source_video(
+    qtbot, make_window, clip, errors, questions, tmp_path
+):
     w = make_window()
     assert w.open_path(str(clip))
     before = clip.read_bytes()

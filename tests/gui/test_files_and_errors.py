@@ -17,7 +17,13 @@ pytestmark = pytest.mark.qt
 def drop_file(window, path) -> None:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    event = QDropEvent(QPointF(100, 100), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(100, 100),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     window.dropEvent(event)
 
 
@@ -78,7 +84,9 @@ def test_autosave_recovery_after_crash(qtbot, make_window, clip, errors, questio
     assert not errors, errors
 
 
-def test_missing_weights_is_a_message_not_a_crash(qtbot, make_window, clip, errors, monkeypatch, tmp_path):
+def test_missing_weights_is_a_message_not_a_crash(
+    qtbot, make_window, clip, errors, monkeypatch, tmp_path
+):
     """Clicking with a real model whose weights are absent shows how to get them; the window lives on."""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
@@ -140,7 +148,12 @@ def test_find_faces_adds_blurred_objects(qtbot, make_window, tmp_path, errors):
     assert w.open_path(str(video))
     ed = w.editor
     w.actions["find_faces"].trigger()
-    qtbot.waitUntil(lambda: bool(ed.document.project.objects) and not ed.runner.busy and ed.runner.current is None, timeout=120_000)
+    qtbot.waitUntil(
+        lambda: (
+            bool(ed.document.project.objects) and not ed.runner.busy and ed.runner.current is None
+        ),
+        timeout=120_000,
+    )
     wait_idle(qtbot, ed)
     assert not errors, errors
     (face,) = ed.document.project.objects

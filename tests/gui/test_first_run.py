@@ -36,9 +36,13 @@ def test_model_loads_in_the_background_when_a_clip_opens(qtbot, make_window, cli
     w = make_window()
     assert w.editor.tracking.loaded_model is None
     assert w.open_path(str(clip))
-    qtbot.waitUntil(lambda: w.editor.tracking.loaded_model is not None, timeout=60_000)  # no click needed
+    qtbot.waitUntil(
+        lambda: w.editor.tracking.loaded_model is not None, timeout=60_000
+    )  # no click needed
     assert w.editor.tracking.loaded_model[0] == "test-random-micro"
-    qtbot.waitUntil(lambda: "not loaded" not in w.model_label.text(), timeout=5000)  # the status bar says so
+    qtbot.waitUntil(
+        lambda: "not loaded" not in w.model_label.text(), timeout=5000
+    )  # the status bar says so
     assert "test-random-micro" in w.model_label.text()
     assert "engine: torch eager" in w.model_label.text()  # what runs the network (issue 14)
     assert not errors, errors
@@ -57,12 +61,16 @@ def test_missing_model_offers_the_test_model(qtbot, make_window, clip, errors, o
     ed = w.editor
     wait_idle(qtbot, ed)
     (obj,) = ed.document.project.objects
-    qtbot.waitUntil(lambda: ed.document.store.get(0, obj.id) is not None, timeout=60_000)  # the waiting click
+    qtbot.waitUntil(
+        lambda: ed.document.store.get(0, obj.id) is not None, timeout=60_000
+    )  # the waiting click
     assert ed.tracking.model_name == "test-random-micro"
     assert not errors, errors
 
 
-def test_missing_model_from_a_local_folder(qtbot, make_window, clip, errors, offline, micro_folder, tmp_path):
+def test_missing_model_from_a_local_folder(
+    qtbot, make_window, clip, errors, offline, micro_folder, tmp_path
+):
     w = make_window(model="edgetam")
     dlg = ask_for_model(qtbot, w, clip)
     (tmp_path / "empty").mkdir()
@@ -79,7 +87,9 @@ def test_missing_model_from_a_local_folder(qtbot, make_window, clip, errors, off
     assert not errors, errors
 
 
-def test_download_progress_cancel_and_resume_after_a_cut(qtbot, make_window, clip, errors, micro_folder, monkeypatch):
+def test_download_progress_cancel_and_resume_after_a_cut(
+    qtbot, make_window, clip, errors, micro_folder, monkeypatch
+):
     """Against a local hub (real HTTP): determinate MB progress, Cancel stops it, a download whose
     connection is cut resumes with a Range request, and the clicked object is tracked afterwards."""
     import huggingface_hub.constants
@@ -95,21 +105,30 @@ def test_download_progress_cancel_and_resume_after_a_cut(qtbot, make_window, cli
         w = make_window(model="edgetam")
         dlg = ask_for_model(qtbot, w, clip)
         shown = []
-        dlg.progress.valueChanged.connect(lambda _v: shown.append((dlg.progress.maximum(), dlg.progress.format())))
+        dlg.progress.valueChanged.connect(
+            lambda _v: shown.append((dlg.progress.maximum(), dlg.progress.format()))
+        )
         total_mb = sum(p.stat().st_size for p in micro_folder.iterdir()) / 2**20
         dlg.download.click()
         # the total grows as each file starts; wait for the weights file to be under way
-        qtbot.waitUntil(lambda: any(f.endswith(f"/ {total_mb:.1f} MB") for _, f in shown), timeout=30_000)
+        qtbot.waitUntil(
+            lambda: any(f.endswith(f"/ {total_mb:.1f} MB") for _, f in shown), timeout=30_000
+        )
         dlg.cancel_download()
         qtbot.waitUntil(lambda: dlg._worker is None, timeout=30_000)
         assert "cancelled" in dlg.info.text() and dlg.isVisible() and not errors
-        assert not {s.name: s for s in registry.list_models()}["edgetam"].cached and "not downloaded" in dlg.model_box.currentText()
+        assert (
+            not {s.name: s for s in registry.list_models()}["edgetam"].cached
+            and "not downloaded" in dlg.model_box.currentText()
+        )
         maximum, fmt = shown[-1]
         assert fmt.endswith(f"/ {total_mb:.1f} MB") and float(fmt.split(" /")[0]) < total_mb
 
         server.chunk_delay, server.cut_after = 0.0, 3 * 2**20  # now the network drops after 3 MB
         dlg.download.click()
-        qtbot.waitUntil(lambda: not dlg.isVisible(), timeout=60_000)  # done: the dialog closes itself
+        qtbot.waitUntil(
+            lambda: not dlg.isVisible(), timeout=60_000
+        )  # done: the dialog closes itself
         assert server.ranges and server.ranges[-1].startswith("bytes=")  # resumed, not restarted
         assert shown[-1][1] == f"{total_mb:.1f} / {total_mb:.1f} MB"
         assert registry.model_path("edgetam").is_dir()

@@ -15,7 +15,11 @@ pytestmark = pytest.mark.qt
 def image_array(img) -> np.ndarray:
     img = img.convertToFormat(img.Format.Format_RGB888)
     arr = np.frombuffer(img.constBits(), np.uint8, count=img.bytesPerLine() * img.height())
-    return arr.reshape(img.height(), img.bytesPerLine())[:, : img.width() * 3].reshape(img.height(), img.width(), 3).copy()
+    return (
+        arr.reshape(img.height(), img.bytesPerLine())[:, : img.width() * 3]
+        .reshape(img.height(), img.width(), 3)
+        .copy()
+    )
 
 
 @pytest.fixture
@@ -34,7 +38,9 @@ def decode_threads(monkeypatch):
     return seen
 
 
-def test_scrubbing_never_decodes_on_the_gui_thread(qtbot, make_window, clip, errors, decode_threads):
+def test_scrubbing_never_decodes_on_the_gui_thread(
+    qtbot, make_window, clip, errors, decode_threads
+):
     w = make_window()
     assert w.open_path(str(clip))
     ed = w.editor

@@ -9,7 +9,15 @@ pytestmark = pytest.mark.qt
 
 
 def test_lane_states_are_distinct_and_explained(qtbot, make_window, clip, errors):
-    from app.gui.timeline_widget import EMPTY, LANE_H, LEGEND, LOW_SCORE_STATE, NOT_TRACKED, RULER_H, TRACKED
+    from app.gui.timeline_widget import (
+        EMPTY,
+        LANE_H,
+        LEGEND,
+        LOW_SCORE_STATE,
+        NOT_TRACKED,
+        RULER_H,
+        TRACKED,
+    )
 
     w = make_window()
     assert w.open_path(str(clip))
@@ -29,7 +37,12 @@ def test_lane_states_are_distinct_and_explained(qtbot, make_window, clip, errors
         store.put_many(f, {oid: (full, 0.2)})
     ed.document.notify_masks(-1, [oid])
     lane = w.timeline.lane(oid)
-    assert [int(lane.state[f]) for f in (5, 12, 17, 30)] == [TRACKED, EMPTY, LOW_SCORE_STATE, NOT_TRACKED]
+    assert [int(lane.state[f]) for f in (5, 12, 17, 30)] == [
+        TRACKED,
+        EMPTY,
+        LOW_SCORE_STATE,
+        NOT_TRACKED,
+    ]
     assert lane.has_mask[5] and not lane.has_mask[12] and not lane.has_mask[30]
     # drawn differently: the tracked span is filled, empty and untracked frames are not
     y = RULER_H + LANE_H // 2
@@ -42,7 +55,9 @@ def test_lane_states_are_distinct_and_explained(qtbot, make_window, clip, errors
     assert "low score" in text(17) and "0.20" in text(17)
     assert "not tracked" in text(30) and "tracked (score 0.90)" in text(5)
     assert w.timeline.lane_text_at(200, 5) == LEGEND
-    assert w.legend.isVisible() and "empty mask" in w.legend.text() and "low score" in w.legend.text()
+    assert (
+        w.legend.isVisible() and "empty mask" in w.legend.text() and "low score" in w.legend.text()
+    )
     # one frame's new mask updates the lane in place
     store.put_many(30, {oid: (full, 0.95)})
     ed.document.notify_masks(30, [oid])
@@ -59,5 +74,7 @@ def test_effect_names_are_human_readable(qtbot, make_window, clip, errors):
     assert not any("_" in n for n in names)
     w.effects.add_effect({"type": "colour_pop"})
     assert w.effects.list.item(0).text().startswith("Colour pop")
-    assert w.editor.document.project.object(w.editor.active).effects == [{"type": "colour_pop"}]  # the file keeps the id
+    assert w.editor.document.project.object(w.editor.active).effects == [
+        {"type": "colour_pop"}
+    ]  # the file keeps the id
     assert not errors, errors

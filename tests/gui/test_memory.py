@@ -13,7 +13,9 @@ from tests.shared_media import clip_path
 pytestmark = pytest.mark.qt
 
 CLIPS = ("dog_ball.mp4", "people_audio.mp4", "bedroom_small.mp4", "beeps_audio.mp4", "vfr.mp4")
-GROWTH_LIMIT_MB = 150  # after the first clip (model, Qt, caches at their bound), 4 more may add little
+GROWTH_LIMIT_MB = (
+    150  # after the first clip (model, Qt, caches at their bound), 4 more may add little
+)
 
 
 def rss_mb() -> float:
@@ -52,12 +54,17 @@ def test_opening_five_clips_in_turn_keeps_memory_bounded(qtbot, make_window, tmp
     for path in paths[1:]:
         source_before = w.editor.document.source
         use(qtbot, w, path)
-        assert source_before._container is None or source_before is w.editor.document.source  # closed
+        assert (
+            source_before._container is None or source_before is w.editor.document.source
+        )  # closed
     after_all = rss_mb()
     ed = w.editor
     # what is held now belongs to the last clip only
-    assert ed.loader._source is not None and ed.loader._source.path == paths[-1].resolve() or \
-        str(ed.loader._source.path) == str(paths[-1])
+    assert (
+        ed.loader._source is not None
+        and ed.loader._source.path == paths[-1].resolve()
+        or str(ed.loader._source.path) == str(paths[-1])
+    )
     assert ed.tracking._session_source.path == ed.document.source.path
     assert after_all - after_first < GROWTH_LIMIT_MB, (after_first, after_all)
     assert not errors, errors

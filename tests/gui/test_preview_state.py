@@ -16,7 +16,9 @@ def shown(qtbot, w) -> np.ndarray:
     wait_frame(qtbot, w)
     img = w.viewer.image().convertToFormat(w.viewer.image().Format.Format_RGB888)
     h, width = img.height(), img.width()
-    arr = np.frombuffer(img.constBits(), np.uint8, count=img.bytesPerLine() * h).reshape(h, img.bytesPerLine())
+    arr = np.frombuffer(img.constBits(), np.uint8, count=img.bytesPerLine() * h).reshape(
+        h, img.bytesPerLine()
+    )
     return arr[:, : width * 3].reshape(h, width, 3).copy()
 
 
@@ -37,7 +39,9 @@ def test_first_effect_turns_the_preview_on(qtbot, make_window, clip, errors):
     assert not errors, errors
 
 
-def test_opening_another_file_never_shows_the_old_effects(qtbot, make_window, clip, errors, tmp_path):
+def test_opening_another_file_never_shows_the_old_effects(
+    qtbot, make_window, clip, errors, tmp_path
+):
     import shutil
 
     from tests.shared_media import clip_path

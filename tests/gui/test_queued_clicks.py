@@ -28,11 +28,15 @@ def test_clicks_during_tracking_are_shown_queued_then_applied(qtbot, make_window
     assert ed.runner.busy  # still tracking: nothing was applied yet...
     second = ed.active
     assert second != first and ed.document.store.get(50, second) is None
-    assert w.transport.queued.isVisible() and w.transport.queued.text().startswith("2 clicks queued")
+    assert w.transport.queued.isVisible() and w.transport.queued.text().startswith(
+        "2 clicks queued"
+    )
     assert "queued" in w.statusBar().currentMessage()
     ed.stop()
     wait_idle(qtbot, ed)
-    qtbot.waitUntil(lambda: ed.document.store.get(50, second) is not None, timeout=60_000)  # ...now it is
+    qtbot.waitUntil(
+        lambda: ed.document.store.get(50, second) is not None, timeout=60_000
+    )  # ...now it is
     wait_idle(qtbot, ed)
     assert not w.transport.queued.isVisible()
     assert [len(p.points) for p in ed.document.project.object(second).prompts] == [1, 1]

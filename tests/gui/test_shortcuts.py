@@ -58,7 +58,9 @@ def test_effect_number_boxes_give_the_focus_back(qtbot, make_window, clip, error
     qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
     w.objects.set_active(-1)
     w.effects.add_effect({"type": "pixelate"})
-    box = w.effects.form_host.findChild(QSpinBox, "param_block") or w.effects.form_host.findChild(QDoubleSpinBox, "param_block")
+    box = w.effects.form_host.findChild(QSpinBox, "param_block") or w.effects.form_host.findChild(
+        QDoubleSpinBox, "param_block"
+    )
     qtbot.mouseClick(box.lineEdit(), Qt.MouseButton.LeftButton)  # the user clicks into the box
     qtbot.waitUntil(lambda: box.hasFocus())
     box.selectAll()
@@ -77,7 +79,9 @@ def test_ctrl_shortcuts_work_after_another_window_had_the_focus(qtbot, make_wind
     assert w.open_path(str(clip))
     for name in ("open", "save", "export", "quit", "forward", "goto", "undo", "redo", "find_faces"):
         assert w.actions[name].shortcutContext() == Qt.ShortcutContext.ApplicationShortcut, name
-    assert w.actions["preview"].shortcutContext() == Qt.ShortcutContext.WindowShortcut  # single key: this window only
+    assert (
+        w.actions["preview"].shortcutContext() == Qt.ShortcutContext.WindowShortcut
+    )  # single key: this window only
     other = QWidget()
     qtbot.addWidget(other)
     other.show()

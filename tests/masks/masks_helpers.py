@@ -25,7 +25,9 @@ CLIP_FRAMES = 40
 CLIP_SIZE = (320, 180)
 
 
-def cut_clip(out: Path, frames: int = CLIP_FRAMES, size: tuple[int, int] = CLIP_SIZE, skip: int = 0) -> Path:
+def cut_clip(
+    out: Path, frames: int = CLIP_FRAMES, size: tuple[int, int] = CLIP_SIZE, skip: int = 0
+) -> Path:
     """The first `frames` frames of dog_ball.mp4 (after `skip`), resized: a real clip that
     tracks in seconds with the micro model."""
     with av.open(str(clip_path("dog_ball.mp4"))) as src, av.open(str(out), "w") as dst:
@@ -49,8 +51,12 @@ def write_project(folder: Path, clip: Path, objects: list[dict]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(clip, folder / "clip.mp4")
     path = folder / "edit.rotokit"
-    path.write_text(json.dumps({"rotokit": 1, "video": "clip.mp4", "objects": objects,
-                                "background": {"effects": []}}), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {"rotokit": 1, "video": "clip.mp4", "objects": objects, "background": {"effects": []}}
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -66,14 +72,23 @@ def cli_env(**extra: str) -> dict[str, str]:
 
 def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess:
     """`python -m app ARGS` as a real process (it can kill itself: the fault hook)."""
-    return subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True,
-                          env=cli_env(**env), cwd=str(REPO), timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        capture_output=True,
+        text=True,
+        env=cli_env(**env),
+        cwd=str(REPO),
+        timeout=900,
+    )
 
 
 def user_lines(stderr: str) -> list[str]:
     """stderr without the random-weights warnings and progress bars."""
-    return [line for line in stderr.splitlines()
-            if line.strip() and "RANDOM weights" not in line and "Loading weights" not in line]
+    return [
+        line
+        for line in stderr.splitlines()
+        if line.strip() and "RANDOM weights" not in line and "Loading weights" not in line
+    ]
 
 
 def all_masks(store_path: Path, frames: int) -> dict[tuple[int, int], np.ndarray]:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from masks_helpers import cut_clip, write_project
 
 from app.errors import ProjectError
 from app.project import MaskStore, fingerprint_video, masks_path_for
-
-from masks_helpers import cut_clip, write_project
 
 
 def test_editor_records_the_video_and_refuses_a_replaced_one(qapp, tmp_path, short_clip) -> None:

@@ -6,20 +6,22 @@ Runs `rotokit` in-process as a user would: hand-written project, track, render, 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
+from masks_helpers import CLIP_FRAMES, cut_clip, user_lines, write_project
 
 from app.cli import main
 from app.project import MaskStore, fingerprint_video, load_project, masks_path_for, prompts_hash
 
-from masks_helpers import CLIP_FRAMES, cut_clip, user_lines, write_project
-
-DOG = {"id": 1, "name": "dog", "prompts": [{"frame": 0, "points": [[160, 90]], "labels": [1]}],
-       "effects": [{"type": "blur", "strength": 8}]}
+DOG = {
+    "id": 1,
+    "name": "dog",
+    "prompts": [{"frame": 0, "points": [[160, 90]], "labels": [1]}],
+    "effects": [{"type": "blur", "strength": 8}],
+}
 
 
 @pytest.fixture(autouse=True)
@@ -57,13 +59,17 @@ def tracked(tmp_path, short_clip, weights, capsys) -> Path:
 def test_track_records_the_video_fingerprint_of_a_hand_written_project(tracked: Path) -> None:
     with MaskStore(masks_path_for(tracked), readonly=True) as store:
         assert store.video_fingerprint() == fingerprint_video(tracked.parent / "clip.mp4")
-    assert "video_fingerprint" not in json.loads(tracked.read_text())  # the user's file is untouched
+    assert "video_fingerprint" not in json.loads(
+        tracked.read_text()
+    )  # the user's file is untouched
 
 
-@pytest.mark.parametrize("size, changed", [((320, 180), "content differs"),
-                                           ((322, 182), "size 320x180 → 322x182")])
-def test_render_and_export_refuse_a_replaced_video_in_one_line(tracked, tmp_path, weights, capsys,
-                                                               size, changed) -> None:
+@pytest.mark.parametrize(
+    "size, changed", [((320, 180), "content differs"), ((322, 182), "size 320x180 → 322x182")]
+)
+def test_render_and_export_refuse_a_replaced_video_in_one_line(
+    tracked, tmp_path, weights, capsys, size, changed
+) -> None:
     cut_clip(tracked.parent / "clip.mp4", size=size, skip=20)  # another part of the footage
     out = tmp_path / "out.mp4"
     code, lines = _run(capsys, "render", str(tracked), "-o", str(out), "--model", str(weights))
@@ -71,8 +77,17 @@ def test_render_and_export_refuse_a_replaced_video_in_one_line(tracked, tmp_path
     assert "not the video these masks were computed on" in lines[0] and changed in lines[0]
     assert f"rotokit track {tracked} --retrack" in lines[0]
     assert not out.exists()
-    code, lines = _run(capsys, "export", str(tracked), "--format", "coco", "-o", str(tmp_path / "ds"),
-                       "--model", str(weights))
+    code, lines = _run(
+        capsys,
+        "export",
+        str(tracked),
+        "--format",
+        "coco",
+        "-o",
+        str(tmp_path / "ds"),
+        "--model",
+        str(weights),
+    )
     assert code == 1 and len(lines) == 1 and changed in lines[0], lines
     code, lines = _run(capsys, "track", str(tracked), "--model", str(weights))
     assert code == 1 and changed in lines[0]
@@ -90,9 +105,14 @@ def test_render_and_export_refuse_a_replaced_video_in_one_line(tracked, tmp_path
 # ---- item 3: incomplete masks ----------------------------------------------------------------
 
 
-def test_track_a_range_then_full_render_tracks_the_rest(tmp_path, short_clip, weights, capsys) -> None:
+def test_track_a_range_then_full_render_tracks_the_rest(
+    tmp_path, short_clip, weights, capsys
+) -> None:
     project = write_project(tmp_path / "p", short_clip, [DOG])
-    assert _run(capsys, "track", str(project), "--range", "0:10", "--model", str(weights), "-q")[0] == 0
+    assert (
+        _run(capsys, "track", str(project), "--range", "0:10", "--model", str(weights), "-q")[0]
+        == 0
+    )
     assert _covered(project) == [(0, 10)]
     out = tmp_path / "out.mp4"
     code, lines = _run(capsys, "render", str(project), "-o", str(out), "--model", str(weights))
@@ -105,20 +125,25 @@ def test_track_a_range_then_full_render_tracks_the_rest(tmp_path, short_clip, we
     # the same masks as one uninterrupted track of the whole clip
     whole = write_project(tmp_path / "q", short_clip, [DOG])
     assert _run(capsys, "track", str(whole), "--model", str(weights), "-q")[0] == 0
-    with MaskStore(masks_path_for(project), readonly=True) as a, \
-            MaskStore(masks_path_for(whole), readonly=True) as b:
+    with (
+        MaskStore(masks_path_for(project), readonly=True) as a,
+        MaskStore(masks_path_for(whole), readonly=True) as b,
+    ):
         for f in range(CLIP_FRAMES):
             np.testing.assert_array_equal(a.get(f, 1), b.get(f, 1), err_msg=f"frame {f}")
         coverage = np.mean([a.get(f, 1).mean() for f in range(CLIP_FRAMES)])
     assert 0.02 < coverage < 0.98
 
 
-def test_render_of_a_range_tracks_only_what_that_range_needs(tmp_path, short_clip, weights, capsys) -> None:
+def test_render_of_a_range_tracks_only_what_that_range_needs(
+    tmp_path, short_clip, weights, capsys
+) -> None:
     late = dict(DOG, prompts=[{"frame": 16, "points": [[160, 90]], "labels": [1]}])
     project = write_project(tmp_path / "p", short_clip, [late])
     out = tmp_path / "out.mp4"
-    code, lines = _run(capsys, "render", str(project), "-o", str(out), "--range", "0:10",
-                       "--model", str(weights))
+    code, lines = _run(
+        capsys, "render", str(project), "-o", str(out), "--range", "0:10", "--model", str(weights)
+    )
     assert code == 0, lines
     # frames 0-9 come from tracking backward from the prompt on 16; frame 15 (the first
     # backward step) reads the memory of 16-30: 15 forward + 16 backward frames, not 40
@@ -129,8 +154,19 @@ def test_render_of_a_range_tracks_only_what_that_range_needs(tmp_path, short_cli
         assert store.get(31, 1) is None
 
     # export of a later range computes only what is still missing (31-39, resumed at 31)
-    code, lines = _run(capsys, "export", str(project), "--format", "png", "-o", str(tmp_path / "ds"),
-                       "--range", "30:40", "--model", str(weights))
+    code, lines = _run(
+        capsys,
+        "export",
+        str(project),
+        "--format",
+        "png",
+        "-o",
+        str(tmp_path / "ds"),
+        "--range",
+        "30:40",
+        "--model",
+        str(weights),
+    )
     assert code == 0, lines
     assert _covered(project) == [(0, CLIP_FRAMES)]
     assert any("resuming the fwd pass at frame 31" in line for line in lines), lines
@@ -143,7 +179,9 @@ def test_export_refuses_frames_never_computed(tracked, tmp_path) -> None:
     project = load_project(tracked)
     with MaskStore(masks_path_for(tracked)) as store:
         store.delete_range(1, 5, 7)  # as if those frames were never tracked
-    with MaskStore(masks_path_for(tracked), readonly=True) as store, \
-            pytest.raises(ExportError, match=r"'dog' on frames 5-6"):
+    with (
+        MaskStore(masks_path_for(tracked), readonly=True) as store,
+        pytest.raises(ExportError, match=r"'dog' on frames 5-6"),
+    ):
         export_dataset(project, store, "coco", tmp_path / "ds")
     assert not (tmp_path / "ds").exists()

@@ -10,19 +10,25 @@ import sqlite3
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
-
 from masks_helpers import CLIP_FRAMES, FAULT, all_masks, cli_env, run_cli, user_lines, write_project
 
 # Two objects prompted on different frames: a forward pass from 8 and a backward pass from 7.
 OBJECTS = [
-    {"id": 1, "name": "dog", "prompts": [{"frame": 8, "points": [[160, 90]], "labels": [1]}],
-     "effects": [{"type": "blur"}]},
-    {"id": 2, "name": "ball", "prompts": [{"frame": 12, "box": [60, 40, 200, 150]}],
-     "effects": [{"type": "pixelate"}]},
+    {
+        "id": 1,
+        "name": "dog",
+        "prompts": [{"frame": 8, "points": [[160, 90]], "labels": [1]}],
+        "effects": [{"type": "blur"}],
+    },
+    {
+        "id": 2,
+        "name": "ball",
+        "prompts": [{"frame": 12, "box": [60, 40, 200, 150]}],
+        "effects": [{"type": "pixelate"}],
+    },
 ]
 
 
@@ -55,8 +61,9 @@ def _assert_same(masks: dict, reference: dict) -> None:
 # Killed in the forward pass (after frame 22, the end of its head: always a memory checkpoint,
 # so the forward pass never restarts) and in the backward pass.
 @pytest.mark.parametrize("kill_after", [24, 36])
-def test_killed_track_resumes_and_equals_an_uninterrupted_run(tmp_path, short_clip, weights,
-                                                              reference, kill_after) -> None:
+def test_killed_track_resumes_and_equals_an_uninterrupted_run(
+    tmp_path, short_clip, weights, reference, kill_after
+) -> None:
     project = write_project(tmp_path / "p", short_clip, OBJECTS)
     killed = run_cli("track", str(project), "--model", str(weights), **{FAULT: str(kill_after)})
     assert killed.returncode == -signal.SIGKILL
@@ -77,7 +84,9 @@ def test_killed_track_resumes_and_equals_an_uninterrupted_run(tmp_path, short_cl
 def test_killed_render_resumes_its_tracking(tmp_path, short_clip, weights, reference) -> None:
     project = write_project(tmp_path / "p", short_clip, OBJECTS)
     out = tmp_path / "out.mp4"
-    killed = run_cli("render", str(project), "-o", str(out), "--model", str(weights), **{FAULT: "24"})
+    killed = run_cli(
+        "render", str(project), "-o", str(out), "--model", str(weights), **{FAULT: "24"}
+    )
     assert killed.returncode == -signal.SIGKILL and not out.exists()
     again = run_cli("render", str(project), "-o", str(out), "--model", str(weights))
     assert again.returncode == 0, again.stderr
@@ -86,12 +95,17 @@ def test_killed_render_resumes_its_tracking(tmp_path, short_clip, weights, refer
     _assert_same(all_masks(project.with_name("edit.rotokit.masks"), CLIP_FRAMES), reference)
 
 
-def test_ctrl_c_says_how_many_frames_were_kept_and_that_the_next_run_resumes(tmp_path, short_clip,
-                                                                            weights) -> None:
+def test_ctrl_c_says_how_many_frames_were_kept_and_that_the_next_run_resumes(
+    tmp_path, short_clip, weights
+) -> None:
     project = write_project(tmp_path / "p", short_clip, OBJECTS)
     store = project.with_name("edit.rotokit.masks")
-    proc = subprocess.Popen([sys.executable, "-m", "app", "track", str(project), "--model", str(weights)],
-                            stderr=subprocess.PIPE, text=True, env=cli_env())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "track", str(project), "--model", str(weights)],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
+    )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.2)

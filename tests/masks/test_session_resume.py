@@ -28,13 +28,21 @@ def test_imported_memory_continues_exactly_and_a_cold_start_does_not(name, short
             return s
 
         def steps(s, lo, hi, before=None):
-            return {f: m for f, m in s.run_steps([(f, ids) for f in range(lo, hi)], reverse=False,
-                                                 keep={0}, before=before)}
+            return {
+                f: m
+                for f, m in s.run_steps(
+                    [(f, ids) for f in range(lo, hi)], reverse=False, keep={0}, before=before
+                )
+            }
 
         full = steps(session(), 0, 24)
         first = session()
         steps(first, 0, 12)
-        saved = {(o, f): first.export_memory(o, f) for o in ids for f in range(12 - first.memory_window + 1, 12)}
+        saved = {
+            (o, f): first.export_memory(o, f)
+            for o in ids
+            for f in range(12 - first.memory_window + 1, 12)
+        }
         assert saved[(2, 3)] is None and saved[(1, 11)] is not None  # prompted frames are not saved
 
         resumed = session()
@@ -51,5 +59,7 @@ def test_imported_memory_continues_exactly_and_a_cold_start_does_not(name, short
     assert 0.02 < coverage < 0.98
     for f in range(12, 24):
         for o in ids:
-            np.testing.assert_array_equal(again[f][o].mask, full[f][o].mask, err_msg=f"frame {f}, object {o}")
+            np.testing.assert_array_equal(
+                again[f][o].mask, full[f][o].mask, err_msg=f"frame {f}, object {o}"
+            )
     assert sum(int((cold[f][o].mask != full[f][o].mask).sum()) for f in cold for o in ids) > 0

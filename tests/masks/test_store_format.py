@@ -47,7 +47,9 @@ def test_format_1_store_is_read_and_upgraded_with_the_same_meaning(tmp_path: Pat
         assert db.execute("SELECT value FROM meta WHERE key='version'").fetchone() == ("2",)
 
 
-def test_coverage_follows_the_frames_written_and_a_new_hash_replaces_the_old(tmp_path: Path) -> None:
+def test_coverage_follows_the_frames_written_and_a_new_hash_replaces_the_old(
+    tmp_path: Path,
+) -> None:
     mask = np.zeros((4, 6), bool)
     with MaskStore(tmp_path / "s.masks") as store:
         for f in (0, 1, 2, 5):

@@ -10,10 +10,19 @@ W = 16  # SAM 2 / EdgeTAM memory window
 def _plan(needed, covered=(), rows=None, prompted=(40,), n=100, direction="both"):
     specs = passes_for(direction, list(prompted), n, W)
     stored = rows or {}
-    plan = plan_object(1, specs, set(needed), set(covered).__contains__,
-                       lambda name: stored.get(name, set()), set(prompted), W)
-    frames = {name: [s for s in specs if s.name == name][0].frames[st.start:st.stop + 1]
-              for name, st in plan.items()}
+    plan = plan_object(
+        1,
+        specs,
+        set(needed),
+        set(covered).__contains__,
+        lambda name: stored.get(name, set()),
+        set(prompted),
+        W,
+    )
+    frames = {
+        name: [s for s in specs if s.name == name][0].frames[st.start : st.stop + 1]
+        for name, st in plan.items()
+    }
     return plan, frames
 
 

@@ -13,8 +13,10 @@ from tests.shared_media import clip_path
 
 
 def planes(frame: av.VideoFrame) -> list[np.ndarray]:
-    return [np.frombuffer(p, np.uint8).reshape(p.height, p.line_size)[:, : p.width].astype(int)
-            for p in frame.planes]
+    return [
+        np.frombuffer(p, np.uint8).reshape(p.height, p.line_size)[:, : p.width].astype(int)
+        for p in frame.planes
+    ]
 
 
 @pytest.mark.parametrize(
@@ -35,15 +37,17 @@ def test_reference_colours(rgb: tuple[int, int, int], ycbcr: tuple[int, int, int
         assert (y == ycbcr[0]).all() and (cb == ycbcr[1]).all() and (cr == ycbcr[2]).all(), fmt
 
 
-@pytest.mark.parametrize(("size", "fmt"), [((1920, 1080), "yuv420p"), ((1000, 562), "yuv420p"),
-                                            ((641, 361), "yuv444p")])
+@pytest.mark.parametrize(
+    ("size", "fmt"), [((1920, 1080), "yuv420p"), ((1000, 562), "yuv420p"), ((641, 361), "yuv444p")]
+)
 def test_matches_swscale_on_a_real_frame(size: tuple[int, int], fmt: str) -> None:
     with av.open(str(clip_path("dog_ball.mp4"))) as c:
         rgb = next(c.decode(video=0)).to_ndarray(format="rgb24")
     rgb = np.ascontiguousarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA))
     ours = rgb_to_yuv_frame(rgb, fmt)
     ref = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(
-        format=fmt, dst_colorspace="ITU709", dst_color_range="MPEG", interpolation="AREA")
+        format=fmt, dst_colorspace="ITU709", dst_color_range="MPEG", interpolation="AREA"
+    )
     assert (ours.width, ours.height, ours.format.name) == (size[0], size[1], fmt)
     for mine, theirs in zip(planes(ours), planes(ref), strict=True):
         assert np.abs(mine - theirs).max() <= 2

@@ -257,13 +257,21 @@ def test_colours_survive_the_round_trip_and_are_tagged_bt709(
 ) -> None:
     """Saturated patches come back within a few levels: a wrong matrix (BT.601 for 709) or
     range would move them by 10–40 levels."""
-    colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0), (128, 128, 128),
-               (224, 172, 105), (20, 20, 20), (250, 250, 250)]
+    colours = [
+        (255, 0, 0),
+        (0, 255, 0),
+        (0, 0, 255),
+        (255, 255, 0),
+        (128, 128, 128),
+        (224, 172, 105),
+        (20, 20, 20),
+        (250, 250, 250),
+    ]
     w, h = size
     image = np.zeros((h, w, 3), np.uint8)
     step = w // len(colours)
     for i, colour in enumerate(colours):
-        image[:, i * step:(i + 1) * step] = colour
+        image[:, i * step : (i + 1) * step] = colour
     info = dataclasses.replace(probe(clip_path("dog_ball.mp4")), width=w, height=h)
     out = tmp_path / "patches.mp4"
     with VideoWriter(out, source=info, crf=0) as writer:
@@ -275,5 +283,5 @@ def test_colours_survive_the_round_trip_and_are_tagged_bt709(
     with FrameSource(out) as fs:
         back = fs.frame(1).astype(int)
     for i, colour in enumerate(colours):
-        centre = back[h // 2 - 4:h // 2 + 4, i * step + step // 2 - 4:i * step + step // 2 + 4]
+        centre = back[h // 2 - 4 : h // 2 + 4, i * step + step // 2 - 4 : i * step + step // 2 + 4]
         assert np.abs(centre - colour).max() <= 3, (colour, centre.mean(axis=(0, 1)))

@@ -12,8 +12,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 sys.path.insert(1, str(HERE))
 
-from model.tracking import Tracker  # noqa: E402
 from model_helpers import DecodedClip  # noqa: E402
+
+from model.tracking import Tracker  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -33,7 +33,9 @@ class DecodedClip:
     """A tiny FrameProvider over PyAV-decoded frames (tests only: it holds the clip), counting
     frame reads so tests can check the session's decode pattern."""
 
-    def __init__(self, name: str | None = None, limit: int | None = None, frames: list | None = None) -> None:
+    def __init__(
+        self, name: str | None = None, limit: int | None = None, frames: list | None = None
+    ) -> None:
         if frames is None:
             frames = []
             with av.open(str(clip_path(name))) as container:
@@ -81,7 +83,9 @@ def iou(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.logical_and(a, b).sum() / union) if union else 1.0
 
 
-def assert_masks_match(ours: dict, ref: dict, frames, min_iou: float = 0.9995, max_diff: int | None = None) -> float:
+def assert_masks_match(
+    ours: dict, ref: dict, frames, min_iou: float = 0.9995, max_diff: int | None = None
+) -> float:
     """Same frames, same objects, every mask non-trivial, IoU >= ``min_iou`` and at most
     ``max_diff`` differing pixels per mask (default 0.01 % of the frame: same tensors through the
     same code give identical masks here, but thread counts may flip a pixel whose logit is within
@@ -90,7 +94,9 @@ def assert_masks_match(ours: dict, ref: dict, frames, min_iou: float = 0.9995, m
     assert sorted(ours) == sorted(ref) == sorted(frames), (sorted(ours), sorted(ref))
     worst = 1.0
     for f in frames:
-        assert set(ours[f]) == set(ref[f]), f"frame {f}: objects {sorted(ours[f])} vs {sorted(ref[f])}"
+        assert set(ours[f]) == set(ref[f]), (
+            f"frame {f}: objects {sorted(ours[f])} vs {sorted(ref[f])}"
+        )
         for obj_id, r in ref[f].items():
             a = ours[f][obj_id].mask
             b = r.mask if hasattr(r, "mask") else r
@@ -136,6 +142,10 @@ def assert_logits_match(spy: LogitSpy, ref: dict, frames, atol: float = 1e-4) ->
     for f in frames:
         for obj_id, r in ref[f].items():
             logits, presence = spy.steps[(f, obj_id)]
-            assert float(logits.abs().max()) > 0.1, f"frame {f} object {obj_id}: logits are noise (untuned: ~0.01)"
-            torch.testing.assert_close(logits, r.logits, atol=atol, rtol=1e-4, msg=f"frame {f} object {obj_id}")
+            assert float(logits.abs().max()) > 0.1, (
+                f"frame {f} object {obj_id}: logits are noise (untuned: ~0.01)"
+            )
+            torch.testing.assert_close(
+                logits, r.logits, atol=atol, rtol=1e-4, msg=f"frame {f} object {obj_id}"
+            )
             assert abs(presence - r.presence) < atol, (f, obj_id, presence, r.presence)

@@ -27,7 +27,10 @@ def _upscaled(size: tuple[int, int], texture: bool) -> DecodedClip:
         for block in (1, 2, 3):
             cells = rng.integers(-1, 2, size=(h // block + 1, w // block + 1)).astype(np.int16) * 13
             pattern += np.kron(cells, np.ones((block, block), np.int16))[:h, :w]
-        frames = [np.clip(f.astype(np.int16) + pattern[..., None], 0, 255).astype(np.uint8) for f in frames]
+        frames = [
+            np.clip(f.astype(np.int16) + pattern[..., None], 0, 255).astype(np.uint8)
+            for f in frames
+        ]
     return DecodedClip(frames=frames)
 
 
@@ -37,7 +40,9 @@ def edgetam() -> Tracker:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("size, texture", [((1920, 1080), False), ((3840, 2160), True)], ids=["1080p", "4k-texture"])
+@pytest.mark.parametrize(
+    "size, texture", [((1920, 1080), False), ((3840, 2160), True)], ids=["1080p", "4k-texture"]
+)
 def test_f1_edgetam_two_objects_worst_iou_vs_transformers(edgetam, size, texture):
     clip = _upscaled(size, texture)
     sx = size[0] / 640
@@ -52,5 +57,7 @@ def test_f1_edgetam_two_objects_worst_iou_vs_transformers(edgetam, size, texture
     ref.add(0, 2, box=box)
     expected = dict(ref.propagate(start=0))
     # IoU >= 0.9995 is F1; a handful of pixels may flip where a logit is within float rounding of 0
-    worst = assert_masks_match(ours, expected, range(FRAMES), min_iou=0.9995, max_diff=size[0] * size[1] // 2000)
+    worst = assert_masks_match(
+        ours, expected, range(FRAMES), min_iou=0.9995, max_diff=size[0] * size[1] // 2000
+    )
     print(f"F1 {size[0]}x{size[1]}: worst IoU {worst:.6f}")

@@ -101,15 +101,33 @@ def test_track_command_names_the_engine(cache, tmp_path, capsys, monkeypatch):
     import json
     import shutil
 
-    from app.cli import main
     from model_helpers import clip_path
+
+    from app.cli import main
 
     shutil.copy(clip_path("dog_ball.mp4"), tmp_path / "dog_ball.mp4")
     project = tmp_path / "edit.rotokit"
-    project.write_text(json.dumps({"rotokit": 1, "video": "dog_ball.mp4", "objects": [
-        {"id": 1, "name": "dog", "prompts": [{"frame": 0, "box": DOG_BOX}]}]}), encoding="utf-8")
-    code = main(["track", str(project), "--model", "test-random-micro-edgetam", "--offline",
-                 "--range", "0:3"])
+    project.write_text(
+        json.dumps(
+            {
+                "rotokit": 1,
+                "video": "dog_ball.mp4",
+                "objects": [{"id": 1, "name": "dog", "prompts": [{"frame": 0, "box": DOG_BOX}]}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    code = main(
+        [
+            "track",
+            str(project),
+            "--model",
+            "test-random-micro-edgetam",
+            "--offline",
+            "--range",
+            "0:3",
+        ]
+    )
     out = capsys.readouterr()
     assert code == 0
     assert "engine: OpenVINO" in out.out + out.err

@@ -44,7 +44,10 @@ PROMPTS = {
     "box": [(1, 0, dict(box=DOG_BOX))],
     "box_and_points": [(1, 0, dict(box=DOG_BOX, points=[[520, 240], [450, 200]], labels=[1, 0]))],
     "mask": [(1, 0, dict(mask=_box_mask()))],
-    "two_objects": [(1, 0, dict(box=DOG_BOX)), (2, 0, dict(points=[WOMAN, [450, 230]], labels=[1, 0]))],
+    "two_objects": [
+        (1, 0, dict(box=DOG_BOX)),
+        (2, 0, dict(points=[WOMAN, [450, 230]], labels=[1, 0])),
+    ],
     "three_objects": [
         (1, 0, dict(box=DOG_BOX)),
         (2, 0, dict(points=[WOMAN], labels=[1])),

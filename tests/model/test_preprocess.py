@@ -45,7 +45,9 @@ def _grey_levels(x: torch.Tensor, ref: torch.Tensor, std) -> np.ndarray:
     return ((x - ref).abs() * torch.tensor(std).reshape(3, 1, 1) * 255).flatten().numpy()
 
 
-def _assert_within_a_grey_level(x: torch.Tensor, ref: torch.Tensor, std=(0.229, 0.224, 0.225)) -> None:
+def _assert_within_a_grey_level(
+    x: torch.Tensor, ref: torch.Tensor, std=(0.229, 0.224, 0.225)
+) -> None:
     assert x.shape == ref.shape and x.dtype == ref.dtype == torch.float32
     d = _grey_levels(x, ref, std)
     assert np.quantile(d, 0.999) <= 1.0 and d.max() <= 2.0, (np.quantile(d, 0.999), d.max())
@@ -66,7 +68,11 @@ def test_frames_match_the_video_processor(video_processor, size):
     _assert_within_a_grey_level(ours, ref)
     if size == (3840, 2160):  # the old cv2.INTER_LINEAR path fails this very check
         old = cv2.resize(rgb, (1024, 1024), interpolation=cv2.INTER_LINEAR).astype(np.float32) / 255
-        old = torch.from_numpy(((old - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225]).transpose(2, 0, 1).astype(np.float32))
+        old = torch.from_numpy(
+            ((old - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225])
+            .transpose(2, 0, 1)
+            .astype(np.float32)
+        )
         assert _grey_levels(old, ref, (0.229, 0.224, 0.225)).max() > 10
 
 
@@ -80,7 +86,9 @@ def test_ten_bit_video_decodes_and_matches(tmp_path, video_processor):
         stream = container.add_stream("ffv1", rate=24)
         stream.width, stream.height, stream.pix_fmt = 1280, 720, "yuv420p10le"
         for i in range(2):
-            frame = av.VideoFrame.from_ndarray(_textured(1280, 720), format="rgb24").reformat(format="yuv420p10le")
+            frame = av.VideoFrame.from_ndarray(_textured(1280, 720), format="rgb24").reformat(
+                format="yuv420p10le"
+            )
             frame.pts = i
             for packet in stream.encode(frame):
                 container.mux(packet)
@@ -100,18 +108,33 @@ def test_ten_bit_video_decodes_and_matches(tmp_path, video_processor):
 def _write_processor_config(folder, **video):
     folder.mkdir(parents=True, exist_ok=True)
     settings = {
-        "do_normalize": True, "do_rescale": True, "do_resize": True, "do_convert_rgb": True,
-        "image_mean": [0.5, 0.4, 0.3], "image_std": [0.2, 0.25, 0.3], "resample": 3,
-        "rescale_factor": 1 / 255, "size": {"height": 256, "width": 256},
+        "do_normalize": True,
+        "do_rescale": True,
+        "do_resize": True,
+        "do_convert_rgb": True,
+        "image_mean": [0.5, 0.4, 0.3],
+        "image_std": [0.2, 0.25, 0.3],
+        "resample": 3,
+        "rescale_factor": 1 / 255,
+        "size": {"height": 256, "width": 256},
         "video_processor_type": "Sam2VideoVideoProcessor",
     }
     settings.update(video)
-    image = dict(settings, image_processor_type="Sam2ImageProcessor", mask_size={"height": 64, "width": 64})
+    image = dict(
+        settings, image_processor_type="Sam2ImageProcessor", mask_size={"height": 64, "width": 64}
+    )
     image.pop("video_processor_type")
-    (folder / "processor_config.json").write_text(json.dumps({
-        "image_processor": image, "video_processor": settings, "processor_class": "Sam2VideoProcessor",
-        "target_size": 256, "point_pad_value": -10,
-    }))
+    (folder / "processor_config.json").write_text(
+        json.dumps(
+            {
+                "image_processor": image,
+                "video_processor": settings,
+                "processor_class": "Sam2VideoProcessor",
+                "target_size": 256,
+                "point_pad_value": -10,
+            }
+        )
+    )
 
 
 def test_settings_come_from_the_model_folders_processor_config(tmp_path):
@@ -127,7 +150,11 @@ def test_settings_come_from_the_model_folders_processor_config(tmp_path):
     _write_processor_config(folder)
     tracker = Tracker.load(weights=str(folder), device="cpu", offline=True)
     config = tracker.backend.preprocess
-    assert (config.image_mean, config.image_std, config.resample) == ((0.5, 0.4, 0.3), (0.2, 0.25, 0.3), 3)
+    assert (config.image_mean, config.image_std, config.resample) == (
+        (0.5, 0.4, 0.3),
+        (0.2, 0.25, 0.3),
+        3,
+    )
     hf = Sam2VideoProcessor.from_pretrained(str(folder)).video_processor
     for size in [(1920, 1080), (641, 359)]:
         rgb = _textured(*size)
@@ -141,7 +168,9 @@ def test_settings_come_from_the_model_folders_processor_config(tmp_path):
 def test_a_processor_config_for_another_input_size_is_refused(tmp_path):
     folder = tmp_path / "weights"
     _write_processor_config(folder, size={"height": 512, "width": 512})
-    with pytest.raises(ModelError, match=r"processor_config.json: resizes to 512x512 but the model takes 256x256"):
+    with pytest.raises(
+        ModelError, match=r"processor_config.json: resizes to 512x512 but the model takes 256x256"
+    ):
         PreprocessConfig.from_folder(folder, 256)
 
 

@@ -44,7 +44,9 @@ def test_whole_clip_one_mask_per_object_per_frame_streamed_with_bounded_state(mi
         assert set(session.scores[1]) == set(range(90)) == set(session.scores[2])
         window = session._state.memory_window
         for obj_id in (1, 2):
-            tracked = session._state._objects[obj_id].output_dict_per_obj[0]["non_cond_frame_outputs"]
+            tracked = session._state._objects[obj_id].output_dict_per_obj[0][
+                "non_cond_frame_outputs"
+            ]
             # only the memory window at the end and around the prompted frame survive
             assert tracked and all(f >= 89 - window or f <= window for f in tracked)
     # each frame decoded once, in order: streamed from the provider
@@ -78,7 +80,9 @@ def test_stop_and_resume_equals_uninterrupted_run(micro):
     for f in range(30):
         for obj_id in (1, 2):
             assert_nontrivial(got[f][obj_id].mask, f"frame {f} object {obj_id}")
-            np.testing.assert_array_equal(got[f][obj_id].mask, expected[f][obj_id].mask, err_msg=f"frame {f}")
+            np.testing.assert_array_equal(
+                got[f][obj_id].mask, expected[f][obj_id].mask, err_msg=f"frame {f}"
+            )
 
 
 def test_correction_on_frame_k_leaves_earlier_frames_and_persists(micro):
@@ -93,7 +97,9 @@ def test_correction_on_frame_k_leaves_earlier_frames_and_persists(micro):
         assert k in session.prompts(1)
         after = dict(session.propagate(start=k))
         assert sorted(after) == list(range(k, 25))  # re-propagates from k only
-        assert {f: session.scores[1][f] for f in range(k)} == {f: scores_before[f] for f in range(k)}
+        assert {f: session.scores[1][f] for f in range(k)} == {
+            f: scores_before[f] for f in range(k)
+        }
         np.testing.assert_array_equal(after[k][1].mask, corrected)
         assert_nontrivial(corrected, "corrected frame")
         assert any((after[f][1].mask != before[f]).any() for f in range(k, 25))
@@ -154,7 +160,10 @@ def test_second_click_on_same_frame_reuses_image_features(micro, dog_clip):
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda s: s.add_points(90, 1, [[10, 10]], [1]), r"frame 90 is outside the clip \(0\.\.89\)"),
+        (
+            lambda s: s.add_points(90, 1, [[10, 10]], [1]),
+            r"frame 90 is outside the clip \(0\.\.89\)",
+        ),
         (lambda s: s.add_points(-1, 1, [[10, 10]], [1]), "outside the clip"),
         (lambda s: s.add_points(0, 1, [[700, 10]], [1]), "outside the 640x360 frame"),
         (lambda s: s.add_points(0, 1, [[10, 10], [20, 20]], [1]), "2 points but 1 labels"),
@@ -210,7 +219,9 @@ def test_speed_optimisations_keep_the_masks(micro_edgetam):
     from model.tracking import Tracker
 
     assert micro_edgetam.optimizations  # the session-wide fixture is the optimised path
-    plain = Tracker.from_model(build_random_model("test-random-micro-edgetam"), "plain", optimize=False)
+    plain = Tracker.from_model(
+        build_random_model("test-random-micro-edgetam"), "plain", optimize=False
+    )
     clip = DecodedClip("dog_ball.mp4", limit=10)
 
     def run(tracker):
@@ -245,21 +256,30 @@ def test_clicks_defer_edgetams_memory_encoder_and_masks_still_equal_reference(mi
             assert len(calls) >= 2  # the two prompts' memories, then each tracked frame's
     finally:
         hook.remove()
-    ref = reference_masks(micro_edgetam, clip, {
-        1: (0, dict(points=[[470, 230], [300, 100]], labels=[1, 0])),
-        2: (0, dict(points=[WOMAN], labels=[1])),
-    }, start=0)
+    ref = reference_masks(
+        micro_edgetam,
+        clip,
+        {
+            1: (0, dict(points=[[470, 230], [300, 100]], labels=[1, 0])),
+            2: (0, dict(points=[WOMAN], labels=[1])),
+        },
+        start=0,
+    )
     assert_masks_match(ours, ref, range(12))
     for obj_id in (1, 2):
         np.testing.assert_array_equal(clicked[obj_id].mask, ours[0][obj_id].mask)
 
 
-def test_deferred_memory_shim_fails_loudly_when_transformers_internals_change(micro_edgetam, monkeypatch):
+def test_deferred_memory_shim_fails_loudly_when_transformers_internals_change(
+    micro_edgetam, monkeypatch
+):
     """The tests run with ROTOKIT_STRICT_SHIMS=1: a transformers release calling EdgeTAM's memory
     encoder differently must fail here, not fall back silently; users still get the fallback."""
     import model.tracking.hf_backend as hf_backend
 
-    monkeypatch.setattr(hf_backend, "_MEMORY_ARGS", hf_backend._MEMORY_ARGS | {"an_argument_renamed_upstream"})
+    monkeypatch.setattr(
+        hf_backend, "_MEMORY_ARGS", hf_backend._MEMORY_ARGS | {"an_argument_renamed_upstream"}
+    )
     clip = DecodedClip("dog_ball.mp4", limit=3)
     with TrackingSession(micro_edgetam, clip) as session:
         session.add_points(0, 1, [[470, 230]], [1])
@@ -269,7 +289,9 @@ def test_deferred_memory_shim_fails_loudly_when_transformers_internals_change(mi
     with TrackingSession(micro_edgetam, clip) as session:
         session.add_points(0, 1, [[470, 230], [300, 100]], [1, 0])
         ours = dict(session.propagate())
-    ref = reference_masks(micro_edgetam, clip, {1: (0, dict(points=[[470, 230], [300, 100]], labels=[1, 0]))}, start=0)
+    ref = reference_masks(
+        micro_edgetam, clip, {1: (0, dict(points=[[470, 230], [300, 100]], labels=[1, 0]))}, start=0
+    )
     assert_masks_match(ours, ref, range(3))
 
 

@@ -19,7 +19,9 @@ def empty_cache(tmp_path, monkeypatch):
 
 
 def test_registry_names_and_defaults():
-    assert {"sam2.1-tiny", "sam2.1-small", "sam2.1-base-plus", "sam2.1-large", "edgetam"} <= set(registry.MODELS)
+    assert {"sam2.1-tiny", "sam2.1-small", "sam2.1-base-plus", "sam2.1-large", "edgetam"} <= set(
+        registry.MODELS
+    )
     assert registry.MODELS["sam2.1-tiny"].hub_id == "facebook/sam2.1-hiera-tiny"
     assert registry.MODELS["edgetam"].kind == "edgetam"
     assert registry.default_model("cpu") == "edgetam"

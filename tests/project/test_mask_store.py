@@ -22,13 +22,17 @@ def real_masks(media_dir: Path) -> list[np.ndarray]:
     with FrameSource(media_dir / "dog_ball.mp4") as frames:
         for frame in frames.iter_frames(0, 12):
             gray = cv2.cvtColor(frame.rgb, cv2.COLOR_RGB2GRAY)
-            mask = cv2.morphologyEx((gray > 150).astype(np.uint8), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+            mask = cv2.morphologyEx(
+                (gray > 150).astype(np.uint8), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8)
+            )
             out.append(mask.astype(bool))
     assert all(m.any() and not m.all() for m in out)
     return out
 
 
-def test_masks_round_trip_exactly_and_survive_reopening(tmp_path: Path, real_masks: list[np.ndarray]) -> None:
+def test_masks_round_trip_exactly_and_survive_reopening(
+    tmp_path: Path, real_masks: list[np.ndarray]
+) -> None:
     path = tmp_path / "clip.rotokit.masks"
     with MaskStore(path) as store:
         for idx, mask in enumerate(real_masks):
@@ -47,7 +51,9 @@ def test_masks_round_trip_exactly_and_survive_reopening(tmp_path: Path, real_mas
         assert store.bbox(4, 1) == mask_bbox(real_masks[4])
 
 
-def test_put_replaces_and_delete_range_and_object(tmp_path: Path, real_masks: list[np.ndarray]) -> None:
+def test_put_replaces_and_delete_range_and_object(
+    tmp_path: Path, real_masks: list[np.ndarray]
+) -> None:
     with MaskStore(tmp_path / "s.masks") as store:
         for idx in range(10):
             store.put(idx, 5, real_masks[idx], 0.8)
@@ -166,7 +172,10 @@ def test_newer_store_version_is_refused_and_untouched(tmp_path: Path, real_masks
     con.commit()
     con.close()
     before = path.read_bytes()
-    with pytest.raises(ProjectError, match=r"written by a newer rotokit \(mask store format 3; this version reads 2\)"):
+    with pytest.raises(
+        ProjectError,
+        match=r"written by a newer rotokit \(mask store format 3; this version reads 2\)",
+    ):
         MaskStore(path)
     assert path.read_bytes() == before
 
@@ -234,8 +243,13 @@ def _shapes(h: int, w: int, rng: np.random.Generator) -> list[np.ndarray]:
     for _ in range(6):
         masks.append(rng.random((h, w)) < rng.random())  # many runs, some crossing columns
         disc = np.zeros((h, w), np.uint8)
-        cv2.circle(disc, (int(rng.integers(0, w)), int(rng.integers(0, h))),
-                   int(rng.integers(1, max(2, h))), 1, -1)
+        cv2.circle(
+            disc,
+            (int(rng.integers(0, w)), int(rng.integers(0, h))),
+            int(rng.integers(1, max(2, h))),
+            1,
+            -1,
+        )
         masks.append(disc.astype(bool))
     return masks
 
@@ -268,8 +282,10 @@ def test_damaged_mask_row_names_object_and_frame(tmp_path: Path) -> None:
         store.put(3, 7, np.ones((4, 4), bool))
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE masks SET width=5")
-    with MaskStore(path, readonly=True) as store, \
-            pytest.raises(ProjectError, match="object 7 on frame 3 is damaged"):
+    with (
+        MaskStore(path, readonly=True) as store,
+        pytest.raises(ProjectError, match="object 7 on frame 3 is damaged"),
+    ):
         store.frame_masks(3)
 
 

@@ -62,16 +62,26 @@ def _random_command(project: Project, rng: random.Random) -> Command:
     choice = rng.randrange(9) if ids else 0
     obj_id = rng.choice(ids) if ids else None
     if choice == 0:
-        return AddObject(project.make_object(f"thing {rng.randrange(99)}"), rng.randrange(len(ids) + 1))
+        return AddObject(
+            project.make_object(f"thing {rng.randrange(99)}"), rng.randrange(len(ids) + 1)
+        )
     if choice == 1:
         return RemoveObject(obj_id)
     if choice == 2:
         return SetObjectAttr(obj_id, "name", f"renamed {rng.randrange(99)}")
     if choice == 3:
-        return SetObjectAttr(obj_id, rng.choice(["visible", "colour"]), rng.choice([False, True]) if rng.random() < 0.5 else "#123456")
+        return SetObjectAttr(
+            obj_id,
+            rng.choice(["visible", "colour"]),
+            rng.choice([False, True]) if rng.random() < 0.5 else "#123456",
+        )
     if choice == 4:
         frame = rng.randrange(90)
-        prompt = Prompt(frame, box=[1, 2, 30, 40]) if rng.random() < 0.5 else Prompt(frame, points=[[5, 6]], labels=[0])
+        prompt = (
+            Prompt(frame, box=[1, 2, 30, 40])
+            if rng.random() < 0.5
+            else Prompt(frame, points=[[5, 6]], labels=[0])
+        )
         n = len(project.object(obj_id).prompts)
         return AddPrompt(obj_id, prompt, rng.randrange(n + 1))
     if choice == 5 and project.object(obj_id).prompts:
@@ -85,8 +95,15 @@ def _random_command(project: Project, rng: random.Random) -> Command:
 
 
 def _invalid(cmd: Command) -> bool:
-    return isinstance(cmd, SetObjectAttr) and cmd.attr == "colour" and not isinstance(cmd.value, str) or (
-        isinstance(cmd, SetObjectAttr) and cmd.attr == "visible" and not isinstance(cmd.value, bool)
+    return (
+        isinstance(cmd, SetObjectAttr)
+        and cmd.attr == "colour"
+        and not isinstance(cmd.value, str)
+        or (
+            isinstance(cmd, SetObjectAttr)
+            and cmd.attr == "visible"
+            and not isinstance(cmd.value, bool)
+        )
     )
 
 
@@ -111,7 +128,9 @@ def test_random_edits_undo_to_the_exact_document_and_redo_back(project: Project)
         assert dumps_project(project) == expected
 
 
-def test_removed_object_comes_back_with_same_id_position_prompts_and_effects(project: Project) -> None:
+def test_removed_object_comes_back_with_same_id_position_prompts_and_effects(
+    project: Project,
+) -> None:
     before = dumps_project(project)
     inverse = project.remove_object(1)
     assert [o.id for o in project.objects] == [2, 3]
@@ -191,15 +210,27 @@ def test_command_holds_a_copy_not_a_live_reference(project: Project) -> None:
     assert project.object(1).prompts[-1].points == [[1, 1]]
 
 
-def test_prompts_from_numpy_clicks_are_stored_as_plain_json(project: Project, tmp_path: Path) -> None:
+def test_prompts_from_numpy_clicks_are_stored_as_plain_json(
+    project: Project, tmp_path: Path
+) -> None:
     import numpy as np
 
     from app.project import save_project
 
-    prompt = Prompt(np.int64(4), points=np.array([[10.5, 20.0]]), labels=[np.True_], box=(np.float32(1), 2, 30, 40))
+    prompt = Prompt(
+        np.int64(4),
+        points=np.array([[10.5, 20.0]]),
+        labels=[np.True_],
+        box=(np.float32(1), 2, 30, 40),
+    )
     project.add_prompt(1, prompt)
     stored = project.object(1).prompts[-1]
-    assert (stored.frame, stored.points, stored.labels, stored.box) == (4, [[10.5, 20.0]], [1], [1.0, 2, 30, 40])
+    assert (stored.frame, stored.points, stored.labels, stored.box) == (
+        4,
+        [[10.5, 20.0]],
+        [1],
+        [1.0, 2, 30, 40],
+    )
     assert type(stored.frame) is int and type(stored.labels[0]) is int
     out = save_project(project, tmp_path / "p.rotokit")
     assert load_project(out).object(1).prompts[-1] == stored
@@ -227,12 +258,18 @@ def test_the_documented_qt_adapter_works_with_a_real_qundostack(project: Project
 
     stack = QUndoStack()
     states = [dumps_project(project)]
-    for command in (SetObjectAttr(1, "name", "hound"), RemoveObject(2), MoveObject(3, 0),
-                    SetEffects(None, [{"type": "blur", "strength": 3}])):
+    for command in (
+        SetObjectAttr(1, "name", "hound"),
+        RemoveObject(2),
+        MoveObject(3, 0),
+        SetEffects(None, [{"type": "blur", "strength": 3}]),
+    ):
         stack.push(ProjectUndoCommand(project, command))
         states.append(dumps_project(project))
     with pytest.raises(ProjectError):
-        stack.push(ProjectUndoCommand(project, RemoveObject(2)))  # already gone: refused, not pushed
+        stack.push(
+            ProjectUndoCommand(project, RemoveObject(2))
+        )  # already gone: refused, not pushed
     assert stack.count() == 4 and stack.undoText() == "Change background effects"
     for expected in reversed(states[:-1]):
         stack.undo()

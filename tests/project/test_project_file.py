@@ -56,8 +56,17 @@ def test_load_save_load_save_is_byte_identical(project_dir: Path) -> None:
     data["objects"][0]["locked"] = True
     data["objects"][0]["prompts"][0]["source"] = "click"
     data["background"]["opacity"] = 0.5
-    data["objects"].append({"id": 7, "name": "ball", "colour": "#ff0000", "visible": False,
-                            "prompts": [{"frame": 3, "points": [[1.5, 2.25]], "labels": [1], "box": [0, 0, 9.5, 9]}]})
+    data["objects"].append(
+        {
+            "id": 7,
+            "name": "ball",
+            "colour": "#ff0000",
+            "visible": False,
+            "prompts": [
+                {"frame": 3, "points": [[1.5, 2.25]], "labels": [1], "box": [0, 0, 9.5, 9]}
+            ],
+        }
+    )
     path.write_text(json.dumps(data), encoding="utf-8")
 
     project = load_project(path)
@@ -78,20 +87,42 @@ def test_load_save_load_save_is_byte_identical(project_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda d: d["objects"][0]["prompts"][0].update(labels=[1]),
-         "objects[0].prompts[0].labels: expected as many labels as points (2), got 1"),
-        (lambda d: d["objects"][0]["prompts"][1].update(box=[400, 50, 100, 300]),
-         "objects[0].prompts[1].box: expected x0 < x1 and y0 < y1"),
+        (
+            lambda d: d["objects"][0]["prompts"][0].update(labels=[1]),
+            "objects[0].prompts[0].labels: expected as many labels as points (2), got 1",
+        ),
+        (
+            lambda d: d["objects"][0]["prompts"][1].update(box=[400, 50, 100, 300]),
+            "objects[0].prompts[1].box: expected x0 < x1 and y0 < y1",
+        ),
         (lambda d: d["objects"][0]["prompts"][0].update(frame=-1), "objects[0].prompts[0].frame"),
-        (lambda d: d["objects"][0]["prompts"][0].pop("labels"), "objects[0].prompts[0].labels: missing"),
-        (lambda d: d["objects"][0]["prompts"][0].update(labels=[1, 2]), "objects[0].prompts[0].labels[1]"),
-        (lambda d: d["objects"][0]["prompts"][0].update(points=[[1, 2], [3]]), "objects[0].prompts[0].points[1]"),
-        (lambda d: d["objects"][0]["prompts"].append({"frame": 2}), "objects[0].prompts[2]: a prompt needs"),
+        (
+            lambda d: d["objects"][0]["prompts"][0].pop("labels"),
+            "objects[0].prompts[0].labels: missing",
+        ),
+        (
+            lambda d: d["objects"][0]["prompts"][0].update(labels=[1, 2]),
+            "objects[0].prompts[0].labels[1]",
+        ),
+        (
+            lambda d: d["objects"][0]["prompts"][0].update(points=[[1, 2], [3]]),
+            "objects[0].prompts[0].points[1]",
+        ),
+        (
+            lambda d: d["objects"][0]["prompts"].append({"frame": 2}),
+            "objects[0].prompts[2]: a prompt needs",
+        ),
         (lambda d: d["objects"][0].update(colour="red"), 'objects[0].colour: expected "#rrggbb"'),
         (lambda d: d["objects"][0].pop("id"), "objects[0].id: missing"),
-        (lambda d: d["objects"].append({"id": 1}), "objects[1].id: duplicate id 1 (also objects[0])"),
+        (
+            lambda d: d["objects"].append({"id": 1}),
+            "objects[1].id: duplicate id 1 (also objects[0])",
+        ),
         (lambda d: d["objects"][0].update(effects=[{"block": 3}]), "objects[0].effects[0].type"),
-        (lambda d: d["background"].update(effects={"type": "blur"}), "background.effects: expected a list"),
+        (
+            lambda d: d["background"].update(effects={"type": "blur"}),
+            "background.effects: expected a list",
+        ),
         (lambda d: d.pop("video"), "video: expected the video file path"),
         (lambda d: d.update(objects={}), "objects: expected a list"),
         (lambda d: d.update(range=[10, 5]), "range [10, 5]: END must be greater than START"),
@@ -114,7 +145,9 @@ def test_newer_format_is_refused_clearly(project_dir: Path) -> None:
     data["rotokit"] = FORMAT_VERSION + 1
     path.write_text(json.dumps(data), encoding="utf-8")
     before = path.read_bytes()
-    with pytest.raises(ProjectError, match=r"was written by a newer rotokit \(format 2; this version reads 1\)"):
+    with pytest.raises(
+        ProjectError, match=r"was written by a newer rotokit \(format 2; this version reads 1\)"
+    ):
         load_project(path)
     assert path.read_bytes() == before
 
@@ -130,7 +163,9 @@ def test_newer_format_is_refused_clearly(project_dir: Path) -> None:
         (b'{"rotokit": 1, "video": "clip.mp4", "objects": [], "x": NaN}', "NaN is not allowed"),
     ],
 )
-def test_corrupt_project_gives_clear_error_and_file_untouched(project_dir: Path, content, message) -> None:
+def test_corrupt_project_gives_clear_error_and_file_untouched(
+    project_dir: Path, content, message
+) -> None:
     path = project_dir / "clip.rotokit"
     if content is None:
         full = path.read_bytes()
@@ -143,7 +178,9 @@ def test_corrupt_project_gives_clear_error_and_file_untouched(project_dir: Path,
 
 
 @pytest.mark.parametrize("failing", ["os.replace", "os.fsync", "write"])
-def test_failed_save_leaves_previous_file_and_no_temp(project_dir: Path, monkeypatch, failing: str) -> None:
+def test_failed_save_leaves_previous_file_and_no_temp(
+    project_dir: Path, monkeypatch, failing: str
+) -> None:
     path = project_dir / "clip.rotokit"
     project = load_project(path)
     before = path.read_bytes()
@@ -221,7 +258,12 @@ def test_killing_a_save_midway_never_breaks_the_project(project_dir: Path, stage
     before = path.read_bytes()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     for delay in (0.05, 0.21, 0.43) if stage == "random" else (0,):
-        proc = subprocess.Popen([sys.executable, "-c", _SAVER, str(path), stage], stdout=subprocess.PIPE, env=env, cwd=REPO)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _SAVER, str(path), stage],
+            stdout=subprocess.PIPE,
+            env=env,
+            cwd=REPO,
+        )
         assert proc.stdout.readline().strip() == b"ready"
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
@@ -326,7 +368,10 @@ def test_prompt_constructed_in_code_is_validated() -> None:
 def test_effect_parameters_are_checked_by_the_effects_engine(project_dir: Path) -> None:
     path = project_dir / "clip.rotokit"
     data = json.loads(path.read_text(encoding="utf-8"))
-    data["objects"][0]["effects"] = [{"type": "blur", "strength": 5}, {"type": "pixelate", "size": 3}]
+    data["objects"][0]["effects"] = [
+        {"type": "blur", "strength": 5},
+        {"type": "pixelate", "size": 3},
+    ]
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ProjectError, match=r"objects\[0\]\.effects\[1\]: .*pixelate.*size"):
         load_project(path)
@@ -339,10 +384,21 @@ def test_effect_parameters_are_checked_by_the_effects_engine(project_dir: Path) 
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda d: d["objects"][0]["prompts"][1].update(frame=90), r"objects\[0\]\.prompts\[1\]\.frame: 90 is past the last frame \(89\)"),
-        (lambda d: d["objects"][0]["prompts"][0]["points"].append([641, 10]) or d["objects"][0]["prompts"][0]["labels"].append(1),
-         r"objects\[0\]\.prompts\[0\]\.points\[2\]: \[641, 10\] is outside the 640x360 frame"),
-        (lambda d: d["objects"][0]["prompts"][1].update(box=[700, 10, 800, 20]), r"prompts\[1\]\.box: .* does not overlap"),
+        (
+            lambda d: d["objects"][0]["prompts"][1].update(frame=90),
+            r"objects\[0\]\.prompts\[1\]\.frame: 90 is past the last frame \(89\)",
+        ),
+        (
+            lambda d: (
+                d["objects"][0]["prompts"][0]["points"].append([641, 10])
+                or d["objects"][0]["prompts"][0]["labels"].append(1)
+            ),
+            r"objects\[0\]\.prompts\[0\]\.points\[2\]: \[641, 10\] is outside the 640x360 frame",
+        ),
+        (
+            lambda d: d["objects"][0]["prompts"][1].update(box=[700, 10, 800, 20]),
+            r"prompts\[1\]\.box: .* does not overlap",
+        ),
         (lambda d: d.update(range=[0, 100]), r"range 0:100 goes past the clip's 90 frames"),
     ],
 )
@@ -369,15 +425,21 @@ def test_prompt_mask_file_is_read_relative_to_the_project(project_dir: Path) -> 
     project = load_project(project_dir / "clip.rotokit")
     project.add_prompt(1, Prompt(0, mask_ref="masks/dog0.png"))
     check_video(project)
-    np.testing.assert_array_equal(load_prompt_mask(project, project.objects[0].prompts[-1]), mask > 0)
+    np.testing.assert_array_equal(
+        load_prompt_mask(project, project.objects[0].prompts[-1]), mask > 0
+    )
     cv2.imwrite(str(project_dir / "masks" / "dog0.png"), mask[:100])
-    with pytest.raises(ProjectError, match=r"dog0\.png: prompt mask is 640x100, the video is 640x360"):
+    with pytest.raises(
+        ProjectError, match=r"dog0\.png: prompt mask is 640x100, the video is 640x360"
+    ):
         load_prompt_mask(project, project.objects[0].prompts[-1])
     with pytest.raises(ProjectError, match=r"nope\.png: prompt mask not found"):
         load_prompt_mask(project, Prompt(0, mask_ref="nope.png"))
 
 
-def test_autosave_path_is_per_project_in_the_cache(project_dir: Path, tmp_path: Path, monkeypatch) -> None:
+def test_autosave_path_is_per_project_in_the_cache(
+    project_dir: Path, tmp_path: Path, monkeypatch
+) -> None:
     from app.project import autosave_path
 
     monkeypatch.setenv("ROTOKIT_CACHE", str(tmp_path / "cache"))

@@ -15,7 +15,15 @@ import pytest
 
 from app.errors import Cancelled, ProjectError
 from app.media import FrameSource
-from app.project import MaskStore, Project, Prompt, fingerprint_video, masks_path_for, prompts_hash, save_project
+from app.project import (
+    MaskStore,
+    Project,
+    Prompt,
+    fingerprint_video,
+    masks_path_for,
+    prompts_hash,
+    save_project,
+)
 from app.render import build_compositor, render
 from tests.shared_media import clip_path
 
@@ -25,7 +33,7 @@ FRAMES = 40
 def _box_mask(h: int, w: int, i: int) -> np.ndarray:
     mask = np.zeros((h, w), bool)
     x0 = 40 + 5 * i
-    mask[60:200, x0:x0 + 120] = True
+    mask[60:200, x0 : x0 + 120] = True
     return mask
 
 
@@ -41,7 +49,9 @@ def project(tmp_path: Path) -> Project:
     with FrameSource(project.video_path) as frames:
         h, w = frames.info.height, frames.info.width
     with MaskStore(masks_path_for(project.path)) as store:
-        store.bind_video(fingerprint_video(project.video_path), project.video_path)  # as tracking does
+        store.bind_video(
+            fingerprint_video(project.video_path), project.video_path
+        )  # as tracking does
         for i in range(FRAMES):
             store.put(i, obj.id, _box_mask(h, w, i), 1.0)
         store.set_prompts_hash(obj.id, prompts_hash(project.objects[0]))
@@ -61,17 +71,22 @@ def test_frames_come_out_in_order_and_match_sequential_effects(project: Project)
     out = project.path.parent / "out.mp4"
     render(project, out, codec="h264", crf=12, frame_range=(0, FRAMES), model=None)
     compositor = build_compositor(project)
-    with FrameSource(project.video_path) as frames, \
-            MaskStore(masks_path_for(project.path), readonly=True) as store:
-        expected = [compositor.render(f.index, f.rgb, store.frame_masks(f.index)).astype(float)
-                    for f in frames.iter_frames(0, FRAMES)]
+    with (
+        FrameSource(project.video_path) as frames,
+        MaskStore(masks_path_for(project.path), readonly=True) as store,
+    ):
+        expected = [
+            compositor.render(f.index, f.rgb, store.frame_masks(f.index)).astype(float)
+            for f in frames.iter_frames(0, FRAMES)
+        ]
     got = [g.astype(float) for g in _decoded(out)]
     assert len(got) == FRAMES
     for k in range(1, FRAMES - 1):
         own = np.abs(got[k] - expected[k]).mean()
         assert own < 2.0, f"frame {k} differs from its effects by {own:.2f} levels"
-        assert own < min(np.abs(got[k] - expected[k - 1]).mean(),
-                         np.abs(got[k] - expected[k + 1]).mean()), f"frame {k} out of order"
+        assert own < min(
+            np.abs(got[k] - expected[k - 1]).mean(), np.abs(got[k] - expected[k + 1]).mean()
+        ), f"frame {k} out of order"
     assert _rotokit_threads() == []
 
 
@@ -84,8 +99,9 @@ def test_cancel_mid_render_leaves_no_output_and_no_threads(project: Project) -> 
             cancel.set()
 
     with pytest.raises(Cancelled, match="no output was written"):
-        render(project, out, frame_range=(0, FRAMES), model=None, on_progress=progress,
-               cancel=cancel)
+        render(
+            project, out, frame_range=(0, FRAMES), model=None, on_progress=progress, cancel=cancel
+        )
     assert not out.exists()
     assert [p.name for p in out.parent.iterdir() if ".part" in p.name] == []
     assert _rotokit_threads() == []

@@ -21,10 +21,18 @@ def make_project(tmp_path):
         video = folder / clip
         if not video.exists():
             shutil.copy(clip_path(clip), video)
-        data = {"rotokit": 1, "video": clip,
-                "objects": [{"id": 1, "name": "block",
-                             "prompts": [{"frame": 0, "box": [200, 100, 400, 260]}],
-                             "effects": [{"type": "blur", "strength": 8}]}]}
+        data = {
+            "rotokit": 1,
+            "video": clip,
+            "objects": [
+                {
+                    "id": 1,
+                    "name": "block",
+                    "prompts": [{"frame": 0, "box": [200, 100, 400, 260]}],
+                    "effects": [{"type": "blur", "strength": 8}],
+                }
+            ],
+        }
         data.update(fields)
         path = folder / name
         path.write_text(json.dumps(data), encoding="utf-8")

@@ -59,8 +59,14 @@ def test_rerun_keeps_who_stays_visible_and_their_name(first_run, capsys):
 def test_rerun_refuses_when_choices_would_be_lost_and_force_replaces(first_run, capsys):
     video, out, project = first_run
     data = json.loads(project.read_text())
-    data["objects"].append({"id": 99, "name": "my car", "prompts": [
-        {"frame": 0, "box": [10, 10, 60, 60]}], "effects": [{"type": "pixelate"}]})
+    data["objects"].append(
+        {
+            "id": 99,
+            "name": "my car",
+            "prompts": [{"frame": 0, "box": [10, 10, 60, 60]}],
+            "effects": [{"type": "pixelate"}],
+        }
+    )
     project.write_text(json.dumps(data))
     before_project, before_video = project.read_bytes(), out.read_bytes()
     capsys.readouterr()

@@ -15,6 +15,7 @@ from tests.safety.imagegen import huge_png
 @pytest.fixture
 def no_decode(monkeypatch):
     """Fail the test if anything hands the file to OpenCV's decoder."""
+
     def refuse(*args, **kwargs):
         raise AssertionError(f"decoded {args[0]}")
 
@@ -22,9 +23,16 @@ def no_decode(monkeypatch):
 
 
 def test_huge_emoji_png_refused_at_project_load_with_the_limit(make_project, tmp_path, capsys):
-    project = make_project(objects=[{
-        "id": 1, "name": "b", "prompts": [{"frame": 0, "box": [200, 100, 400, 260]}],
-        "effects": [{"type": "emoji", "emoji": "big.png"}]}])
+    project = make_project(
+        objects=[
+            {
+                "id": 1,
+                "name": "b",
+                "prompts": [{"frame": 0, "box": [200, 100, 400, 260]}],
+                "effects": [{"type": "emoji", "emoji": "big.png"}],
+            }
+        ]
+    )
     huge_png(project.parent / "big.png")
     assert main(["render", str(project), "-o", str(tmp_path / "o.mp4"), "-q"]) == 1
     err = capsys.readouterr().err

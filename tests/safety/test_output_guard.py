@@ -36,8 +36,10 @@ def test_render_refuses_to_overwrite_the_source_video(make_project, how, capsys)
     video = project.parent / "odd_size.mp4"
     before = _digest(video)
     out = _spellings(project)[how]
-    assert main(["render", str(project), "-o", out, "--model", "test-random-micro",
-                 "--offline", "-q"]) == 1
+    assert (
+        main(["render", str(project), "-o", out, "--model", "test-random-micro", "--offline", "-q"])
+        == 1
+    )
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert "the project's video" in err and "choose another output" in err
@@ -51,8 +53,10 @@ def test_render_and_export_refuse_the_project_and_its_mask_store(make_project, t
     project = make_project()
     out = project if target == "project" else masks_path_for(project)
     before = project.read_bytes()
-    for argv in (["render", str(project), "-o", str(out)],
-                 ["export", str(project), "--format", "png", "-o", str(out)]):
+    for argv in (
+        ["render", str(project), "-o", str(out)],
+        ["export", str(project), "--format", "png", "-o", str(out)],
+    ):
         assert main([*argv, "--model", "test-random-micro", "--offline", "-q"]) == 1
         err = capsys.readouterr().err
         assert ("the project file" if target == "project" else "mask store") in err

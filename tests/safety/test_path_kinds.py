@@ -37,13 +37,21 @@ def test_info_on_a_fifo_does_not_block(tmp_path, capsys):
     assert "is a FIFO (named pipe), not a video file" in capsys.readouterr().err
 
 
-def test_missing_relative_sticker_is_not_found_in_the_cwd(make_project, tmp_path, monkeypatch,
-                                                          capsys):
+def test_missing_relative_sticker_is_not_found_in_the_cwd(
+    make_project, tmp_path, monkeypatch, capsys
+):
     """The same project must fail from every folder, not render from the one that happens to
     hold a file of that name."""
-    project = make_project(objects=[{
-        "id": 1, "name": "block", "prompts": [{"frame": 0, "box": [200, 100, 400, 260]}],
-        "effects": [{"type": "emoji", "emoji": "sticker.png", "smoothing": 0}]}])
+    project = make_project(
+        objects=[
+            {
+                "id": 1,
+                "name": "block",
+                "prompts": [{"frame": 0, "box": [200, 100, 400, 260]}],
+                "effects": [{"type": "emoji", "emoji": "sticker.png", "smoothing": 0}],
+            }
+        ]
+    )
     cwd = tmp_path / "elsewhere"
     cwd.mkdir()
     shutil.copy(resolve_emoji("🐶"), cwd / "sticker.png")  # only in the cwd, not the project

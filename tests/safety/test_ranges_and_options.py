@@ -14,8 +14,10 @@ from app.project import masks_path_for
 N = 60  # frames in odd_size.mp4
 
 
-@pytest.mark.parametrize("text, expected", [("0:10", (0, 10)), ("10:", (10, N)), (":5", (0, 5)),
-                                            (":", (0, N)), (" 3:7 ", (3, 7))])
+@pytest.mark.parametrize(
+    "text, expected",
+    [("0:10", (0, 10)), ("10:", (10, N)), (":5", (0, 5)), (":", (0, N)), (" 3:7 ", (3, 7))],
+)
 def test_parse_and_resolve(text, expected):
     assert FrameRange.parse(text).resolve(N) == expected
 
@@ -31,8 +33,11 @@ def test_the_project_file_and_code_use_the_same_rules():
     assert FrameRange.coerce((4, -1)).resolve(N) == (4, N)
     with pytest.raises(RangeError):
         FrameRange.from_json([5, 2])
-    for rng in (FrameRange.parse("0:99999"), FrameRange.from_json([0, 99999]),
-                FrameRange.coerce((0, 99999))):
+    for rng in (
+        FrameRange.parse("0:99999"),
+        FrameRange.from_json([0, 99999]),
+        FrameRange.coerce((0, 99999)),
+    ):
         with pytest.raises(RangeError, match=f"past the clip's {N} frames"):
             rng.resolve(N)
 
@@ -40,11 +45,14 @@ def test_the_project_file_and_code_use_the_same_rules():
 @pytest.mark.parametrize("command", ["render", "export", "track"])
 def test_range_past_the_clip_is_refused_on_the_cli(tracked, command, tmp_path, capsys):
     project = tracked()
-    argv = {"render": ["render", str(project), "-o", str(tmp_path / "o.mp4")],
-            "export": ["export", str(project), "--format", "png", "-o", str(tmp_path / "o")],
-            "track": ["track", str(project)]}[command]
-    assert main([*argv, "--range", "0:99999", "--model", "test-random-micro", "--offline",
-                 "-q"]) == 1
+    argv = {
+        "render": ["render", str(project), "-o", str(tmp_path / "o.mp4")],
+        "export": ["export", str(project), "--format", "png", "-o", str(tmp_path / "o")],
+        "track": ["track", str(project)],
+    }[command]
+    assert (
+        main([*argv, "--range", "0:99999", "--model", "test-random-micro", "--offline", "-q"]) == 1
+    )
     err = capsys.readouterr().err
     assert f"past the clip's {N} frames" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "o.mp4").exists() and not (tmp_path / "o").exists()
@@ -59,16 +67,46 @@ def test_range_past_the_clip_is_refused_in_the_project_file_the_same_way(tracked
 def test_open_ended_range_exports_to_the_last_frame(tracked, tmp_path):
     project = tracked()
     out = tmp_path / "ds"
-    assert main(["export", str(project), "--format", "png", "-o", str(out), "--range", "50:",
-                 "--no-images", "-q", "--offline"]) == 0
+    assert (
+        main(
+            [
+                "export",
+                str(project),
+                "--format",
+                "png",
+                "-o",
+                str(out),
+                "--range",
+                "50:",
+                "--no-images",
+                "-q",
+                "--offline",
+            ]
+        )
+        == 0
+    )
     assert len(list(out.rglob("*.png"))) == N - 50
 
 
 def test_open_ended_range_in_the_project_file(tracked, tmp_path):
     project = tracked(range=[55, None])
     out = tmp_path / "ds"
-    assert main(["export", str(project), "--format", "png", "-o", str(out), "--no-images", "-q",
-                 "--offline"]) == 0
+    assert (
+        main(
+            [
+                "export",
+                str(project),
+                "--format",
+                "png",
+                "-o",
+                str(out),
+                "--no-images",
+                "-q",
+                "--offline",
+            ]
+        )
+        == 0
+    )
     assert len(list(out.rglob("*.png"))) == N - 55
     # and the range survives a load/save
     from app.project import load_project, save_project
@@ -77,18 +115,22 @@ def test_open_ended_range_in_the_project_file(tracked, tmp_path):
     assert json.loads(project.read_text())["range"] == [55, None]
 
 
-@pytest.mark.parametrize("flags, says", [
-    (["--crf", "999"], "--crf 999: codec h264 takes 0 to 51"),
-    (["--crf", "-3"], "takes 0 to 51"),
-    (["--codec", "vp9", "--crf", "64"], "codec vp9 takes 0 to 63"),
-    (["--preset", "bogus"], "--preset 'bogus': codec h264 takes ultrafast"),
-    (["--codec", "ffv1", "--crf", "10"], "codec ffv1 has no CRF"),
-    (["--codec", "prores", "--preset", "slow"], "codec prores has no speed presets"),
-])
+@pytest.mark.parametrize(
+    "flags, says",
+    [
+        (["--crf", "999"], "--crf 999: codec h264 takes 0 to 51"),
+        (["--crf", "-3"], "takes 0 to 51"),
+        (["--codec", "vp9", "--crf", "64"], "codec vp9 takes 0 to 63"),
+        (["--preset", "bogus"], "--preset 'bogus': codec h264 takes ultrafast"),
+        (["--codec", "ffv1", "--crf", "10"], "codec ffv1 has no CRF"),
+        (["--codec", "prores", "--preset", "slow"], "codec prores has no speed presets"),
+    ],
+)
 def test_encoder_options_checked_before_any_work(make_project, tmp_path, flags, says, capsys):
     project = make_project()  # untracked: a late check would first track (or fail on weights)
     ext = {"ffv1": ".mkv", "prores": ".mov", "vp9": ".webm"}.get(
-        flags[1] if flags[0] == "--codec" else "", ".mp4")
+        flags[1] if flags[0] == "--codec" else "", ".mp4"
+    )
     out = tmp_path / f"o{ext}"
     assert main(["render", str(project), "-o", str(out), *flags, "-q"]) == 1
     err = capsys.readouterr().err
@@ -99,7 +141,23 @@ def test_encoder_options_checked_before_any_work(make_project, tmp_path, flags, 
 def test_valid_crf_and_preset_still_render(tracked, tmp_path):
     project = tracked()
     out = tmp_path / "o.mp4"
-    assert main(["render", str(project), "-o", str(out), "--crf", "30", "--preset", "ultrafast",
-                 "--range", "0:5", "-q"]) == 0
+    assert (
+        main(
+            [
+                "render",
+                str(project),
+                "-o",
+                str(out),
+                "--crf",
+                "30",
+                "--preset",
+                "ultrafast",
+                "--range",
+                "0:5",
+                "-q",
+            ]
+        )
+        == 0
+    )
     with av.open(str(out)) as c:
         assert sum(1 for _ in c.decode(video=0)) == 5
