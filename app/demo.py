@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.errors import RotokitError
-from app.project import Project, Prompt, save_project
+from app.project import Project, Prompt, add_object, add_prompt, save_project, set_effects
 from app.render import render
 
 __all__ = ["SAMPLE_CLIP", "build_demo_project", "run_demo", "pick_demo_model"]
@@ -29,20 +29,23 @@ def build_demo_project(out_dir: Path, video: Path = SAMPLE_CLIP) -> Project:
             f"{out_dir}: cannot create the demo folder ({exc.strerror or exc})"
         ) from None
     project = Project.new(video, out_dir / "demo.rotokit")
-    dog = project.add_object(name="dog")
-    project.add_prompt(dog.id, Prompt(frame=0, box=[440, 190, 605, 282]))
-    project.set_effects(
+    dog = add_object(project, name="dog")
+    add_prompt(project, dog.id, Prompt(frame=0, box=[440, 190, 605, 282]))
+    set_effects(
+        project,
         dog.id,
         [
             {"type": "outline", "width": 3, "colour": "#ffd400"},
             {"type": "emoji", "emoji": "🐶", "scale": 0.9, "anchor": "top"},
         ],
     )
-    woman = project.add_object(name="woman")
-    project.add_prompt(
-        woman.id, Prompt(frame=0, points=[[140, 130], [145, 205], [300, 300]], labels=[1, 1, 0])
+    woman = add_object(project, name="woman")
+    add_prompt(
+        project,
+        woman.id,
+        Prompt(frame=0, points=[[140, 130], [145, 205], [300, 300]], labels=[1, 1, 0]),
     )
-    project.set_effects(None, [{"type": "pixelate", "block": 14}])
+    set_effects(project, None, [{"type": "pixelate", "block": 14}])
     save_project(project)
     return project
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from app.errors import RotokitError
 
 if TYPE_CHECKING:
-    from app.project import Project
+    from app.project.document import Project
 
 __all__ = ["OutputClash", "check_output", "project_inputs", "describe_special"]
 
@@ -39,7 +39,7 @@ def _inside(child: Path, parent: Path) -> bool:
 
 def project_inputs(project: Project) -> list[tuple[str, Path]]:
     """The files a project command reads and must never overwrite: video, project, mask store."""
-    from app.project import masks_path_for
+    from app.project.masks import masks_path_for
 
     inputs = [("the project's video", project.video_path)]
     if project.path is not None:

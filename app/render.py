@@ -22,7 +22,7 @@ from app.media.encoder_options import check_encoder_options
 from app.paths import check_output, project_inputs
 from app.pipeline import ahead
 from app.project import MaskStore, Project, check_video, masks_path_for
-from app.project.document import effect_with_project_paths
+from app.project.validation import effect_with_project_paths
 from app.tracking_job import TrackResult, frame_bounds, require_masks, track_stale
 
 __all__ = ["RenderResult", "render", "build_compositor", "write_composed", "ALPHA_CODECS"]

@@ -34,7 +34,16 @@ from media import make_1080p  # noqa: E402
 
 from app.export import Clip, ExportOptions, export_clips  # noqa: E402
 from app.media import FrameSource  # noqa: E402
-from app.project import MaskStore, Project, Prompt, masks_path_for, prompts_hash, save_project  # noqa: E402
+from app.project import (  # noqa: E402
+    MaskStore,
+    Project,
+    Prompt,
+    add_object,
+    add_prompt,
+    masks_path_for,
+    prompts_hash,
+    save_project,
+)
 
 W, H = 1920, 1080
 FORMATS = ["coco", "yolo", "davis", "mots", "png", "alpha"]
@@ -55,8 +64,8 @@ def make_project(folder: Path, frames: int) -> Path:
     make_1080p(clip, frames, gop=30)
     project = Project.new(clip, folder / "clip1080.rotokit")
     for name in ("dog", "ball"):
-        obj = project.add_object(name)
-        project.add_prompt(obj.id, Prompt(0, box=[10, 10, 100, 100]))
+        obj = add_object(project, name)
+        add_prompt(project, obj.id, Prompt(0, box=[10, 10, 100, 100]))
     save_project(project)
     with MaskStore(masks_path_for(project.path)) as store:
         for i in range(frames):

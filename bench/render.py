@@ -80,16 +80,26 @@ def make_clip(path: Path, seconds: float) -> None:
 
 
 def make_project(folder: Path, clip: Path) -> Path:
-    from app.project import MaskStore, Project, Prompt, masks_path_for, prompts_hash, save_project
+    from app.project import (
+        MaskStore,
+        Project,
+        Prompt,
+        add_object,
+        add_prompt,
+        masks_path_for,
+        prompts_hash,
+        save_project,
+        set_effects,
+    )
 
     project = Project.new(clip, folder / f"{clip.stem}.rotokit")
-    face = project.add_object(name="face")
-    project.add_prompt(face.id, Prompt(frame=0, box=[560, 200, 760, 440]))
-    project.set_effects(face.id, [{"type": "face_blur"}])
-    dog = project.add_object(name="dog")
-    project.add_prompt(dog.id, Prompt(frame=0, box=[1320, 570, 1800, 840]))
-    project.set_effects(dog.id, [{"type": "emoji", "emoji": "🐶"}])
-    project.set_effects(None, [{"type": "pixelate", "block": 24}])
+    face = add_object(project, name="face")
+    add_prompt(project, face.id, Prompt(frame=0, box=[560, 200, 760, 440]))
+    set_effects(project, face.id, [{"type": "face_blur"}])
+    dog = add_object(project, name="dog")
+    add_prompt(project, dog.id, Prompt(frame=0, box=[1320, 570, 1800, 840]))
+    set_effects(project, dog.id, [{"type": "emoji", "emoji": "🐶"}])
+    set_effects(project, None, [{"type": "pixelate", "block": 24}])
     save_project(project)
     with av.open(str(clip)) as c:
         n = c.streams.video[0].frames

@@ -1,8 +1,11 @@
 """The open document: project + mask store + the GUI thread's frame source, as Qt signals.
 
-This is the one bridge between the Qt-free project (``project.events`` callbacks) and widgets
-(Qt signals). It owns where the mask store lives: beside the project file once saved, or beside
-the autosave file for a video that was never saved (so crash recovery keeps the masks too).
+This is the one bridge between the Qt-free project (``project.events``, typed psygnal signals)
+and widgets (Qt signals): each project signal has a Qt twin of the same name and arguments here,
+so a widget connects once to the document and keeps working when another project is opened, and
+Qt disconnects it when the widget is deleted. It owns where the mask store lives: beside the
+project file once saved, or beside the autosave file for a video that was never saved (so crash
+recovery keeps the masks too).
 """
 
 from __future__ import annotations
@@ -12,14 +15,14 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from psygnal import EmissionInfo
+from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from app.errors import ProjectError
 from app.media import FrameSource
 from app.project import (
     MaskStore,
     Project,
-    ProjectEvent,
     autosave_path,
     fingerprint_video,
     load_project,
@@ -33,9 +36,8 @@ log = logging.getLogger(__name__)
 
 PROJECT_SUFFIX = ".rotokit"
 LOW_SCORE = 0.5  # presence score below which a frame's mask is flagged as drifting
-FRAME_CACHE_BYTES = (
-    32 * 1024 * 1024
-)  # timing, size and the odd read; the viewer decodes in frame_loader
+# timing, size and the odd read; the viewer decodes in frame_loader
+FRAME_CACHE_BYTES = 32 * 1024 * 1024
 
 
 def _store_files(path: Path) -> list[Path]:
@@ -56,9 +58,16 @@ class EditorDocument(QObject):
 
     opened = Signal()
     closed = Signal()
-    project_changed = Signal(object)  # ProjectEvent
     masks_changed = Signal(int, object)  # frame_idx, list of obj_ids (-1 frame = many frames)
-    dirty_changed = Signal(bool)
+    # The twins of app.project.events.ProjectEvents (same names, same arguments):
+    object_added = Signal(int)  # obj_id
+    object_removed = Signal(int)  # obj_id
+    object_changed = Signal(int, str)  # obj_id, field ("name", "colour", "visible")
+    prompts_changed = Signal(int)  # obj_id
+    effects_changed = Signal(object)  # obj_id, or None for the background
+    objects_reordered = Signal(int)  # obj_id
+    project_changed = Signal(str)  # project field ("path")
+    dirty_changed = Signal(bool)  # also emitted on open, with the opened project's flag
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -84,9 +93,8 @@ class EditorDocument(QObject):
 
     def open_video(self, path: str | Path) -> None:
         """A fresh project on ``path`` (not saved yet)."""
-        source = FrameSource(
-            path, cache_bytes=FRAME_CACHE_BYTES
-        )  # MediaError before anything changes
+        # MediaError before anything changes
+        source = FrameSource(path, cache_bytes=FRAME_CACHE_BYTES)
         project = Project.new(path)
         self._install(project, source, self._store_path_for(project), fresh_store=True)
 
@@ -112,7 +120,7 @@ class EditorDocument(QObject):
             "background_extra",
         ):
             setattr(restored, name, getattr(project, name))
-        restored._max_id = max((o.id for o in restored.objects), default=0)
+        restored.reserve_id(max((o.id for o in restored.objects), default=0))
         restored.dirty = True
         source = FrameSource(video, cache_bytes=FRAME_CACHE_BYTES)
         self._install(restored, source, self._store_path_for(restored), fresh_store=False)
@@ -138,7 +146,7 @@ class EditorDocument(QObject):
             raise
         self.close()
         self.project, self.source, self.store = project, source, store
-        project.events.connect(self._on_project_event)
+        project.events.all.connect(self._relay)
         self.opened.emit()
         self.dirty_changed.emit(project.dirty)
 
@@ -147,10 +155,12 @@ class EditorDocument(QObject):
         if self.project is None:
             return
         stale = autosave_path(self.project) if not self.project.dirty else None
-        self.project.events.disconnect(self._on_project_event)
+        self.project.events.all.disconnect(self._relay)
         for res in (self.store, self.source):
+            if res is None:
+                continue
             try:
-                res.close()  # type: ignore[union-attr]
+                res.close()
             except Exception:  # noqa: BLE001 - closing must not stop the next open
                 log.exception("closing %r", res)
         self.project = self.store = self.source = None
@@ -166,7 +176,7 @@ class EditorDocument(QObject):
 
     @property
     def preview(self) -> bool:
-        """Effects preview on? The user's choice for this project, else on as soon as it has an effect.
+        """Effects preview on? The user's choice for this project, else on once it has an effect.
 
         Kept in the project (``"editor": {"preview": ...}``, saved with it but not a change that
         needs saving), so opening another file can never show this one's preview state.
@@ -201,14 +211,15 @@ class EditorDocument(QObject):
             if target.suffix != PROJECT_SUFFIX:
                 target = target.with_name(target.name + PROJECT_SUFFIX)
             new_store = masks_path_for(target)
-            old_store = Path(self.store.path) if self.store is not None else None  # type: ignore[union-attr]
+            old_store = Path(self.store.path) if self.store is not None else None
             if old_store is not None and old_store.absolute() != new_store.absolute():
                 self._move_store(old_store, new_store)
             project.set_path(target)
         assert self.store is not None
         self.store.prune([o.id for o in project.objects])
         written = save_project(project)
-        # saved: the autosave (under the old name too, after Save As) would only offer a false recovery
+        # saved: the autosave (under the old name too, after Save As) would only offer a false
+        # recovery
         remove_autosave(old_auto, in_use=Path(self.store.path))
         self.discard_autosave()
         return written
@@ -259,7 +270,7 @@ class EditorDocument(QObject):
             raise ProjectError("no video is open")
         return self.source
 
-    def _on_project_event(self, event: ProjectEvent) -> None:
-        if event.kind == "dirty_changed":
-            self.dirty_changed.emit(bool(self.project and self.project.dirty))
-        self.project_changed.emit(event)
+    def _relay(self, info: EmissionInfo) -> None:
+        """Re-emit a project signal as its Qt twin (same name, same arguments)."""
+        twin: SignalInstance = getattr(self, info.signal.name)
+        twin.emit(*info.args)

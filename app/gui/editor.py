@@ -76,7 +76,14 @@ class Editor(QObject):
         self.autosave_timer.setInterval(AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.autosave)
         self.autosave_timer.start()
-        self.document.project_changed.connect(self._on_project_changed)
+        doc = self.document
+        doc.object_added.connect(self._on_object_added_or_removed)
+        doc.object_removed.connect(self._on_object_added_or_removed)
+        doc.prompts_changed.connect(self._on_prompts_changed)
+        doc.object_changed.connect(self._on_object_changed)
+        doc.objects_reordered.connect(self._on_objects_reordered)
+        doc.effects_changed.connect(self._on_effects_changed)
+        doc.project_changed.connect(self._on_project_field_changed)
         self.document.masks_changed.connect(self._on_masks_changed)
         self.runner.busy_changed.connect(self.busy_changed)
         self.runner.busy_changed.connect(self._on_busy)
@@ -376,29 +383,40 @@ class Editor(QObject):
             self.queued_clicks = 0
             self.queued_changed.emit(0)
 
-    def _on_project_changed(self, event: object) -> None:
-        kind = getattr(event, "kind", "")
-        if kind in ("prompts_changed", "object_removed", "object_added"):
-            self._resync()
-        if kind in (
-            "effects_changed",
-            "object_changed",
-            "object_removed",
-            "object_added",
-            "objects_reordered",
-        ):
+    # -- project signals: what each change makes stale -----------------------------------------
+    @Slot(int)
+    def _on_object_added_or_removed(self, _obj_id: int) -> None:
+        self._resync()  # the tracker's objects follow the project's
+        self._redraw(effects=True, lanes=True)
+
+    @Slot(int)
+    def _on_prompts_changed(self, _obj_id: int) -> None:
+        self._resync()
+        self._redraw(effects=False, lanes=True)
+
+    @Slot(int, str)
+    def _on_object_changed(self, _obj_id: int, _field: str) -> None:
+        self._redraw(effects=True, lanes=True)  # a hidden object drops its effects
+
+    @Slot(int)
+    def _on_objects_reordered(self, _obj_id: int) -> None:
+        self._redraw(effects=True, lanes=True)
+
+    @Slot(object)
+    def _on_effects_changed(self, _obj_id: int | None) -> None:
+        self._redraw(effects=True, lanes=False)
+
+    @Slot(str)
+    def _on_project_field_changed(self, _field: str) -> None:
+        self._redraw(effects=False, lanes=False)
+
+    def _redraw(self, *, effects: bool, lanes: bool) -> None:
+        if effects:
             self.presenter.invalidate_effects()
             self._follow_effects()
-        if kind in (
-            "object_added",
-            "object_removed",
-            "object_changed",
-            "objects_reordered",
-            "prompts_changed",
-        ):
+        if lanes:
             self.refresh_lanes()
-        if kind != "dirty_changed":
-            self.refresh()
+        self.refresh()
 
     def _resync(self) -> None:
         try:

@@ -74,7 +74,9 @@ class EffectsPanel(QWidget):
         lay.addLayout(row)
         lay.addWidget(scroll, 2)
         self._own_edit = False
-        document.project_changed.connect(self._on_project_changed)
+        document.object_removed.connect(self._on_object_removed)
+        document.object_changed.connect(self._on_object_changed)
+        document.effects_changed.connect(self._on_effects_changed)
         document.opened.connect(lambda: self.set_target(BACKGROUND))
         self._fill_types()
 
@@ -124,20 +126,25 @@ class EffectsPanel(QWidget):
             self.list.setCurrentRow(min(max(row, 0), self.list.count() - 1))
         self._build_form(self.list.currentRow())
 
-    def _on_project_changed(self, event: object) -> None:
-        kind = getattr(event, "kind", "")
-        if kind in ("object_removed", "object_changed") and self.target != BACKGROUND:
-            self.set_target(self.target)
-        elif kind == "effects_changed":
-            target = getattr(event, "obj_id", None)
-            if (BACKGROUND if target is None else target) == self.target:
-                if self._own_edit:  # keep the editor (a spin box being dragged) alive
-                    row = self.list.currentRow()
-                    stack = self._stack()
-                    if 0 <= row < len(stack) and self.list.item(row) is not None:
-                        self.list.item(row).setText(_describe(stack[row]))
-                else:
-                    self._refresh_list()
+    def _on_object_removed(self, _obj_id: int) -> None:
+        if self.target != BACKGROUND:
+            self.set_target(self.target)  # falls back to the background if it was this one
+
+    def _on_object_changed(self, _obj_id: int, _field: str) -> None:
+        if self.target != BACKGROUND:
+            self.set_target(self.target)  # the title names the object
+
+    def _on_effects_changed(self, obj_id: int | None) -> None:
+        if (BACKGROUND if obj_id is None else obj_id) != self.target:
+            return
+        if self._own_edit:  # keep the editor (a spin box being dragged) alive
+            row = self.list.currentRow()
+            stack = self._stack()
+            item = self.list.item(row)
+            if 0 <= row < len(stack) and item is not None:
+                item.setText(_describe(stack[row]))
+        else:
+            self._refresh_list()
 
     # -- edits -------------------------------------------------------------------------------
     def _emit(self, effects: list[dict[str, Any]], merge_key: object | None = None) -> None:

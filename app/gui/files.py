@@ -73,6 +73,8 @@ def recovery_for(path: str | Path) -> Path | None:
 
 def _content(project, where: Path) -> dict:
     """What a user edits, for comparing a project with its autosave (view state left out)."""
-    data = project.to_dict(where)
+    from app.project import project_to_dict
+
+    data = project_to_dict(project, where)
     data.pop("editor", None)
     return data

@@ -28,23 +28,20 @@ class ObjectListModel(QAbstractListModel):
     def __init__(self, document: EditorDocument) -> None:
         super().__init__()
         self.document = document
-        document.project_changed.connect(self._on_project_changed)
+        for changed in (
+            document.object_added,
+            document.object_removed,
+            document.object_changed,
+            document.objects_reordered,
+            document.prompts_changed,  # the row shows the prompt count
+        ):
+            changed.connect(self.refresh)
         document.opened.connect(self.refresh)
         document.closed.connect(self.refresh)
 
     def refresh(self) -> None:
         self.beginResetModel()
         self.endResetModel()
-
-    def _on_project_changed(self, event: object) -> None:
-        if getattr(event, "kind", "") in (
-            "object_added",
-            "object_removed",
-            "object_changed",
-            "objects_reordered",
-            "prompts_changed",
-        ):
-            self.refresh()
 
     def _objects(self) -> list:
         p = self.document.project

@@ -132,10 +132,10 @@ def _add_prompt(document: EditorDocument, obj_id: int, prompt: Prompt):
 # -- long jobs -------------------------------------------------------------------------------
 def snapshot_project(document: EditorDocument):
     """A detached copy for a worker (the GUI may keep editing the live one)."""
-    from app.project.document import project_from_dict
+    from app.project import project_from_dict, project_to_dict
 
     project = _project(document)
-    copy = project_from_dict(project.to_dict(), project.path)
+    copy = project_from_dict(project_to_dict(project), project.path)
     copy.fingerprint = project.fingerprint
     return copy
 

@@ -1,47 +1,24 @@
 """Undoable edits of a `Project`: each command's ``apply(project)`` returns its inverse.
 
-One generic Qt adapter wraps them all (the GUI owns it; no Qt here). It applies the command
-before pushing, so a refused edit raises `ProjectError` in the caller, not inside Qt's redo()::
-
-    class ProjectUndoCommand(QUndoCommand):
-        def __init__(self, project, command):
-            super().__init__(command.text)
-            self._project = project
-            self._command = project.apply(command)  # now holds the inverse
-            self._skip_first_redo = True            # QUndoStack.push() calls redo()
-        def redo(self):
-            if self._skip_first_redo:
-                self._skip_first_redo = False
-                return
-            self._command = self._project.apply(self._command)
-        def undo(self):
-            self._command = self._project.apply(self._command)
-
-    undo_stack.push(ProjectUndoCommand(project, AddPrompt(obj.id, prompt)))
-
 Commands are immutable values holding copies of what they insert, so redo after undo restores
 the exact same document (same ids, same positions). Invalid edits raise `ProjectError` before
-anything changes.
+anything changes. The GUI wraps them in its one `QUndoCommand` adapter (`app.gui.undo`), which
+applies a command before pushing it, so a refused edit raises in the caller, not inside Qt's
+redo(). Scripts use the one-call helpers of `app.project.edits`.
+
+This module uses only the document's public API (``project.objects``, ``reserve_id``,
+``events``) and the checks of `app.project.validation`; the document never imports it.
 """
 
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from app.errors import ProjectError
-from app.project.document import (
-    Prompt,
-    TrackedObject,
-    _check_object_fields,
-    _check_prompt,
-    check_effects,
-)
-from app.project.events import ProjectEvent
-
-if TYPE_CHECKING:
-    from app.project.document import Project
+from app.project.document import Command, Project, Prompt, TrackedObject
+from app.project.validation import check_effects, check_object_fields, check_prompt
 
 __all__ = [
     "Command",
@@ -55,18 +32,6 @@ __all__ = [
     "MoveObject",
     "Batch",
 ]
-
-
-class Command:
-    """Base of all edits: `apply` changes the project and returns the command that undoes it."""
-
-    @property
-    def text(self) -> str:
-        """Short label for an Undo/Redo menu entry."""
-        raise NotImplementedError
-
-    def apply(self, project: Project) -> Command:
-        raise NotImplementedError
 
 
 def _object(project: Project, obj_id: int) -> TrackedObject:
@@ -90,11 +55,11 @@ class AddObject(Command):
     def apply(self, project: Project) -> Command:
         if any(o.id == self.obj.id for o in project.objects):
             raise ProjectError(f"object id {self.obj.id} is already in the project")
-        _check_object_fields(self.obj, f"object {self.obj.id}")
+        check_object_fields(self.obj, f"object {self.obj.id}")
         index = len(project.objects) if self.index is None else self.index
         project.objects.insert(index, copy.deepcopy(self.obj))
-        project._max_id = max(project._max_id, self.obj.id)
-        project._emit(ProjectEvent("object_added", self.obj.id))
+        project.reserve_id(self.obj.id)
+        project.events.object_added.emit(self.obj.id)
         return RemoveObject(self.obj.id)
 
 
@@ -110,7 +75,7 @@ class RemoveObject(Command):
         obj = _object(project, self.obj_id)
         index = project.index_of(self.obj_id)
         del project.objects[index]
-        project._emit(ProjectEvent("object_removed", self.obj_id))
+        project.events.object_removed.emit(self.obj_id)
         return AddObject(obj, index)
 
 
@@ -120,7 +85,7 @@ class SetObjectAttr(Command):
 
     obj_id: int
     attr: Literal["name", "colour", "visible"]
-    value: Any
+    value: str | bool
 
     @property
     def text(self) -> str:
@@ -135,9 +100,9 @@ class SetObjectAttr(Command):
         old = getattr(obj, self.attr)
         trial = copy.copy(obj)
         setattr(trial, self.attr, self.value)
-        _check_object_fields(trial, f"object {self.obj_id}")
+        check_object_fields(trial, f"object {self.obj_id}")
         setattr(obj, self.attr, self.value)
-        project._emit(ProjectEvent("object_changed", self.obj_id, self.attr))
+        project.events.object_changed.emit(self.obj_id, self.attr)
         return SetObjectAttr(self.obj_id, self.attr, old)
 
 
@@ -155,10 +120,10 @@ class AddPrompt(Command):
 
     def apply(self, project: Project) -> Command:
         obj = _object(project, self.obj_id)
-        _check_prompt(self.prompt, f"object {self.obj_id} prompt")
+        check_prompt(self.prompt, f"object {self.obj_id} prompt")
         index = len(obj.prompts) if self.index is None else self.index
         obj.prompts.insert(index, copy.deepcopy(self.prompt))
-        project._emit(ProjectEvent("prompts_changed", self.obj_id))
+        project.events.prompts_changed.emit(self.obj_id)
         return RemovePrompt(self.obj_id, index)
 
 
@@ -178,7 +143,7 @@ class RemovePrompt(Command):
                 f"object {self.obj_id}: no prompt #{self.index} (it has {len(obj.prompts)})"
             )
         prompt = obj.prompts.pop(self.index)
-        project._emit(ProjectEvent("prompts_changed", self.obj_id))
+        project.events.prompts_changed.emit(self.obj_id)
         return AddPrompt(self.obj_id, prompt, self.index)
 
 
@@ -196,10 +161,10 @@ class SetPrompts(Command):
     def apply(self, project: Project) -> Command:
         obj = _object(project, self.obj_id)
         for i, prompt in enumerate(self.prompts):
-            _check_prompt(prompt, f"object {self.obj_id} prompts[{i}]")
+            check_prompt(prompt, f"object {self.obj_id} prompts[{i}]")
         old = obj.prompts
         obj.prompts = copy.deepcopy(self.prompts)
-        project._emit(ProjectEvent("prompts_changed", self.obj_id))
+        project.events.prompts_changed.emit(self.obj_id)
         return SetPrompts(self.obj_id, old)
 
 
@@ -228,7 +193,7 @@ class SetEffects(Command):
             obj = _object(project, self.obj_id)
             old = obj.effects
             obj.effects = copy.deepcopy(self.effects)
-        project._emit(ProjectEvent("effects_changed", self.obj_id))
+        project.events.effects_changed.emit(self.obj_id)
         return SetEffects(self.obj_id, old)
 
 
@@ -247,12 +212,13 @@ class MoveObject(Command):
         _object(project, self.obj_id)
         if not 0 <= self.new_index < len(project.objects):
             raise ProjectError(
-                f"object {self.obj_id}: z-order position {self.new_index} out of range 0..{len(project.objects) - 1}"
+                f"object {self.obj_id}: z-order position {self.new_index} "
+                f"out of range 0..{len(project.objects) - 1}"
             )
         old_index = project.index_of(self.obj_id)
         obj = project.objects.pop(old_index)
         project.objects.insert(self.new_index, obj)
-        project._emit(ProjectEvent("objects_reordered", self.obj_id))
+        project.events.objects_reordered.emit(self.obj_id)
         return MoveObject(self.obj_id, old_index)
 
 

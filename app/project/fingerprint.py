@@ -4,19 +4,21 @@ A fingerprint is the displayed size, the exact frame count (by demuxing, no deco
 file size and a SHA-256 of the first and last MiB. Hashing the whole file would be exact but
 takes seconds on long clips; the head holds the container header and the first GOP, the tail
 the index (or the last GOP), so any re-encode, trim or different clip changes it.
+
+This module is the plain record (no media stack): `app.project.video_check.fingerprint_video`
+probes a file to make one.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from app.errors import ProjectError
 
-__all__ = ["VideoFingerprint", "fingerprint_video", "HASH_SPAN"]
+__all__ = ["VideoFingerprint", "content_hash", "HASH_SPAN"]
 
 HASH_SPAN = 1 << 20  # bytes hashed at each end of the file
 
@@ -61,7 +63,8 @@ class VideoFingerprint:
         return diffs
 
 
-def _content_hash(path: Path, size: int) -> str:
+def content_hash(path: Path, size: int) -> str:
+    """SHA-256 of the byte size and the first and last `HASH_SPAN` bytes of the file."""
     digest = hashlib.sha256()
     digest.update(str(size).encode())
     with open(path, "rb") as fh:
@@ -70,27 +73,3 @@ def _content_hash(path: Path, size: int) -> str:
             fh.seek(max(HASH_SPAN, size - HASH_SPAN))
             digest.update(fh.read(HASH_SPAN))
     return "sha256:" + digest.hexdigest()
-
-
-def fingerprint_video(path: str | os.PathLike[str]) -> VideoFingerprint:
-    """Fingerprint the video at `path`; `ProjectError` naming the file if it is missing or unreadable.
-
-    Size and frame count come from `app.media.probe`, so they are the displayed size and the
-    exact frame count that frame indices (prompts, masks) refer to.
-    """
-    from app.errors import MediaError
-    from app.media import (
-        probe,
-    )  # imported here: loading a project file must not need the media stack
-
-    path = Path(path)
-    if not path.is_file():
-        raise ProjectError(f"{path}: video not found")
-    try:
-        info = probe(path)
-    except MediaError as exc:
-        raise ProjectError(str(exc)) from None
-    size = path.stat().st_size
-    return VideoFingerprint(
-        info.width, info.height, info.frame_count, size, _content_hash(path, size)
-    )

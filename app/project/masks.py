@@ -14,24 +14,27 @@ Three more records make the masks trustworthy (format 2):
   * resume memory: the tracker's memory of the last few frames of each propagation pass
     (``memory``), also written with the masks, so a killed run continues from its last stored
     frame with exactly the state an uninterrupted run had (see `app.tracking_job`).
+
+Layers: `app.project.store_file` (the SQLite file: schema, upgrade, transactions),
+`app.project.store_records` (those three records), this module (the masks), and
+`app.project.rle` (the RLE codec and its measured fast decode).
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from app.errors import ProjectError
-from app.project.rle import decode_rle, encode_rle, mask_bbox, rle_box, rle_counts
+from app.project.rle import CocoRle, decode_rle, encode_rle, mask_bbox, rle_box, rle_counts
 from app.project.spans import ALL_FRAMES
+from app.project.store_file import STORE_VERSION
 from app.project.store_records import MemoryRow, StoreRecords
 
 if TYPE_CHECKING:
@@ -47,47 +50,6 @@ __all__ = [
     "mask_bbox",
     "MemoryRow",
 ]
-
-STORE_VERSION = 2  # 2: video fingerprint, coverage spans, resume memory (1 is read and upgraded)
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-_APPLICATION_ID = 0x526F746F  # "Roto": marks the file as ours in the SQLite header
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS masks (
-    obj_id INTEGER NOT NULL,
-    frame_idx INTEGER NOT NULL,
-    counts BLOB NOT NULL,
-    height INTEGER NOT NULL,
-    width INTEGER NOT NULL,
-    score REAL,
-    updated REAL NOT NULL,
-    PRIMARY KEY (obj_id, frame_idx)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS masks_by_frame ON masks (frame_idx);
-CREATE TABLE IF NOT EXISTS prompt_hashes (
-    obj_id INTEGER PRIMARY KEY,
-    hash TEXT NOT NULL,
-    model TEXT,
-    updated REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS coverage (
-    obj_id INTEGER NOT NULL,
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL,
-    hash TEXT NOT NULL,
-    model TEXT,
-    PRIMARY KEY (obj_id, start)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS memory (
-    obj_id INTEGER NOT NULL,
-    pass TEXT NOT NULL,
-    frame_idx INTEGER NOT NULL,
-    plan TEXT NOT NULL,
-    state BLOB NOT NULL,
-    PRIMARY KEY (obj_id, pass, frame_idx)
-) WITHOUT ROWID;
-"""
 
 
 def masks_path_for(project_path: str | os.PathLike[str]) -> Path:
@@ -110,137 +72,10 @@ class MaskStore(StoreRecords):
     ------
     ProjectError
         The file is not a mask store, is damaged, or was written by a newer rotokit.
+
+    The file itself (connection, schema, upgrade, transactions) is `StoreFile`; the video,
+    coverage and resume records are `StoreRecords`; this class reads and writes the masks.
     """
-
-    def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False) -> None:
-        self.path = Path(path)
-        self.readonly = readonly
-        self._lock = threading.RLock()
-        self._check_header()
-        try:
-            if readonly:
-                if not self.path.is_file():
-                    raise ProjectError(f"{self.path}: mask store not found (run tracking first)")
-                # mode=rw + query_only where we may write the folder: a mode=ro connection creates
-                # the WAL's -wal/-shm files but may not delete them on close, leaving litter
-                # beside the project after every render; this one never writes a mask either
-                writable = os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
-                uri = f"{self.path.absolute().as_uri()}?mode={'rw' if writable else 'ro'}"
-                self._conn = sqlite3.connect(
-                    uri, uri=True, check_same_thread=False, isolation_level=None
-                )
-                self._conn.execute("PRAGMA query_only=ON")
-            else:
-                self._conn = sqlite3.connect(
-                    self.path, check_same_thread=False, isolation_level=None
-                )
-            self._open()
-        except sqlite3.DatabaseError as exc:
-            if hasattr(self, "_conn"):
-                self._conn.close()
-            raise self._error(exc) from None
-
-    # ---- opening / checks ----------------------------------------------------------------
-
-    def _check_header(self) -> None:
-        """Refuse non-SQLite files before SQLite touches them (it could otherwise write to them)."""
-        if not self.path.exists():
-            if not self.path.parent.is_dir():
-                raise ProjectError(
-                    f"{self.path}: cannot create the mask store, folder {self.path.parent} does not exist"
-                )
-            return
-        if self.path.is_dir():
-            raise ProjectError(f"{self.path}: is a folder, not a mask store")
-        try:
-            with open(self.path, "rb") as fh:
-                head = fh.read(100)
-        except OSError as exc:  # permission denied, I/O error: one line naming the store
-            raise ProjectError(
-                f"{self.path}: cannot read the mask store ({exc.strerror or exc})"
-            ) from None
-        if len(head) == 0:
-            return  # an empty file (e.g. touched) becomes a new store
-        if len(head) < 100 or not head.startswith(_SQLITE_MAGIC):
-            raise ProjectError(
-                f"{self.path}: not a rotokit mask store (damaged or another kind of file)"
-            )
-
-    def _open(self) -> None:
-        conn = self._conn
-        (app_id,) = conn.execute("PRAGMA application_id").fetchone()
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if tables and app_id != _APPLICATION_ID:
-            raise ProjectError(f"{self.path}: an SQLite file but not a rotokit mask store")
-        self._version = STORE_VERSION
-        if "meta" in tables:
-            row = conn.execute("SELECT value FROM meta WHERE key='version'").fetchone()
-            version = int(row[0]) if row and str(row[0]).isdigit() else None
-            if version is None:
-                raise ProjectError(f"{self.path}: mask store has no version record (damaged)")
-            if version > STORE_VERSION:
-                raise ProjectError(
-                    f"{self.path} was written by a newer rotokit (mask store format {version}; "
-                    f"this version reads {STORE_VERSION})"
-                )
-            self._version = version
-        if self.readonly:
-            if not tables:
-                raise ProjectError(f"{self.path}: empty mask store (run tracking first)")
-            return
-        conn.execute("PRAGMA journal_mode=WAL")  # readers (GUI) never block the writer (worker)
-        conn.execute(
-            "PRAGMA synchronous=NORMAL"
-        )  # WAL + NORMAL: a killed process loses nothing committed
-        if not tables or self._version < STORE_VERSION:
-            with self._transaction():
-                conn.execute(f"PRAGMA application_id={_APPLICATION_ID}")
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                if tables:  # format 1: a prompts hash meant "every frame comes from these prompts"
-                    conn.execute(
-                        "INSERT OR IGNORE INTO coverage SELECT obj_id, 0, ?, hash, model "
-                        "FROM prompt_hashes",
-                        (ALL_FRAMES,),
-                    )
-                    conn.execute("DELETE FROM prompt_hashes")
-                conn.execute(
-                    "INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(STORE_VERSION),)
-                )
-            self._version = STORE_VERSION
-        # Touch the tables once so a truncated file fails here, not mid-render.
-        conn.execute("SELECT count(*) FROM masks").fetchone()
-
-    def _error(self, exc: sqlite3.Error) -> ProjectError:
-        return ProjectError(f"{self.path}: mask store is damaged or unreadable ({exc})")
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            if self.readonly:
-                raise ProjectError(f"{self.path}: mask store opened read-only")
-            try:
-                self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                if "within a transaction" not in str(exc):
-                    raise self._error(exc) from None
-            try:
-                yield self._conn
-            except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
-            else:
-                if self._conn.in_transaction:
-                    self._conn.execute("COMMIT")
-
-    def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
-        with self._lock:
-            try:
-                return self._conn.execute(sql, params).fetchall()
-            except sqlite3.DatabaseError as exc:
-                raise self._error(exc) from None
 
     # ---- writing ----------------------------------------------------------------------------
 
@@ -299,7 +134,8 @@ class MaskStore(StoreRecords):
             raise self._error(exc) from None
 
     def delete_range(self, obj_id: int, start: int, end: int) -> None:
-        """Forget the masks (and their coverage) of `obj_id` on frames ``start <= frame_idx < end``."""
+        """Forget the masks (and their coverage) of `obj_id` on frames
+        ``start <= frame_idx < end``."""
         try:
             with self._transaction() as conn:
                 conn.execute(
@@ -382,13 +218,14 @@ class MaskStore(StoreRecords):
             )
         )
 
-    def frame_rles(self, frame_idx: int) -> dict[int, dict]:
-        """Like `frame_masks` but undecoded COCO RLE dicts (``{"size": [h, w], "counts": bytes}``)."""
+    def frame_rles(self, frame_idx: int) -> dict[int, CocoRle]:
+        """Like `frame_masks` but undecoded COCO RLE dicts
+        (``{"size": [h, w], "counts": bytes}``)."""
         rows = self._query(
             "SELECT obj_id, counts, height, width FROM masks WHERE frame_idx=? ORDER BY obj_id",
             (frame_idx,),
         )
-        return {obj_id: {"size": [h, w], "counts": counts} for obj_id, counts, h, w in rows}
+        return {obj_id: CocoRle(size=[h, w], counts=counts) for obj_id, counts, h, w in rows}
 
     def frames_with_mask(self, obj_id: int) -> list[int]:
         """Sorted frame indices where `obj_id` has a stored mask (for the timeline)."""
@@ -441,7 +278,7 @@ class MaskStore(StoreRecords):
     def stale_objects(self, project: Project, start: int = 0, end: int | None = None) -> list[int]:
         """Objects with prompts that lack masks computed from their current prompts on some
         frame of ``[start, end)`` (default: the whole recorded video)."""
-        from app.project.document import prompts_hash
+        from app.project.codec import prompts_hash
 
         if end is None:
             fp = self.video_fingerprint()
@@ -451,18 +288,3 @@ class MaskStore(StoreRecords):
             for obj in project.objects
             if obj.prompts and self.missing(obj.id, prompts_hash(obj), start, end)
         ]
-
-    # ---- lifetime ---------------------------------------------------------------------------
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-    def __enter__(self) -> MaskStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"MaskStore({str(self.path)!r})"

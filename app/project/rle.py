@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import cv2
 import numpy as np
 from pycocotools import mask as mask_utils
 
-__all__ = ["encode_rle", "decode_rle", "rle_counts", "rle_box", "mask_bbox"]
+__all__ = ["CocoRle", "encode_rle", "decode_rle", "rle_counts", "rle_box", "mask_bbox"]
+
+
+class CocoRle(TypedDict):
+    """An undecoded mask as pycocotools writes it: ``size`` is ``[height, width]``."""
+
+    size: list[int]
+    counts: bytes
 
 
 def encode_rle(mask: np.ndarray) -> tuple[bytes, int, int]:

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.errors import ProjectError
-from app.project.document import Project, Prompt, project_from_dict, project_to_dict
-from app.project.fingerprint import VideoFingerprint, fingerprint_video
+from app.project.codec import project_from_dict, project_to_dict
+from app.project.document import Project, Prompt
 
 if TYPE_CHECKING:
     import numpy as np
@@ -25,8 +25,6 @@ __all__ = [
     "save_project",
     "autosave_path",
     "dumps_project",
-    "check_video",
-    "check_prompts",
     "atomic_write_bytes",
     "load_prompt_mask",
 ]
@@ -94,7 +92,8 @@ def _file_mode(path: Path) -> int:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that readers see the old file or the new one, never a partial one."""
+    """Write `data` to `path` so that readers see the old file or the new one, never a partial
+    one."""
     path = Path(path)
     from app.tempfiles import sweep_stale, temp_file
 
@@ -201,71 +200,9 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in a project file")
 
 
-def check_video(project: Project) -> VideoFingerprint:
-    """Check that the project's video is present and is the one it was made on.
-
-    A project without a recorded fingerprint (hand-written) gets one now (saved with the next
-    save). Raises `ProjectError` naming the video path and what differs.
-    """
-    video = project.video_path
-    if not video.is_file():
-        from app.paths import describe_special
-
-        where = f" (project {project.path})" if project.path else ""
-        kind = describe_special(video)
-        what = "video not found" if kind in (None, "missing") else f"is {kind}, not a video file"
-        raise ProjectError(
-            f'{video}: {what}{where}; move it back or edit "video" in the project file'
-        )
-    current = fingerprint_video(video)
-    if project.fingerprint is None:
-        check_prompts(project, current)
-        project.fingerprint = current
-        return current
-    diffs = project.fingerprint.differences(current)
-    if diffs:
-        retrack = f"`rotokit track {project.path} --retrack`" if project.path else "tracking again"
-        raise ProjectError(
-            f"{video}: not the video this project was made on ({', '.join(diffs)}); "
-            f"masks and prompts would not line up (if this video is meant, check the prompts and "
-            f"re-track with {retrack})"
-        )
-    check_prompts(project, current)
-    return current
-
-
-def check_prompts(project: Project, video: VideoFingerprint) -> None:
-    """Prompts must lie on the video: frame in range, points inside, boxes overlapping the frame."""
-    where_file = f"{project.path}: " if project.path else ""
-    w, h, n = video.width, video.height, video.frame_count
-    if project.frame_range is not None:
-        from app.frame_range import FrameRange
-
-        FrameRange.coerce(project.frame_range).resolve(
-            n, source=f"{where_file}range", clip=str(project.video_path)
-        )
-    for i, obj in enumerate(project.objects):
-        for j, prompt in enumerate(obj.prompts):
-            where = f"{where_file}objects[{i}].prompts[{j}]"
-            if prompt.frame >= n:
-                raise ProjectError(
-                    f"{where}.frame: {prompt.frame} is past the last frame ({n - 1})"
-                )
-            for k, (x, y) in enumerate(prompt.points or []):
-                if not (0 <= x <= w and 0 <= y <= h):
-                    raise ProjectError(
-                        f"{where}.points[{k}]: [{x}, {y}] is outside the {w}x{h} frame"
-                    )
-            if prompt.box is not None:
-                x0, y0, x1, y1 = prompt.box
-                if x1 <= 0 or y1 <= 0 or x0 >= w or y0 >= h:
-                    raise ProjectError(
-                        f"{where}.box: {prompt.box} does not overlap the {w}x{h} frame"
-                    )
-
-
 def load_prompt_mask(project: Project, prompt: Prompt) -> np.ndarray:
-    """The H×W bool mask of a prompt's ``mask_ref`` PNG (relative to the project file; non-zero = object)."""
+    """The H×W bool mask of a prompt's ``mask_ref`` PNG (relative to the project file;
+    non-zero = object)."""
     import cv2
     import numpy as np
 
@@ -287,6 +224,7 @@ def load_prompt_mask(project: Project, prompt: Prompt) -> np.ndarray:
     fp = project.fingerprint
     if fp is not None and image.shape != (fp.height, fp.width):
         raise ProjectError(
-            f"{ref}: prompt mask is {image.shape[1]}x{image.shape[0]}, the video is {fp.width}x{fp.height}"
+            f"{ref}: prompt mask is {image.shape[1]}x{image.shape[0]}, "
+            f"the video is {fp.width}x{fp.height}"
         )
     return np.asarray(image > 0)

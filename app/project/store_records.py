@@ -1,7 +1,7 @@
 """The mask store's trust records: which video, which frames from which prompts, resume memory.
 
-Kept apart from `app.project.masks` (the masks themselves) so each module has one job; the
-`MaskStore` class mixes these methods in and they share its connection and transactions.
+Kept apart from `app.project.masks` (the masks themselves) and `app.project.store_file` (the
+SQLite file) so each module has one job; all three share one connection and its transactions.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from app.errors import ProjectError
 from app.project import spans as span_ops
 from app.project.fingerprint import VideoFingerprint
 from app.project.spans import Span
+from app.project.store_file import StoreFile
 
 __all__ = ["MemoryRow", "StoreRecords", "video_changed_message"]
 
@@ -45,17 +46,15 @@ def video_changed_message(store_path: Path, video: Path, diffs: list[str]) -> st
     )
 
 
-class StoreRecords:
-    """Mixin of `MaskStore`: needs ``path``, ``_transaction()``, ``_query()`` and ``_error()``."""
-
-    path: Path
+class StoreRecords(StoreFile):
+    """The video, coverage and resume-memory records of a store (`MaskStore` adds the masks)."""
 
     # ---- video ----------------------------------------------------------------------------
 
     def video_fingerprint(self) -> VideoFingerprint | None:
         """The fingerprint of the video the masks were computed on (None: not recorded)."""
         try:
-            rows = self._query("SELECT value FROM meta WHERE key='video_fingerprint'")  # type: ignore[attr-defined]
+            rows = self._query("SELECT value FROM meta WHERE key='video_fingerprint'")
         except ProjectError:
             return None
         if not rows:
@@ -68,11 +67,12 @@ class StoreRecords:
             raise ProjectError(f"{self.path}: mask store's video record is damaged") from None
 
     def video_differences(self, current: VideoFingerprint) -> list[str]:
-        """What differs between the masks' video and `current` ([] = same or unknown but fitting)."""
+        """What differs between the masks' video and `current`
+        ([] = the same, or unknown but fitting)."""
         recorded = self.video_fingerprint()
         if recorded is not None:
             return recorded.differences(current)
-        sizes = self._query("SELECT DISTINCT width, height FROM masks LIMIT 4")  # type: ignore[attr-defined]
+        sizes = self._query("SELECT DISTINCT width, height FROM masks LIMIT 4")
         return [
             f"masks are {w}x{h}, the video is {current.width}x{current.height}"
             for w, h in sizes
@@ -80,7 +80,8 @@ class StoreRecords:
         ][:1]
 
     def check_video(self, current: VideoFingerprint, video: Path) -> None:
-        """Refuse (`ProjectError`, one line: what changed, how to re-track) masks of another video."""
+        """Refuse masks of another video (`ProjectError`, one line: what changed, how to
+        re-track)."""
         diffs = self.video_differences(current)
         if diffs:
             raise ProjectError(video_changed_message(self.path, video, diffs))
@@ -93,7 +94,7 @@ class StoreRecords:
 
     def reset(self, current: VideoFingerprint) -> None:
         """Forget every mask, coverage and memory row and record `current` (``track --retrack``)."""
-        with self._transaction() as conn:  # type: ignore[attr-defined]
+        with self._transaction() as conn:
             for table in ("masks", "coverage", "memory", "prompt_hashes"):
                 conn.execute(f"DELETE FROM {table}")
             conn.execute(
@@ -103,23 +104,23 @@ class StoreRecords:
 
     def _set_meta(self, key: str, value: str) -> None:
         try:
-            with self._transaction() as conn:  # type: ignore[attr-defined]
+            with self._transaction() as conn:
                 conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
         except sqlite3.DatabaseError as exc:
-            raise self._error(exc) from None  # type: ignore[attr-defined]
+            raise self._error(exc) from None
 
     # ---- coverage -------------------------------------------------------------------------
 
     def coverage(self, obj_id: int) -> list[tuple[int, int, str]]:
         """``(start, end, prompts_hash)`` spans of the frames computed for `obj_id`."""
-        if getattr(self, "_version", 2) < 2:  # format 1 read-only: a hash covered every frame
+        if self._version < 2:  # format 1 read-only: a hash covered every frame
             rows = self._query(
                 "SELECT 0, 2147483647, hash FROM prompt_hashes WHERE obj_id=?", (obj_id,)
-            )  # type: ignore[attr-defined]
+            )
         else:
             rows = self._query(
                 "SELECT start, end, hash FROM coverage WHERE obj_id=? ORDER BY start", (obj_id,)
-            )  # type: ignore[attr-defined]
+            )
         return [(int(a), int(b), h) for a, b, h in rows]
 
     def covered(self, obj_id: int, prompts_hash: str) -> list[Span]:
@@ -135,10 +136,10 @@ class StoreRecords:
     ) -> None:
         """Record that `obj_id`'s masks on `span` were computed from these prompts."""
         try:
-            with self._transaction() as conn:  # type: ignore[attr-defined]
+            with self._transaction() as conn:
                 self._cover(conn, obj_id, span, prompts_hash, model)
         except sqlite3.DatabaseError as exc:
-            raise self._error(exc) from None  # type: ignore[attr-defined]
+            raise self._error(exc) from None
 
     def _cover(
         self,
@@ -173,7 +174,7 @@ class StoreRecords:
         """The stored memory of these frames of one pass (only rows of the same plan)."""
         wanted = set(frames)
         rows = self._query(
-            "SELECT frame_idx, state FROM memory WHERE obj_id=? AND pass=? AND plan=?",  # type: ignore[attr-defined]
+            "SELECT frame_idx, state FROM memory WHERE obj_id=? AND pass=? AND plan=?",
             (obj_id, pass_, plan),
         )
         return {int(f): bytes(s) for f, s in rows if f in wanted}
@@ -181,7 +182,7 @@ class StoreRecords:
     def memory_frames(self, obj_id: int, pass_: str, plan: str) -> set[int]:
         """Frames of one pass with stored memory (without loading it)."""
         rows = self._query(
-            "SELECT frame_idx FROM memory WHERE obj_id=? AND pass=? AND plan=?",  # type: ignore[attr-defined]
+            "SELECT frame_idx FROM memory WHERE obj_id=? AND pass=? AND plan=?",
             (obj_id, pass_, plan),
         )
         return {int(r[0]) for r in rows}
@@ -190,14 +191,14 @@ class StoreRecords:
         """Forget resume memory of `obj_id` (one pass or all), except frames in `keep`."""
         lo, hi = keep or (0, 0)
         try:
-            with self._transaction() as conn:  # type: ignore[attr-defined]
+            with self._transaction() as conn:
                 conn.execute(
                     "DELETE FROM memory WHERE obj_id=? AND (? IS NULL OR pass=?) "
                     "AND NOT (frame_idx>=? AND frame_idx<?)",
                     (obj_id, pass_, pass_, lo, hi),
                 )
         except sqlite3.DatabaseError as exc:
-            raise self._error(exc) from None  # type: ignore[attr-defined]
+            raise self._error(exc) from None
 
     def _put_memory(self, conn: sqlite3.Connection, row: MemoryRow) -> None:
         conn.execute("DELETE FROM memory WHERE obj_id=? AND plan!=?", (row.obj_id, row.plan))

@@ -35,6 +35,7 @@ def main() -> int:
     from app.gui.error_report import set_error_sink
     from app.gui.main_window import MainWindow
     from app.gui.theme import apply_dark_theme
+    from app.project import rename_object
 
     apply_dark_theme(app)
     errors: list[str] = []
@@ -98,13 +99,13 @@ def main() -> int:
     pump(lambda: idle(w), 300)
     ed.click(470, 200, 1)
     pump(lambda: idle(w), 300)
-    ed.document.project.rename_object(ed.active, "dog")
+    rename_object(ed.document.project, ed.active, "dog")
     w.objects.add_requested.emit()
     ed.click(120, 200, 1)  # the woman
     pump(lambda: idle(w), 300)
     ed.click(130, 300, 0)
     pump(lambda: idle(w), 300)
-    ed.document.project.rename_object(ed.active, "woman")
+    rename_object(ed.document.project, ed.active, "woman")
     ed.set_range(0, 60)
     ed.propagate("forward")
     pump(lambda: idle(w), 900)

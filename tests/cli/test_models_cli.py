@@ -39,8 +39,7 @@ def test_track_without_weights_names_all_three_ways_out(capsys, tmp_path, monkey
     """A missing model stops `rotokit track` with download, --weights and the test model named."""
     import shutil
 
-    from app.project import Project, save_project
-    from app.project.document import Prompt
+    from app.project import Project, Prompt, add_object, add_prompt, save_project
     from tests.shared_media import clip_path
 
     monkeypatch.setenv("ROTOKIT_CACHE", str(tmp_path / "cache"))
@@ -48,8 +47,8 @@ def test_track_without_weights_names_all_three_ways_out(capsys, tmp_path, monkey
     video = tmp_path / "dog_ball.mp4"
     shutil.copy(clip_path("dog_ball.mp4"), video)
     project = Project.new(video)
-    obj = project.add_object("dog")
-    project.add_prompt(obj.id, Prompt(0, points=[[480, 220]], labels=[1]))
+    obj = add_object(project, "dog")
+    add_prompt(project, obj.id, Prompt(0, points=[[480, 220]], labels=[1]))
     path = tmp_path / "dog.rotokit"
     project.set_path(path)
     save_project(project)

@@ -19,7 +19,16 @@ import cv2
 import numpy as np
 
 from app.media import FrameSource
-from app.project import MaskStore, Project, Prompt, masks_path_for, prompts_hash, save_project
+from app.project import (
+    MaskStore,
+    Project,
+    Prompt,
+    add_object,
+    add_prompt,
+    masks_path_for,
+    prompts_hash,
+    save_project,
+)
 
 N = 12
 FROZEN_FROM = 6  # masks stop changing here
@@ -54,9 +63,9 @@ def make_clip(folder: Path, media: Path, video: str, names: list[str]) -> Tracke
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(media / video, folder / video)
     project = Project.new(folder / video, folder / (Path(video).stem + ".rotokit"))
-    objects = [project.add_object(name) for name in names]
+    objects = [add_object(project, name) for name in names]
     for obj in objects:
-        project.add_prompt(obj.id, Prompt(0, box=[10, 10, 100, 100]))
+        add_prompt(project, obj.id, Prompt(0, box=[10, 10, 100, 100]))
     project.frame_range = (0, N)
     save_project(project)
     store = MaskStore(masks_path_for(project.path))

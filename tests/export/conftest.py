@@ -17,7 +17,16 @@ import numpy as np
 import pytest
 
 from app.media import FrameSource
-from app.project import MaskStore, Project, Prompt, masks_path_for, prompts_hash, save_project
+from app.project import (
+    MaskStore,
+    Project,
+    Prompt,
+    add_object,
+    add_prompt,
+    masks_path_for,
+    prompts_hash,
+    save_project,
+)
 from tests.export.clips import bright_regions
 
 N_FRAMES = 30
@@ -50,11 +59,11 @@ def tracked(tmp_path_factory: pytest.TempPathFactory, media_dir: Path) -> Tracke
     folder = tmp_path_factory.mktemp("tracked")
     shutil.copy(media_dir / "dog_ball.mp4", folder / "clip.mp4")
     project = Project.new(folder / "clip.mp4", folder / "clip.rotokit")
-    bright = project.add_object("bright stuff")
-    ellipse = project.add_object("dog")
-    ring = project.add_object("dog")  # same name: same category
+    bright = add_object(project, "bright stuff")
+    ellipse = add_object(project, "dog")
+    ring = add_object(project, "dog")  # same name: same category
     for obj in (bright, ellipse, ring):
-        project.add_prompt(obj.id, Prompt(0, box=[10, 10, 100, 100]))
+        add_prompt(project, obj.id, Prompt(0, box=[10, 10, 100, 100]))
     save_project(project)
 
     store = MaskStore(masks_path_for(project.path))

@@ -19,7 +19,7 @@ from app.export import FORMATS, export_dataset
 from app.export.davis import davis_palette
 from app.frame_range import RangeError
 from app.media import FrameSource
-from app.project import Prompt
+from app.project import Prompt, add_prompt
 
 RANGE = (0, 30)
 
@@ -237,7 +237,7 @@ def test_refuses_non_empty_output_and_unknown_format(tracked, tmp_path: Path) ->
 
 def test_stale_masks_are_not_exported_silently(tracked, tmp_path: Path) -> None:
     project = tracked.project
-    inverse = project.add_prompt(2, Prompt(3, points=[[5, 5]], labels=[1]))
+    inverse = add_prompt(project, 2, Prompt(3, points=[[5, 5]], labels=[1]))
     try:
         with pytest.raises(
             ExportError, match="no masks computed from the current prompts for 'dog' on frames 0-29"

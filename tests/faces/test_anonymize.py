@@ -12,7 +12,7 @@ import pytest
 from app.anonymize import anonymize, face_effects, oval_mask
 from app.errors import Cancelled, MediaError
 from app.media import FrameSource, probe
-from app.project import load_project, save_project
+from app.project import load_project, save_project, set_visible
 from app.render import render
 from effects import Compositor, ObjectLayer
 from model.faces import FaceDetector
@@ -99,7 +99,7 @@ def test_keep_or_blur_each_person_round_trips_through_the_project(
     assert result.faces >= 2
     project = load_project(result.project)
     girl = max(project.objects, key=lambda o: o.extra["face_track"]["detected_frames"])
-    project.set_visible(girl.id, False)  # she consented
+    set_visible(project, girl.id, False)  # she consented
     save_project(project)
 
     reloaded = load_project(result.project)

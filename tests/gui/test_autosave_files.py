@@ -42,7 +42,7 @@ def test_recovery_only_when_the_autosave_is_newer_and_differs(
 ):
     import os
 
-    from app.project import autosave_path, load_project, save_project
+    from app.project import add_object, autosave_path, load_project, save_project
 
     w = make_window()
     assert w.open_path(str(clip))
@@ -62,7 +62,7 @@ def test_recovery_only_when_the_autosave_is_newer_and_differs(
     assert recover_questions(questions) == [] and not auto.exists()  # and it is cleaned up
     w2.close()
     # an autosave that differs but is older than the save: no prompt either
-    project.add_object("old")
+    add_object(project, "old")
     save_project(project, auto)
     os.utime(auto, (project_path.stat().st_mtime - 5,) * 2)
     w3 = make_window()

@@ -8,15 +8,16 @@ from pathlib import Path
 import numpy as np
 
 from app.project import MaskStore
-from app.project.masks import _APPLICATION_ID
 from app.project.spans import ALL_FRAMES
+from app.project.store_file import APPLICATION_ID as _APPLICATION_ID
 
 V1_SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE masks (obj_id INTEGER NOT NULL, frame_idx INTEGER NOT NULL, counts BLOB NOT NULL,
     height INTEGER NOT NULL, width INTEGER NOT NULL, score REAL, updated REAL NOT NULL,
     PRIMARY KEY (obj_id, frame_idx)) WITHOUT ROWID;
-CREATE TABLE prompt_hashes (obj_id INTEGER PRIMARY KEY, hash TEXT NOT NULL, model TEXT, updated REAL NOT NULL);
+CREATE TABLE prompt_hashes (obj_id INTEGER PRIMARY KEY, hash TEXT NOT NULL, model TEXT,
+    updated REAL NOT NULL);
 """
 
 

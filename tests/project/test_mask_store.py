@@ -1,4 +1,5 @@
-"""The sidecar mask store: exact round trip, concurrent use, stale detection, clear errors on bad files."""
+"""The sidecar mask store: exact round trip, concurrent use, stale detection, clear errors on bad
+files."""
 
 from __future__ import annotations
 
@@ -12,7 +13,17 @@ import pytest
 
 from app.errors import ProjectError
 from app.media import FrameSource
-from app.project import MaskStore, Prompt, load_project, mask_bbox, masks_path_for, prompts_hash
+from app.project import (
+    MaskStore,
+    Prompt,
+    add_object,
+    add_prompt,
+    load_project,
+    mask_bbox,
+    masks_path_for,
+    prompts_hash,
+    remove_prompt,
+)
 
 
 @pytest.fixture(scope="module")
@@ -78,19 +89,19 @@ def test_empty_mask_has_no_bbox(tmp_path: Path) -> None:
 
 def test_stale_masks_are_detected_when_prompts_change(project_dir: Path, real_masks) -> None:
     project = load_project(project_dir / "clip.rotokit")
-    ball = project.add_object("ball")
-    project.add_prompt(ball.id, Prompt(0, box=[10, 10, 50, 50]))
+    ball = add_object(project, "ball")
+    add_prompt(project, ball.id, Prompt(0, box=[10, 10, 50, 50]))
     with MaskStore(masks_path_for(project.path)) as store:
         assert store.stale_objects(project) == [1, ball.id]  # nothing tracked yet
         for obj in project.objects:
             store.put(0, obj.id, real_masks[0])
             store.set_prompts_hash(obj.id, prompts_hash(obj), model="test-random-micro")
         assert store.stale_objects(project) == []
-        project.add_prompt(1, Prompt(5, points=[[1, 2]], labels=[0]))
+        add_prompt(project, 1, Prompt(5, points=[[1, 2]], labels=[0]))
         assert store.stale_objects(project) == [1]
-        project.remove_prompt(1, 2)  # back to the prompts the masks came from
+        remove_prompt(project, 1, 2)  # back to the prompts the masks came from
         assert store.stale_objects(project) == []
-        project.add_object("no prompts yet")  # nothing to track: not stale
+        add_object(project, "no prompts yet")  # nothing to track: not stale
         assert store.stale_objects(project) == []
 
 

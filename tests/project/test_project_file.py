@@ -1,4 +1,5 @@
-"""The .rotokit file: the hand-written contract loads, saves are atomic and deterministic, errors are clear."""
+"""The .rotokit file: the hand-written contract loads, saves are atomic and deterministic, errors
+are clear."""
 
 from __future__ import annotations
 
@@ -14,8 +15,17 @@ from pathlib import Path
 import pytest
 
 from app.errors import ProjectError
-from app.project import PALETTE, Project, Prompt, check_video, load_project, save_project
-from app.project.document import FORMAT_VERSION
+from app.project import (
+    FORMAT_VERSION,
+    PALETTE,
+    Project,
+    Prompt,
+    add_prompt,
+    check_video,
+    load_project,
+    rename_object,
+    save_project,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -184,7 +194,7 @@ def test_failed_save_leaves_previous_file_and_no_temp(
     path = project_dir / "clip.rotokit"
     project = load_project(path)
     before = path.read_bytes()
-    project.rename_object(1, "a much longer name than before")
+    rename_object(project, 1, "a much longer name than before")
 
     def boom(*args, **kwargs):
         raise OSError(28, "No space left on device")
@@ -241,7 +251,8 @@ elif stage == "mid_write":
 
 p = load_project(sys.argv[1])
 obj = p.objects[0]
-obj.prompts = [Prompt(f, points=[[float(i), float(i + 1)] for i in range(50)], labels=[1] * 50) for f in range(400)]
+points = [[float(i), float(i + 1)] for i in range(50)]
+obj.prompts = [Prompt(f, points=points, labels=[1] * 50) for f in range(400)]
 print("ready", flush=True)
 i = 0
 while True:
@@ -289,7 +300,7 @@ def test_relative_video_survives_moving_the_folder(project_dir: Path, tmp_path: 
 
 def test_save_as_rebases_and_autosave_leaves_path_alone(project_dir: Path, tmp_path: Path) -> None:
     project = load_project(project_dir / "clip.rotokit")
-    project.rename_object(1, "puppy")
+    rename_object(project, 1, "puppy")
     assert project.dirty
 
     autosave = tmp_path / "cache" / "autosave" / "clip.rotokit"
@@ -423,7 +434,7 @@ def test_prompt_mask_file_is_read_relative_to_the_project(project_dir: Path) -> 
     (project_dir / "masks").mkdir()
     cv2.imwrite(str(project_dir / "masks" / "dog0.png"), mask)
     project = load_project(project_dir / "clip.rotokit")
-    project.add_prompt(1, Prompt(0, mask_ref="masks/dog0.png"))
+    add_prompt(project, 1, Prompt(0, mask_ref="masks/dog0.png"))
     check_video(project)
     np.testing.assert_array_equal(
         load_prompt_mask(project, project.objects[0].prompts[-1]), mask > 0
@@ -448,7 +459,7 @@ def test_autosave_path_is_per_project_in_the_cache(
     assert path.parent == tmp_path / "cache" / "autosave" and path.name.startswith("clip-")
     other = Project.new(project_dir / "clip.mp4")  # never saved: keyed by its video
     assert autosave_path(other) != path and autosave_path(other).suffix == ".rotokit"
-    project.rename_object(1, "autosaved dog")
+    rename_object(project, 1, "autosaved dog")
     save_project(project, path)
     assert load_project(path).objects[0].name == "autosaved dog"
     assert project.dirty and project.path == project_dir / "clip.rotokit"

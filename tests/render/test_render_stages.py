@@ -19,10 +19,13 @@ from app.project import (
     MaskStore,
     Project,
     Prompt,
+    add_object,
+    add_prompt,
     fingerprint_video,
     masks_path_for,
     prompts_hash,
     save_project,
+    set_effects,
 )
 from app.render import build_compositor, render
 from tests.shared_media import clip_path
@@ -41,10 +44,10 @@ def _box_mask(h: int, w: int, i: int) -> np.ndarray:
 def project(tmp_path: Path) -> Project:
     shutil.copy(clip_path("dog_ball.mp4"), tmp_path / "clip.mp4")
     project = Project.new(tmp_path / "clip.mp4", tmp_path / "clip.rotokit")
-    obj = project.add_object(name="box")
-    project.add_prompt(obj.id, Prompt(frame=0, box=[40, 60, 160, 200]))
-    project.set_effects(obj.id, [{"type": "blur", "strength": 8}])
-    project.set_effects(None, [{"type": "pixelate", "block": 16}])
+    obj = add_object(project, name="box")
+    add_prompt(project, obj.id, Prompt(frame=0, box=[40, 60, 160, 200]))
+    set_effects(project, obj.id, [{"type": "blur", "strength": 8}])
+    set_effects(project, None, [{"type": "pixelate", "block": 16}])
     save_project(project)
     with FrameSource(project.video_path) as frames:
         h, w = frames.info.height, frames.info.width
