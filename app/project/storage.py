@@ -128,11 +128,12 @@ def save_project(project: Project, path: str | os.PathLike[str] | None = None) -
     writes the video path so that it resolves from the new location. For "save as", call
     ``project.set_path(new)`` first, then ``save_project(project)``.
     """
-    if path is None and project.path is None:
+    destination = path if path is not None else project.path
+    if destination is None:
         raise ProjectError(
             "the project has not been saved yet: give a file name ending in .rotokit"
         )
-    target = Path(path if path is not None else project.path).expanduser().absolute()  # type: ignore[arg-type]
+    target = Path(destination).expanduser().absolute()
     text = dumps_project(project, target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -145,17 +146,18 @@ def save_project(project: Project, path: str | os.PathLike[str] | None = None) -
 
 
 def autosave_path(project: Project) -> Path:
-    """Where to autosave `project`: ``$ROTOKIT_CACHE/autosave/`` (default ``~/.cache/rotokit``).
+    """Where to autosave `project`: ``$ROTOKIT_CACHE/autosave/``, else the platform's user
+    cache folder for rotokit (platformdirs: ``$XDG_CACHE_HOME/rotokit``, by default
+    ``~/.cache/rotokit``, on Linux).
 
     One file per project (or per video for a never-saved project), named so a person can
     recognise it: ``<stem>-<10 hex of the absolute path>.rotokit``.
     """
     import hashlib
 
-    base = os.environ.get("ROTOKIT_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
-        "rotokit",
-    )
+    from platformdirs import user_cache_dir
+
+    base = os.environ.get("ROTOKIT_CACHE") or user_cache_dir("rotokit", appauthor=False)
     key = project.path if project.path is not None else project.video_path
     digest = hashlib.sha1(str(Path(key).absolute()).encode("utf-8")).hexdigest()[:10]
     return Path(base) / "autosave" / f"{Path(key).stem}-{digest}.rotokit"

@@ -463,3 +463,19 @@ def test_autosave_path_is_per_project_in_the_cache(
     save_project(project, path)
     assert load_project(path).objects[0].name == "autosaved dog"
     assert project.dirty and project.path == project_dir / "clip.rotokit"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the XDG cache folder is Linux's")
+def test_autosave_without_rotokit_cache_goes_to_the_xdg_cache(
+    project_dir: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """Where autosaves were before platformdirs computed it: existing ones are still found."""
+    from app.project import autosave_path
+
+    project = load_project(project_dir / "clip.rotokit")
+    monkeypatch.delenv("ROTOKIT_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert autosave_path(project).parent == tmp_path / "xdg" / "rotokit" / "autosave"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert autosave_path(project).parent == tmp_path / "home" / ".cache" / "rotokit" / "autosave"
