@@ -17,6 +17,12 @@ _MERGE_ID = 0x7E5
 
 
 class ProjectUndoCommand(QUndoCommand):
+    """One undo step: a project command (applied now) and the inverse that undoes it.
+
+    Steps with the same non-None `merge_key` that set effects merge into the earlier one
+    (tested on a real QUndoStack in tests/project/test_project_commands.py).
+    """
+
     def __init__(self, project: Project, command: Command, merge_key: object | None = None) -> None:
         super().__init__(command.text)
         self._project = project
