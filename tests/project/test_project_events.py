@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from app.errors import ProjectError
 from app.project import (
     AddObject,
     Batch,
@@ -86,9 +87,9 @@ def test_views_connect_to_one_signal_and_can_disconnect(project: Project) -> Non
 
 def test_a_refused_edit_emits_nothing(project: Project) -> None:
     seen = _record(project)
-    with pytest.raises(Exception, match="already in the project"):
+    with pytest.raises(ProjectError, match="already in the project"):
         project.apply(AddObject(project.objects[0]))
-    with pytest.raises(Exception, match="no object with id 42"):
+    with pytest.raises(ProjectError, match="no object with id 42"):
         rename_object(project, 42, "x")
     assert seen == [] and not project.dirty
 
