@@ -53,7 +53,7 @@ class BatchOptions:
 
 def _video_suffix(codec: str, wanted: str | None) -> str:
     """The input's own container when the codec fits in it, else the codec's usual one."""
-    from app.media.writer import CODECS
+    from app.media.codecs import CODECS
 
     containers = CODECS[codec].containers if codec in CODECS else (".mp4",)
     return wanted if wanted in containers else containers[0]

@@ -17,6 +17,7 @@ import queue
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -58,6 +59,20 @@ def _watch_parent(parent: int, cancel: Any) -> None:
         time.sleep(0.5)
 
 
+def _progress_sender(events: Any, wid: int, index: int) -> Callable[[int, int], None]:
+    """Progress callback for one task: at most one event per `_PROGRESS_EVERY_S`, plus the end."""
+    last = 0.0
+
+    def progress(done: int, total: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= _PROGRESS_EVERY_S or done >= total:
+            last = now
+            events.put(("progress", wid, (index, done, total)))
+
+    return progress
+
+
 def _worker_main(
     wid: int, options: BatchOptions, tasks: Any, events: Any, cancel: Any, parent: int
 ) -> None:
@@ -78,14 +93,7 @@ def _worker_main(
         if task is None:
             break
         events.put(("started", wid, task.index))
-        last = [0.0]
-
-        def progress(done: int, total: int, index: int = task.index) -> None:
-            now = time.monotonic()
-            if now - last[0] >= _PROGRESS_EVERY_S or done >= total:
-                last[0] = now
-                events.put(("progress", wid, (index, done, total)))
-
+        progress = _progress_sender(events, wid, task.index)
         try:
             result = worker.process(task.clip, task.output, task.fingerprint, progress, cancel)
         except Cancelled:
