@@ -21,6 +21,7 @@ import av.error
 import numpy as np
 
 from app.errors import MediaError
+from app.file_kinds import describe_special
 
 __all__ = ["AudioInfo", "VideoInfo", "format_info", "probe"]
 
@@ -132,8 +133,6 @@ def _check_path(p: Path) -> None:
         raise MediaError(p, "no such file")
     if p.is_dir():
         raise MediaError(p, "is a directory, not a video file")
-    from app.paths import describe_special
-
     kind = describe_special(p)
     if kind is not None:  # a FIFO or device would block or stream forever: say what it is
         raise MediaError(p, f"is {kind}, not a video file")
