@@ -11,11 +11,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 import av
 import av.error
-import numpy as np
 from av.audio.stream import AudioStream
 
 from app.errors import MediaError
@@ -31,16 +30,20 @@ AUDIO_COPY: dict[str, frozenset[str]] = {
     | frozenset({"pcm_s16le", "pcm_s24le", "pcm_f32le"}),
     "webm": frozenset({"opus", "vorbis"}),
 }
-AUDIO_TRANSCODE = {"mp4": "aac", "mov": "aac", "matroska": "libopus", "webm": "libopus"}
+AUDIO_TRANSCODE: dict[str, str] = {
+    "mp4": "aac",
+    "mov": "aac",
+    "matroska": "libopus",
+    "webm": "libopus",
+}
 
 
 def _drop_leading_samples(fr: av.AudioFrame, n: int) -> av.AudioFrame:
     """A copy of audio frame ``fr`` without its first ``n`` samples, starting at pts 0."""
-    a: Any = fr.to_ndarray()  # planar: channels × samples; packed: 1 × (samples·channels)
-    a = a[:, n:] if fr.format.is_planar else a[:, n * len(fr.layout.channels) :]
-    out = av.AudioFrame.from_ndarray(
-        np.ascontiguousarray(a), format=fr.format.name, layout=fr.layout.name
-    )
+    samples = fr.to_ndarray()  # planar: channels × samples; packed: 1 × (samples·channels)
+    skip = n if fr.format.is_planar else n * len(fr.layout.channels)
+    kept = samples[:, skip:].copy()  # a C-contiguous copy, as from_ndarray needs
+    out = av.AudioFrame.from_ndarray(kept, format=fr.format.name, layout=fr.layout.name)
     out.sample_rate = fr.sample_rate
     out.time_base = fr.time_base
     out.pts = 0
