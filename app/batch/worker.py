@@ -23,6 +23,7 @@ from app.batch.report import ClipResult
 from app.errors import Cancelled, user_errors
 
 if TYPE_CHECKING:
+    from model.faces import FaceDetector
     from model.tracking import Tracker
 
 __all__ = ["Worker"]
@@ -87,13 +88,13 @@ class Worker:
 
         self.options = options
         cv2.setNumThreads(max(1, options.threads))
-        self._detectors: dict[float | None, Any] = {}
+        self._detectors: dict[float | None, FaceDetector] = {}
         if options.kind == "anonymize":
             self.detector(options.params.get("threshold"))  # load the face model now, once
         else:
             _share_trackers(max(1, options.threads))
 
-    def detector(self, threshold: float | None) -> Any:
+    def detector(self, threshold: float | None) -> FaceDetector:
         """The worker's face detector for `threshold` (made on first use, then reused)."""
         if threshold not in self._detectors:
             from app.anonymize import CONTINUE_FACTOR, DEFAULT_THRESHOLD
