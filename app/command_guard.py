@@ -20,11 +20,11 @@ import signal
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn
+from typing import NoReturn
 
 __all__ = ["OneLineParser", "CommandGuard", "Terminated", "exit_code", "signals_deferred"]
 
@@ -73,7 +73,8 @@ class CommandGuard:
     """Set up around one command run; `close()` (in a ``finally``) undoes and cleans up."""
 
     def __init__(self, args: argparse.Namespace) -> None:
-        self._previous: Any = None
+        # what signal.signal returned: a handler, SIG_DFL/SIG_IGN, or None (set outside Python)
+        self._previous: Callable[[int, FrameType | None], object] | int | None = None
         # not the editor: inside Qt's event loop the exception would surface in a random slot
         if args.command != "gui" and threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGTERM, _on_sigterm)

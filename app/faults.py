@@ -2,9 +2,9 @@
 
 ``ROTOKIT_FAULT_AFTER_FRAMES=N`` makes the first place (tracker or writer) that reaches N frames
 send itself SIGKILL (``os._exit(137)`` where there is none): no ``finally``, no temp-file
-cleanup, no flush, exactly what a kill leaves behind. ``ROTOKIT_FAULT_AFTER_FRAMES=WHERE:N`` limits it to
-one place (``writer``, ``export``, ``track``). Read here and nowhere else; unset, it costs one
-dictionary lookup per frame.
+cleanup, no flush, exactly what a kill leaves behind. ``ROTOKIT_FAULT_AFTER_FRAMES=WHERE:N``
+limits it to one place (``writer``, ``export``, ``track``). Read here and nowhere else; unset,
+it costs one dictionary lookup per frame.
 """
 
 from __future__ import annotations

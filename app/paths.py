@@ -1,4 +1,4 @@
-"""Where rotokit may write, and what a path that is not a regular file is.
+"""Where rotokit may write.
 
 Why one guard: render, anonymize, export, the GUI's export and the demo all write files next
 to the user's footage. An output that is — through a symlink, ``..``, a hard link or a plain
@@ -9,7 +9,6 @@ user is editing, so every writer calls `check_output` before any work starts.
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +18,7 @@ from app.errors import RotokitError
 if TYPE_CHECKING:
     from app.project.document import Project
 
-__all__ = ["OutputClash", "check_output", "project_inputs", "describe_special"]
+__all__ = ["OutputClash", "check_output", "project_inputs"]
 
 
 class OutputClash(RotokitError, ValueError):
@@ -75,28 +74,3 @@ def check_output(
             raise OutputClash(
                 f"{output}: {flag} lies inside {label} ({path}); choose another output name"
             )
-
-
-def describe_special(path: Path) -> str | None:
-    """What `path` is when it is not a regular file: 'a folder', 'a FIFO (named pipe)', ...;
-    None for a regular file (or a link to one)."""
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        if path.is_symlink():
-            return f"a broken symbolic link (to {os.readlink(path)})"
-        return None if path.exists() else "missing"
-    except OSError as exc:
-        return f"unreadable ({exc.strerror or exc})"
-    if stat.S_ISREG(mode):
-        return None
-    for test, name in (
-        (stat.S_ISDIR, "a folder"),
-        (stat.S_ISFIFO, "a FIFO (named pipe)"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-    ):
-        if test(mode):
-            return name
-    return "not a regular file"

@@ -13,7 +13,7 @@ import queue
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TypeVar, cast
 
 __all__ = ["ahead"]
 
@@ -70,7 +70,7 @@ def ahead(
                 return
             if isinstance(item, _Failure):
                 raise item.exc
-            yield item  # type: ignore[misc]
+            yield cast(T, item)  # everything else in the queue came from `source`
 
     worker.start()
     try:

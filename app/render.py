@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import av
 import numpy as np
@@ -24,6 +25,9 @@ from app.pipeline import ahead
 from app.project import MaskStore, Project, check_video, masks_path_for
 from app.project.validation import effect_with_project_paths
 from app.tracking_job import TrackResult, frame_bounds, require_masks, track_stale
+
+if TYPE_CHECKING:
+    from effects import Compositor, Effect
 
 __all__ = ["RenderResult", "render", "build_compositor", "write_composed", "ALPHA_CODECS"]
 
@@ -57,13 +61,13 @@ class RenderResult:
         )
 
 
-def build_compositor(project: Project) -> object:
+def build_compositor(project: Project) -> Compositor:
     """The effects compositor for a project's current effect stacks (validated)."""
     from effects import Compositor, ObjectLayer, parse_effect
 
     base = project.path.parent if project.path is not None else None
 
-    def parse(effect: dict) -> object:
+    def parse(effect: dict[str, Any]) -> Effect:
         return parse_effect(effect_with_project_paths(effect, base))
 
     background = [parse(e) for e in project.background_effects]

@@ -21,7 +21,7 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["temp_file", "temp_dir", "sweep_stale", "is_our_temp"]
+__all__ = ["is_our_temp", "new_file_mode", "sweep_stale", "temp_dir", "temp_file"]
 
 _PATTERN = re.compile(
     r"^\..+\.rk-(?P<host>[0-9a-f]{8})-(?P<pid>[0-9]+)-[A-Za-z0-9_]+"
@@ -49,6 +49,18 @@ def temp_file(target: Path, suffix: str) -> Path:
 def temp_dir(target: Path) -> Path:
     """Create a private staging folder beside `target` (renamed onto it when complete)."""
     return Path(tempfile.mkdtemp(dir=target.parent, prefix=_prefix(target), suffix=".partial"))
+
+
+def new_file_mode(*, folder: bool = False) -> int:
+    """The permission bits a plain ``open()`` (or ``mkdir()`` with `folder`) would give now.
+
+    `temp_file`/`temp_dir` are private (0600/0700) while being written; a finished output gets
+    these bits before it is renamed into place, so it looks like any file the user creates.
+    The umask can only be read by setting it, so it is set and restored at once.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    return (0o777 if folder else 0o666) & ~umask
 
 
 def is_our_temp(name: str) -> bool:

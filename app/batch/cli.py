@@ -11,9 +11,11 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = ["add_batch_parser", "cmd_batch"]
+
+ParserT = TypeVar("ParserT", bound=argparse.ArgumentParser)  # the main CLI's parser class
 
 EPILOG = """\
 INPUT is a video file, a folder (searched recursively), a glob ('clips/**/*.mp4', quoted) or
@@ -69,7 +71,7 @@ def _model(p: argparse.ArgumentParser) -> None:
     p.add_argument("--offline", action="store_true", help="never touch the network")
 
 
-def add_batch_parser(sub: Any, epilog: str = "") -> argparse.ArgumentParser:
+def add_batch_parser(sub: argparse._SubParsersAction[ParserT]) -> ParserT:
     """Register ``batch`` and its three commands on the main parser's subparsers."""
     help_ = "run anonymize, render or export over many clips (local processes or Ray)"
     batch = sub.add_parser(

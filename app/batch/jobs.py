@@ -16,16 +16,29 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from app.batch.inputs import PROJECT_SUFFIXES, VIDEO_SUFFIXES, Clip
 from app.tempfiles import sweep_stale
+
+if TYPE_CHECKING:
+    from model.faces import FaceDetector
 
 __all__ = ["KINDS", "BatchOptions", "output_for", "fingerprint", "run_clip", "remove_partials"]
 
 KINDS = ("anonymize", "render", "export")
 ProgressFn = Callable[[int, int], None]
 _SPAN = 1 << 20  # bytes hashed at each end of a file
+
+
+class WorkerState(Protocol):
+    """What the per-clip work needs of the process it runs in (`app.batch.worker.Worker`)."""
+
+    def detector(self, threshold: float | None) -> FaceDetector: ...
+
+
+class _Digest(Protocol):
+    def update(self, data: bytes, /) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -53,7 +66,7 @@ class BatchOptions:
 
 def _video_suffix(codec: str, wanted: str | None) -> str:
     """The input's own container when the codec fits in it, else the codec's usual one."""
-    from app.media.writer import CODECS
+    from app.media.codecs import CODECS
 
     containers = CODECS[codec].containers if codec in CODECS else (".mp4",)
     return wanted if wanted in containers else containers[0]
@@ -70,7 +83,7 @@ def output_for(options: BatchOptions, clip: Clip) -> Path:
     return target.with_suffix("")  # export: a dataset folder named after the project
 
 
-def _file_hash(path: Path, digest: Any) -> None:
+def _file_hash(path: Path, digest: _Digest) -> None:
     """Size and the first and last MiB (as `app.project.fingerprint`: fast on long clips)."""
     size = path.stat().st_size
     digest.update(f"{path.name}:{size};".encode())
@@ -110,7 +123,7 @@ def fingerprint(options: BatchOptions, clip: Clip) -> str:
 
 
 def _anonymize(
-    state: Any,
+    state: WorkerState,
     clip: Clip,
     output: Path,
     params: dict[str, Any],
@@ -139,7 +152,7 @@ def _anonymize(
 
 
 def _render(
-    state: Any,
+    state: WorkerState,
     clip: Clip,
     output: Path,
     params: dict[str, Any],
@@ -155,7 +168,7 @@ def _render(
 
 
 def _export(
-    state: Any,
+    state: WorkerState,
     clip: Clip,
     output: Path,
     params: dict[str, Any],
@@ -233,7 +246,7 @@ def remove_partials(output: Path) -> list[Path]:
 
 
 def run_clip(
-    state: Any,
+    state: WorkerState,
     options: BatchOptions,
     clip: Clip,
     output: Path,

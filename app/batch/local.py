@@ -17,14 +17,23 @@ import queue
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from app.batch.inputs import Clip
 from app.batch.jobs import BatchOptions, remove_partials
 from app.batch.report import ClipResult
 from app.errors import Cancelled, RotokitError
+
+if TYPE_CHECKING:
+    from multiprocessing.context import SpawnProcess
+    from multiprocessing.queues import Queue
+    from multiprocessing.synchronize import Event
+
+    #: what a worker tells the coordinator: (kind, worker id, payload of that kind)
+    Message = tuple[str, int, Any]
 
 __all__ = ["Task", "Events", "run_local"]
 
@@ -50,7 +59,7 @@ class Events(Protocol):
     def finished(self, index: int, result: ClipResult) -> None: ...
 
 
-def _watch_parent(parent: int, cancel: Any) -> None:
+def _watch_parent(parent: int, cancel: Event) -> None:
     while not cancel.is_set():
         if os.getppid() != parent:  # the coordinator is gone: stop, leave no partial output
             cancel.set()
@@ -58,8 +67,27 @@ def _watch_parent(parent: int, cancel: Any) -> None:
         time.sleep(0.5)
 
 
+def _progress_sender(events: Queue[Message], wid: int, index: int) -> Callable[[int, int], None]:
+    """Progress callback for one task: at most one event per `_PROGRESS_EVERY_S`, plus the end."""
+    last = 0.0
+
+    def progress(done: int, total: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= _PROGRESS_EVERY_S or done >= total:
+            last = now
+            events.put(("progress", wid, (index, done, total)))
+
+    return progress
+
+
 def _worker_main(
-    wid: int, options: BatchOptions, tasks: Any, events: Any, cancel: Any, parent: int
+    wid: int,
+    options: BatchOptions,
+    tasks: Queue[Task | None],
+    events: Queue[Message],
+    cancel: Event,
+    parent: int,
 ) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator decides; see `cancel`
     threading.Thread(target=_watch_parent, args=(parent, cancel), daemon=True).start()
@@ -70,6 +98,9 @@ def _worker_main(
     except Exception as exc:  # noqa: BLE001 - reported to the coordinator, which stops the batch
         events.put(("fatal", wid, f"cannot start a batch worker: {exc}"))
         return
+    # The clip functions take a threading.Event and only call is_set(); the shared
+    # multiprocessing Event answers it the same way across processes.
+    clip_cancel = cast("threading.Event", cancel)
     while not cancel.is_set():
         try:
             task = tasks.get(timeout=0.2)
@@ -78,16 +109,9 @@ def _worker_main(
         if task is None:
             break
         events.put(("started", wid, task.index))
-        last = [0.0]
-
-        def progress(done: int, total: int, index: int = task.index) -> None:
-            now = time.monotonic()
-            if now - last[0] >= _PROGRESS_EVERY_S or done >= total:
-                last[0] = now
-                events.put(("progress", wid, (index, done, total)))
-
+        progress = _progress_sender(events, wid, task.index)
         try:
-            result = worker.process(task.clip, task.output, task.fingerprint, progress, cancel)
+            result = worker.process(task.clip, task.output, task.fingerprint, progress, clip_cancel)
         except Cancelled:
             events.put(("cancelled", wid, task.index))
             break
@@ -116,12 +140,14 @@ def run_local(options: BatchOptions, tasks: list[Task], jobs: int, events: Event
     if not tasks:
         return
     ctx = mp.get_context("spawn")  # torch, OpenCV and FFmpeg thread pools do not survive fork
-    task_q, event_q, cancel = ctx.Queue(), ctx.Queue(), ctx.Event()
+    task_q: Queue[Task | None] = ctx.Queue()
+    event_q: Queue[Message] = ctx.Queue()
+    cancel = ctx.Event()
     by_index = {t.index: t for t in tasks}
     for task in tasks:
         task_q.put(task)
     jobs = max(1, min(jobs, len(tasks)))
-    procs: dict[int, Any] = {}
+    procs: dict[int, SpawnProcess] = {}
     running: dict[int, int] = {}  # worker id -> task index
     pending = set(by_index)
     next_id = [jobs]

@@ -1,4 +1,5 @@
-"""The Ray engine: the same `Worker` as the local engine, one per Ray actor, on one machine or a cluster.
+"""The Ray engine: the same `Worker` as the local engine, one per Ray actor, on one machine or
+a cluster.
 
 Why actors: an actor loads its models once and keeps them for every clip it is given (a task
 would reload them). Each actor asks Ray for ``threads`` CPUs, and for one GPU when the cluster

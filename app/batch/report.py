@@ -12,7 +12,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 __all__ = ["ClipResult", "Report", "REPORT_NAME"]
 
@@ -58,10 +58,10 @@ class Report:
                         continue  # a line cut by a crash of another tool: ignore it
                     if isinstance(entry, dict) and isinstance(entry.get("input"), str):
                         self.previous[entry["input"]] = entry  # the last line per input wins
-        self._fh = None
+        self._fh: TextIO | None = None
 
     def is_done(self, input_path: str, output: Path, fingerprint: str, options: str) -> bool:
-        """True when the last run finished this input from the same content with the same options."""
+        """True when the last run finished this input, from the same content and options."""
         entry = self.previous.get(input_path)
         return (
             entry is not None

@@ -192,8 +192,8 @@ def run_batch(
             todo.append(Task(task.index, task.clip, task.output, fp))
     if log and summary.skipped:
         log(
-            f"batch {options.kind}: {summary.skipped} of {len(planned)} already done (same input and "
-            "options): skipped; --force redoes them"
+            f"batch {options.kind}: {summary.skipped} of {len(planned)} already done "
+            "(same input and options): skipped; --force redoes them"
         )
 
     bar = _Progress(len(todo), options.kind, quiet)

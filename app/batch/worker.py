@@ -7,12 +7,14 @@ outcome of a clip into a `ClipResult`: a user error (bad file, stale project…)
 
 from __future__ import annotations
 
+import inspect
+import os
 import threading
 import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.batch.inputs import Clip
 from app.batch.jobs import BatchOptions, run_clip
@@ -20,9 +22,45 @@ from app.batch.jobs import fingerprint as input_fingerprint
 from app.batch.report import ClipResult
 from app.errors import Cancelled, user_errors
 
+if TYPE_CHECKING:
+    from model.faces import FaceDetector
+    from model.tracking import Tracker
+
 __all__ = ["Worker"]
 
 ProgressFn = Callable[[int, int], None]
+
+
+def _plain(value: object) -> object:
+    """A path as its string, so ``"w"`` and ``Path("w")`` name the same weights."""
+    return os.fspath(value) if isinstance(value, os.PathLike) else value
+
+
+class _SharedLoad:
+    """Stands in for ``Tracker.load``: returns the model it loaded last when asked for the same
+    one again (same arguments, however they were passed), else loads it (dropping the old)."""
+
+    def __init__(self, original: Callable[..., Tracker], threads: int) -> None:
+        self.original = original
+        self.threads = threads
+        self._signature = inspect.signature(original)
+        self._cache: dict[tuple[tuple[object, ...], tuple[tuple[str, object], ...]], Tracker] = {}
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Tracker:
+        bound = self._signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        key = (
+            tuple(_plain(v) for v in bound.args),
+            tuple(sorted((k, _plain(v)) for k, v in bound.kwargs.items())),
+        )
+        if key not in self._cache:
+            self._cache.clear()
+            self._cache[key] = self.original(*args, **kwargs)
+            import torch
+
+            # Tracker.load sets every core; the batch divides them among its workers
+            torch.set_num_threads(self.threads)
+        return self._cache[key]
 
 
 def _share_trackers(threads: int) -> None:
@@ -34,30 +72,12 @@ def _share_trackers(threads: int) -> None:
     """
     from model.tracking import Tracker
 
-    if getattr(Tracker.load, "_rotokit_batch_shared", False):
+    if isinstance(vars(Tracker).get("load"), _SharedLoad):
         return
-    original = Tracker.load.__func__  # type: ignore[attr-defined]
-    cache: dict[tuple, Any] = {}
-
-    def load(
-        cls: type,
-        name: str = "auto",
-        weights: Any = None,
-        device: str = "auto",
-        offline: bool = False,
-        **kwargs: Any,
-    ) -> Any:
-        key = (name, str(weights), device, offline, tuple(sorted(kwargs.items())))
-        if key not in cache:
-            cache.clear()
-            cache[key] = original(cls, name, weights, device, offline, **kwargs)
-            import torch
-
-            torch.set_num_threads(threads)  # Tracker.load sets every core; the batch divides them
-        return cache[key]
-
-    load._rotokit_batch_shared = True  # type: ignore[attr-defined]
-    Tracker.load = classmethod(load)  # type: ignore[method-assign]
+    # A plain callable (not a descriptor) as class attribute: ``Tracker.load(...)`` calls it
+    # unbound, and it calls the original classmethod already bound to Tracker. Replacing the
+    # method is the point (in this worker process only), hence the ignore.
+    Tracker.load = _SharedLoad(Tracker.load, threads)  # type: ignore[method-assign]
 
 
 class Worker:
@@ -68,13 +88,13 @@ class Worker:
 
         self.options = options
         cv2.setNumThreads(max(1, options.threads))
-        self._detectors: dict[float | None, Any] = {}
+        self._detectors: dict[float | None, FaceDetector] = {}
         if options.kind == "anonymize":
             self.detector(options.params.get("threshold"))  # load the face model now, once
         else:
             _share_trackers(max(1, options.threads))
 
-    def detector(self, threshold: float | None) -> Any:
+    def detector(self, threshold: float | None) -> FaceDetector:
         """The worker's face detector for `threshold` (made on first use, then reused)."""
         if threshold not in self._detectors:
             from app.anonymize import CONTINUE_FACTOR, DEFAULT_THRESHOLD

@@ -22,7 +22,7 @@ from app.errors import ExportError
 from app.export.options import ExportOptions, normalise_name
 from app.media import VideoInfo
 from app.project import Project, TrackedObject
-from app.tempfiles import sweep_stale, temp_dir
+from app.tempfiles import new_file_mode, sweep_stale, temp_dir
 
 __all__ = [
     "DatasetContext",
@@ -163,21 +163,13 @@ def staging_dir(out_dir: Path) -> Iterator[Path]:
         ) from None
     try:
         yield tmp
-        tmp.chmod(0o777 & ~_umask())  # mkdtemp made it private; give it normal permissions
+        tmp.chmod(new_file_mode(folder=True))  # mkdtemp made it private; give it normal permissions
         if out_dir.exists():
             out_dir.rmdir()  # empty (checked above)
         tmp.rename(out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-def _umask() -> int:
-    import os
-
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def safe_name(text: str) -> str:

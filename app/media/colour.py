@@ -13,6 +13,7 @@ from __future__ import annotations
 import av
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 __all__ = ["FAST_FORMATS", "rgb_to_yuv_frame"]
 
@@ -35,9 +36,9 @@ _MATRIX = np.hstack(
 ).astype(np.float32)
 
 
-def _plane_view(plane: av.video.plane.VideoPlane) -> np.ndarray:
+def _plane_view(plane: av.video.plane.VideoPlane) -> npt.NDArray[np.uint8]:
     """Writable H×W view of a frame plane (rows may be padded to `line_size`)."""
-    rows = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+    rows = np.frombuffer(memoryview(plane), np.uint8).reshape(plane.height, plane.line_size)
     return rows[:, : plane.width]
 
 

@@ -21,8 +21,9 @@ import av.error
 import numpy as np
 
 from app.errors import MediaError
+from app.file_kinds import describe_special
 
-__all__ = ["AudioInfo", "VideoInfo", "format_info", "probe"]
+__all__ = ["AudioInfo", "FrameIndex", "VideoInfo", "format_info", "inspect", "probe"]
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ class VideoInfo:
 
 
 @dataclass
-class _Index:
+class FrameIndex:
     """Per-frame timing of the video stream, in display order (internal to app.media)."""
 
     pts: np.ndarray  # int64, sorted: pts of display frame i
@@ -107,7 +108,7 @@ def probe(path: str | os.PathLike[str], *, verify: bool = False) -> VideoInfo:
     return info
 
 
-def inspect(path: str | os.PathLike[str], *, verify: bool = False) -> tuple[VideoInfo, _Index]:
+def inspect(path: str | os.PathLike[str], *, verify: bool = False) -> tuple[VideoInfo, FrameIndex]:
     """``probe`` plus the frame index; used by FrameSource to avoid a second demux."""
     p = Path(path)
     _check_path(p)
@@ -132,8 +133,6 @@ def _check_path(p: Path) -> None:
         raise MediaError(p, "no such file")
     if p.is_dir():
         raise MediaError(p, "is a directory, not a video file")
-    from app.paths import describe_special
-
     kind = describe_special(p)
     if kind is not None:  # a FIFO or device would block or stream forever: say what it is
         raise MediaError(p, f"is {kind}, not a video file")
@@ -150,7 +149,7 @@ def _check_path(p: Path) -> None:
 
 def _inspect_open(
     p: Path, container: av.container.InputContainer, verify: bool
-) -> tuple[VideoInfo, _Index]:
+) -> tuple[VideoInfo, FrameIndex]:
     if not container.streams.video:
         if container.streams.audio:
             raise MediaError(p, "has no video stream (audio only)")
@@ -297,7 +296,7 @@ def _scan_packets(
     return out
 
 
-def _build_index(packets: list[tuple[int | None, int | None, bool, int]]) -> _Index:
+def _build_index(packets: list[tuple[int | None, int | None, bool, int]]) -> FrameIndex:
     """Display-order pts plus, per frame, where to seek so decoding reaches it exactly.
 
     Frame i must be decoded from the last keyframe (in decode order) at or before it whose pts
@@ -320,7 +319,7 @@ def _build_index(packets: list[tuple[int | None, int | None, bool, int]]) -> _In
     display_of_decode = np.empty(n, dtype=np.int64)
     display_of_decode[order] = np.arange(n)
     durations = [packets[j][3] for j in order]
-    return _Index(
+    return FrameIndex(
         pts=pts[order],
         key_pts=pts[kp][order],
         key_idx=display_of_decode[kp][order],

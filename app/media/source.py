@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from app.errors import MediaError
-from app.media.probe import VideoInfo, _Index, inspect
+from app.media.probe import FrameIndex, VideoInfo, inspect
 
 __all__ = ["DEFAULT_CACHE_BYTES", "Frame", "FrameSource"]
 
@@ -79,7 +79,7 @@ class FrameSource:
         self, path: str | os.PathLike[str], *, cache_bytes: int = DEFAULT_CACHE_BYTES
     ) -> None:
         self.info: VideoInfo
-        self._index: _Index
+        self._index: FrameIndex
         self.info, self._index = inspect(path)
         self.path = self.info.path
         self.cache_bytes = int(cache_bytes)

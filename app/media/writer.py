@@ -26,75 +26,28 @@ from __future__ import annotations
 import math
 import os
 import weakref
-from collections.abc import Iterator
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, cast
+from typing import Self, cast
 
 import av
 import av.error
 import numpy as np
+from av.video.stream import VideoStream
 
 from app.errors import MediaError
 from app.faults import maybe_fault
+from app.media.audio_mux import AudioMux
+from app.media.codecs import CODECS, CONTAINERS, CodecSpec, check_codec_container
 from app.media.colour import FAST_FORMATS, rgb_to_yuv_frame
 from app.media.encoder_options import check_encoder_options
 from app.media.probe import VideoInfo
-from app.tempfiles import sweep_stale, temp_file
+from app.tempfiles import new_file_mode, sweep_stale, temp_file
 
+# CODECS, CONTAINERS and check_codec_container live in app.media.codecs; they stay importable
+# from here, where callers have always found them.
 __all__ = ["CODECS", "CONTAINERS", "VideoWriter", "check_codec_container"]
-
-
-@dataclass(frozen=True)
-class CodecSpec:
-    """How rotokit encodes one user-facing codec name."""
-
-    encoder: str
-    containers: tuple[str, ...]  # output extensions accepted, first = suggested
-    pix_fmt: str  # even sizes, no alpha
-    odd_pix_fmt: str  # odd sizes: keeps the exact size
-    alpha_pix_fmt: str | None  # None: codec cannot carry alpha
-    crf: int | None
-    preset: str | None
-
-
-CODECS: dict[str, CodecSpec] = {
-    # CRF 18 is visually lossless for x264; "medium" is x264's own default trade-off.
-    "h264": CodecSpec(
-        "libx264", (".mp4", ".mov", ".mkv"), "yuv420p", "yuv444p", None, 18, "medium"
-    ),
-    # x265 "medium" runs ~5 fps at 1080p on 2 cores; "fast" costs little quality at CRF 22.
-    "hevc": CodecSpec("libx265", (".mp4", ".mov", ".mkv"), "yuv420p", "yuv444p", None, 22, "fast"),
-    "vp9": CodecSpec("libvpx-vp9", (".webm", ".mkv"), "yuv420p", "yuv444p", "yuva420p", 32, None),
-    # ProRes 4444 (profile 4) keeps alpha as yuva444p10le; 4:4:4 also takes odd sizes.
-    "prores": CodecSpec(
-        "prores_ks", (".mov",), "yuv444p10le", "yuv444p10le", "yuva444p10le", None, None
-    ),
-    # FFV1 in packed RGB is lossless for our RGB frames (no YUV matrix at all).
-    "ffv1": CodecSpec("ffv1", (".mkv",), "bgr0", "bgr0", "bgra", None, None),
-}
-
-# extension -> FFmpeg muxer
-CONTAINERS: dict[str, str] = {
-    ".mp4": "mp4",
-    ".m4v": "mp4",
-    ".mov": "mov",
-    ".mkv": "matroska",
-    ".webm": "webm",
-}
-
-# Audio codecs each muxer takes as-is (packets copied), and what to transcode to otherwise.
-_AUDIO_COPY: dict[str, frozenset[str]] = {
-    # Opus/FLAC in MP4 exist but many players (QuickTime, older TVs) refuse them: transcode.
-    "mp4": frozenset({"aac", "mp3", "alac", "ac3", "eac3"}),
-    "mov": frozenset({"aac", "mp3", "alac", "ac3", "eac3", "pcm_s16le", "pcm_s24le"}),
-    "matroska": frozenset({"aac", "opus", "vorbis", "flac", "mp3", "ac3", "eac3", "alac"})
-    | frozenset({"pcm_s16le", "pcm_s24le", "pcm_f32le"}),
-    "webm": frozenset({"opus", "vorbis"}),
-}
-_AUDIO_TRANSCODE = {"mp4": "aac", "mov": "aac", "matroska": "libopus", "webm": "libopus"}
 
 
 class VideoWriter:
@@ -173,23 +126,21 @@ class VideoWriter:
         except OSError as e:
             raise MediaError(self.path, f"cannot write here: {e.strerror or e}") from None
         # Removes the temp file even if the writer is dropped without commit/abort.
-        self._cleanup = weakref.finalize(self, _unlink, self.temp_path)
+        self._cleanup = weakref.finalize(self, self.temp_path.unlink, missing_ok=True)
         self._done = False
         self._first_pts: int | None = None
         self._last_pts: int | None = None
         self._prev_pts: int | None = None
         self.frames_written = 0
         self._durations: dict[int, int] = {}  # output pts -> gap to the next frame (VFR-true)
-        self._vpending: list[av.Packet] = []
+        self._vpending: list[av.Packet[VideoStream]] = []
         try:
             options = {"movflags": "+faststart"} if self._format in ("mp4", "mov") else {}
             self._out = av.open(str(self.temp_path), "w", format=self._format, options=options)
             self._vstream = self._add_video_stream(spec, crf, preset, pad_w, pad_h)
             if gop is not None:
                 self._vstream.codec_context.gop_size = int(gop)
-            self._audio = (
-                _AudioMux(self._out, audio_from, self._format, self.path) if audio_from else None
-            )
+            self._audio = AudioMux(self._out, audio_from, self._format) if audio_from else None
         except BaseException:
             self._close_quietly()
             self._cleanup()
@@ -199,7 +150,7 @@ class VideoWriter:
 
     def _add_video_stream(
         self, spec: CodecSpec, crf: int | None, preset: str | None, w: int, h: int
-    ) -> av.video.stream.VideoStream:
+    ) -> VideoStream:
         src = self.source
         rate = Fraction(src.avg_fps).limit_denominator(1001) if src.avg_fps > 0 else Fraction(30)
         opts: dict[str, str] = {}
@@ -219,7 +170,7 @@ class VideoWriter:
         elif spec.encoder == "ffv1":
             opts.update(level="3", slicecrc="1")  # version 3: multithreaded slices with CRCs
         stream = cast(
-            "av.video.stream.VideoStream",
+            "VideoStream",
             self._out.add_stream(spec.encoder, rate=rate, options=opts),
         )
         stream.width, stream.height = w, h
@@ -305,7 +256,7 @@ class VideoWriter:
             # muxer's interleaving queue absorbs the small lag.
             self._audio.mux_until(float(pts * self.source.time_base))
 
-    def _mux_video(self, packets: list[av.Packet], flush: bool = False) -> None:
+    def _mux_video(self, packets: list[av.Packet[VideoStream]], flush: bool = False) -> None:
         """Mux with each packet's true duration (the gap to the next pts), so the last frame of
         a VFR clip keeps its length instead of the encoder's nominal 1/fps.
 
@@ -352,9 +303,7 @@ class VideoWriter:
                 self._audio.finish(end)
             self._out.close()
             # mkstemp made it 0600; give it the permissions a normally created file gets
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(self.temp_path, 0o666 & ~umask)
+            os.chmod(self.temp_path, new_file_mode())
             os.replace(self.temp_path, self.path)
         except BaseException:
             self.abort()
@@ -395,199 +344,7 @@ class VideoWriter:
             self.commit()
 
 
-def check_codec_container(path: Path, codec: str) -> CodecSpec:
-    if codec not in CODECS:
-        raise MediaError(path, f"unknown codec {codec!r} (choose from {', '.join(CODECS)})")
-    ext = path.suffix.lower()
-    if ext not in CONTAINERS:
-        raise MediaError(
-            path, f"unknown output extension {ext or '(none)'!r} (use .mp4, .mov, .mkv or .webm)"
-        )
-    spec = CODECS[codec]
-    if ext not in spec.containers:
-        raise MediaError(
-            path, f"codec {codec} cannot be written to {ext} (use {' or '.join(spec.containers)})"
-        )
-    try:
-        av.codec.Codec(spec.encoder, "w")
-    except (av.error.FFmpegError, ValueError):
-        raise MediaError(
-            path, f"codec {codec} needs the {spec.encoder} encoder, missing from this FFmpeg build"
-        ) from None
-    return spec
-
-
 def _rescale(value: int, src: Fraction, dst: Fraction) -> int:
     """``value`` from time base ``src`` to ``dst``, rounded to nearest like av_rescale_q."""
     x = Fraction(value) * src / dst
     return math.floor(x + Fraction(1, 2))
-
-
-def _drop_leading_samples(fr: av.AudioFrame, n: int) -> av.AudioFrame:
-    """A copy of audio frame ``fr`` without its first ``n`` samples, starting at pts 0."""
-    a: Any = fr.to_ndarray()  # planar: channels × samples; packed: 1 × (samples·channels)
-    a = a[:, n:] if fr.format.is_planar else a[:, n * len(fr.layout.channels) :]
-    out = av.AudioFrame.from_ndarray(
-        np.ascontiguousarray(a), format=fr.format.name, layout=fr.layout.name
-    )
-    out.sample_rate = fr.sample_rate
-    out.time_base = fr.time_base
-    out.pts = 0
-    return out
-
-
-def _unlink(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
-
-
-class _AudioMux:
-    """Moves the audio of ``audio_from`` into the output, interleaved with the video.
-
-    Packets are copied when the muxer takes the codec, else decoded and re-encoded with their
-    timestamps. Only audio overlapping the written video span is kept, shifted by the same
-    offset as the video (so a full-clip render copies every packet).
-    """
-
-    def __init__(
-        self,
-        out: av.container.OutputContainer,
-        src: str | os.PathLike[str],
-        fmt: str,
-        out_path: Path,
-    ) -> None:
-        self.src_path = str(src)
-        try:
-            self._in = av.open(self.src_path, metadata_errors="ignore")
-        except av.error.FFmpegError as e:
-            raise MediaError(self.src_path, f"cannot read audio: {e.strerror or e}") from None
-        self._out = out
-        self._routes: dict[int, tuple[av.audio.stream.AudioStream, bool]] = {}
-        for s in self._in.streams.audio:
-            name = s.codec_context.name if s.codec_context is not None else ""
-            if name in _AUDIO_COPY[fmt]:
-                ostream = out.add_stream_from_template(s, opaque=True)
-                self._routes[s.index] = (ostream, True)
-            else:
-                enc = _AUDIO_TRANSCODE[fmt]
-                rates = av.codec.Codec(enc, "w").audio_rates
-                rate = s.sample_rate if not rates or s.sample_rate in rates else 48000
-                ostream = cast("av.audio.stream.AudioStream", out.add_stream(enc, rate=rate))
-                if s.layout is not None and s.channels <= 2:
-                    ostream.layout = s.layout.name
-                else:
-                    ostream.layout = "stereo"
-                if enc == "aac":
-                    ostream.bit_rate = 192_000
-                elif enc == "libopus":
-                    ostream.bit_rate = 160_000
-                s.codec_context.thread_type = "AUTO"
-                self._routes[s.index] = (ostream, False)
-        self.copied = any(c for _, c in self._routes.values())
-        self._packets: Iterator[av.Packet] | None = None
-        self._pending: av.Packet | None = None
-        self._preroll: av.Packet | None = None
-        self._offset = 0.0
-
-    @property
-    def streams(self) -> list[av.audio.stream.AudioStream]:
-        return [s for s, _ in self._routes.values()]
-
-    def start(self, offset_s: float) -> None:
-        """Video starts at ``offset_s`` of the source clock: audio is shifted by the same."""
-        self._offset = offset_s
-        if not self._routes:
-            return
-        if offset_s > 1.0:  # partial render: start near it (1 s early, for the pre-roll packet)
-            self._in.seek(int((offset_s - 1.0) * av.time_base), backward=True)
-        self._packets = self._in.demux(*[self._in.streams[i] for i in self._routes])
-
-    def mux_until(self, until_s: float) -> None:
-        """Mux audio packets starting before ``until_s`` (source clock)."""
-        if self._packets is None:
-            return
-        while True:
-            pk = self._pending if self._pending is not None else next(self._packets, None)
-            self._pending = None
-            if pk is None:
-                self._packets = None
-                return
-            if pk.dts is None or pk.size == 0:  # flush packets / unmuxable
-                continue
-            start = (
-                float(pk.pts * pk.time_base) if pk.pts is not None else float(pk.dts * pk.time_base)
-            )
-            if start >= until_s:
-                self._pending = pk
-                return
-            end = start + float((pk.duration or 0) * pk.time_base)
-            if end <= self._offset and pk.duration:
-                # Wholly before the first video frame. The last such packet is kept as
-                # pre-roll: AAC's priming packet (pts -1024, cut by the edit list) and the
-                # overlap a decoder needs for the first audible packet.
-                self._preroll = pk
-                continue
-            if self._preroll is not None:
-                pre, self._preroll = self._preroll, None
-                if pre.stream.index == pk.stream.index:
-                    self._route(pre)
-            self._route(pk)
-
-    def _route(self, pk: av.Packet) -> None:
-        ostream, copy = self._routes[pk.stream.index]
-        shift = round(self._offset / pk.time_base)
-        if copy:
-            assert pk.dts is not None  # mux_until drops packets without dts
-            if pk.pts is not None:
-                pk.pts -= shift
-            pk.dts -= shift
-            pk.stream = ostream
-            self._out.mux(pk)
-            return
-        try:
-            frames = cast("list[av.AudioFrame]", pk.decode())
-        except av.error.InvalidDataError:
-            return  # a corrupt audio packet is dropped, as players do
-        for fr in frames:
-            self._encode(ostream, fr, shift)
-
-    def _encode(self, ostream: av.audio.stream.AudioStream, fr: av.AudioFrame, shift: int) -> None:
-        """Encode a decoded frame moved by ``shift`` (in its time base). Samples that would
-        land before 0 are cut: encoders restart their clock at the first frame, so a frame
-        starting early would drag all later audio late by that much."""
-        if fr.pts is not None and fr.time_base is not None:
-            fr.pts -= shift
-            if fr.pts < 0:
-                cut = round(-fr.pts * fr.time_base * fr.sample_rate)
-                if cut >= fr.samples:
-                    return
-                fr = _drop_leading_samples(fr, cut)
-        self._out.mux(ostream.encode(fr))
-
-    def finish(self, end_s: float) -> None:
-        """Mux the remaining audio that starts before the video's end, flush encoders."""
-        self.mux_until(end_s)
-        shift_s = self._offset
-        for index, (ostream, copy) in self._routes.items():
-            if copy:
-                continue
-            s_in = cast("av.audio.stream.AudioStream", self._in.streams[index])
-            for fr in s_in.decode(None):  # frames still inside the decoder
-                if fr.pts is not None and fr.time_base is not None:
-                    if fr.pts * fr.time_base >= end_s:
-                        continue
-                    self._encode(ostream, fr, round(shift_s / fr.time_base))
-                else:
-                    self._out.mux(ostream.encode(fr))
-            self._out.mux(ostream.encode(None))
-        self.close()
-
-    def close(self) -> None:
-        self._packets = None
-        self._pending = None
-        try:
-            self._in.close()
-        except (av.error.FFmpegError, OSError):
-            pass

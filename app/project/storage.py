@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from app.errors import ProjectError
 from app.project.codec import project_from_dict, project_to_dict
 from app.project.document import Project, Prompt
+from app.tempfiles import new_file_mode
 
 if TYPE_CHECKING:
     import numpy as np
@@ -86,9 +87,7 @@ def _file_mode(path: Path) -> int:
     try:
         return path.stat().st_mode & 0o777
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return new_file_mode()
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -47,7 +47,7 @@ def check_video(project: Project) -> VideoFingerprint:
     """
     video = project.video_path
     if not video.is_file():
-        from app.paths import describe_special
+        from app.file_kinds import describe_special
 
         where = f" (project {project.path})" if project.path else ""
         kind = describe_special(video)

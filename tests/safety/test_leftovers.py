@@ -65,7 +65,7 @@ def test_killed_render_restarts_to_the_same_output_and_leaves_nothing(tracked, t
     assert _hidden(tmp_path) == [] and _hidden(project.parent) == []
     a, b = _frames(clean), _frames(out)
     assert len(a) == len(b) == 60
-    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
 
 
 def test_killed_export_restarts_to_the_same_dataset(tracked, tmp_path):
@@ -102,7 +102,8 @@ def test_killed_anonymize_restarts_to_the_same_output(tmp_path):
     assert _run(["anonymize", str(video), "-o", str(out), "-q"]).returncode == 0
     assert _hidden(tmp_path) == []
     a, b = _frames(tmp_path / "clean.mp4"), _frames(out)
-    assert len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert len(a) == len(b)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
 
 
 def test_sweep_removes_only_our_temp_files_of_dead_writers(tracked, tmp_path):
