@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from app.errors import Cancelled, user_errors
+from app.progress import ProgressBar
 
 __all__ = ["main", "build_parser"]
 
@@ -44,45 +45,6 @@ COMMANDS = (
     "batch",
     "selfcheck",
 )
-
-
-class ProgressBar:
-    """Adapts the core's `on_progress(done, total)` callback to a tqdm bar (or nothing with -q)."""
-
-    def __init__(self, label: str, quiet: bool) -> None:
-        self._label = label
-        self._quiet = quiet
-        self._bar = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if self._quiet:
-            return
-        if self._bar is None:
-            from tqdm import tqdm
-
-            self._bar = tqdm(
-                total=total,
-                desc=self._label,
-                unit="frame",
-                file=sys.stderr,
-                dynamic_ncols=True,
-                disable=None,
-            )
-        if self._bar.total != total:
-            self._bar.total = total
-        self._bar.n = done
-        self._bar.refresh()
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
-
-    def __enter__(self) -> ProgressBar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def _say(args: argparse.Namespace, message: str) -> None:
