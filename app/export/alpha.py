@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from app.errors import ExportError
-from app.export.base import DatasetContext, ExportContext, Exporter, FrameData, safe_name
+from app.export.base import DatasetContext, ExportContext, Exporter, FrameData
+from app.export.options import safe_name
 from app.media.writer import VideoWriter
 
 __all__ = ["AlphaExporter", "MATTE_CODECS"]

@@ -6,7 +6,6 @@ place at the end, so a cancel, an error or Ctrl-C never leaves a half-written da
 
 from __future__ import annotations
 
-import re
 import shutil
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -30,7 +29,6 @@ __all__ = [
     "FrameData",
     "Exporter",
     "staging_dir",
-    "safe_name",
     "write_jpeg",
     "write_png",
     "resolve_overlaps",
@@ -178,12 +176,6 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
-
-
-def safe_name(text: str) -> str:
-    """A file-name-safe version of an object name."""
-    cleaned = re.sub(r"[^\w.-]+", "_", text, flags=re.UNICODE).strip("._")
-    return cleaned or "object"
 
 
 def write_jpeg(path: Path, rgb: np.ndarray, quality: int = 95) -> None:

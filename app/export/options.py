@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ __all__ = [
     "load_classes",
     "category_table",
     "split_clips",
+    "safe_name",
     "unique_names",
 ]
 
@@ -165,10 +167,14 @@ def split_clips(names: list[str], val: float, test: float, seed: int) -> dict[st
     return out
 
 
+def safe_name(text: str) -> str:
+    """A file-name-safe version of an object or clip name."""
+    cleaned = re.sub(r"[^\w.-]+", "_", text, flags=re.UNICODE).strip("._")
+    return cleaned or "object"
+
+
 def unique_names(stems: list[str]) -> list[str]:
     """Clip names from file stems, made unique by `_2`, `_3`, ... in order (two clips called `take`)."""
-    from app.export.base import safe_name
-
     out: list[str] = []
     seen: set[str] = set()
     for stem in stems:

@@ -11,7 +11,8 @@ import json
 
 import numpy as np
 
-from app.export.base import DatasetContext, ExportContext, Exporter, FrameData, safe_name, write_png
+from app.export.base import DatasetContext, ExportContext, Exporter, FrameData, write_png
+from app.export.options import safe_name
 
 __all__ = ["PngExporter"]
 
