@@ -10,11 +10,12 @@ past the last frame is refused with the clip's frame count, never silently cut.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol
 
 from app.errors import ProjectError
 
-__all__ = ["FrameRange", "RangeError"]
+__all__ = ["FrameRange", "RangeError", "frame_bounds"]
 
 
 class RangeError(ProjectError):
@@ -111,3 +112,31 @@ class FrameRange(NamedTuple):
 
     def __str__(self) -> str:
         return f"{self.start}:{'' if self.end is None else self.end}"
+
+
+class _RangedProject(Protocol):
+    """What `frame_bounds` reads of a `Project` (named only to word its errors)."""
+
+    @property
+    def path(self) -> Path | None: ...
+
+    @property
+    def video_path(self) -> Path: ...
+
+
+def frame_bounds(
+    project: _RangedProject,
+    n_frames: int,
+    frame_range: FrameRange | tuple[int, int | None] | None,
+    default: FrameRange | tuple[int, int | None] | None = None,
+) -> tuple[int, int]:
+    """``[start, end)`` of a command's range, else `default` (the project's range), else the
+    whole clip: the one rule track, render and export share. A range past the clip is a
+    `RangeError` naming where the range came from, never clamped."""
+    given = FrameRange.coerce(frame_range, source="--range")
+    if given is not None:
+        return given.resolve(n_frames, source="--range", clip=str(project.video_path))
+    stored = FrameRange.coerce(default)
+    return (stored or FrameRange()).resolve(
+        n_frames, source=f"{project.path}: range", clip=str(project.video_path)
+    )

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from app.command_guard import signals_deferred
 from app.errors import Cancelled, ExportError, ProjectError
 from app.faults import maybe_fault
+from app.frame_range import frame_bounds
 from app.media import FrameSource
 from app.project import (
     MaskStore,
@@ -89,25 +90,6 @@ def feed_prompts(session: object, project: Project, objects: Iterable[TrackedObj
             if prompt.box is not None:
                 session.add_box(prompt.frame, obj.id, prompt.box)
     return prompted
-
-
-def frame_bounds(
-    project: Project,
-    n_frames: int,
-    frame_range: tuple[int, int | None] | None,
-    default: tuple[int, int | None] | None = None,
-) -> tuple[int, int]:
-    """``[start, end)`` of a command's range, else `default` (the project's range), else the
-    whole clip; one `FrameRange` rule: a range past the clip is a `RangeError`, never clamped."""
-    from app.frame_range import FrameRange
-
-    given = FrameRange.coerce(frame_range, source="--range")
-    if given is not None:
-        return given.resolve(n_frames, source="--range", clip=str(project.video_path))
-    stored = FrameRange.coerce(default)
-    return (stored or FrameRange()).resolve(
-        n_frames, source=f"{project.path}: range", clip=str(project.video_path)
-    )
 
 
 def _needed(

@@ -24,7 +24,7 @@ from app.export.png import PngExporter
 from app.export.selection import FrameSelector
 from app.export.yolo import YoloExporter
 from app.faults import maybe_fault
-from app.frame_range import FrameRange
+from app.frame_range import frame_bounds
 from app.media import FrameSource
 from app.paths import check_output, project_inputs
 from app.pipeline import ahead
@@ -159,7 +159,10 @@ def export_clips(
         check_output(out_dir, project_inputs(clip.project))
     checked = [_objects_to_export(clip) for clip in clips]
     chosen = [objects for objects, _ in checked]
-    bounds = [_bounds(clip, frame_count) for clip, (_, frame_count) in zip(clips, checked)]
+    bounds = [
+        frame_bounds(clip.project, frame_count, clip.frame_range, clip.project.frame_range)
+        for clip, (_, frame_count) in zip(clips, checked)
+    ]
     if not allow_stale:  # never a frame whose masks were not computed from the current prompts
         for clip, (start, end) in zip(clips, bounds):
             require_masks(clip.project, clip.store, start, end)
@@ -250,13 +253,6 @@ def _objects_to_export(clip: Clip) -> tuple[list[TrackedObject], int]:
             f"{store.path}: no masks to export; track the project first (rotokit track)"
         )
     return objects, current.frame_count
-
-
-def _bounds(clip: Clip, total: int) -> tuple[int, int]:
-    given = FrameRange.coerce(clip.frame_range, source="--range")
-    rng = given or FrameRange.coerce(clip.project.frame_range) or FrameRange()
-    source_name = "--range" if given else f"{clip.project.path}: range"
-    return rng.resolve(total, source=source_name, clip=str(clip.project.video_path))
 
 
 def _frames(ctx: ExportContext, store: MaskStore, source: FrameSource) -> Iterator[FrameData]:
