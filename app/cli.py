@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from app.cli_types import frame_range_arg
 from app.errors import Cancelled, user_errors
 from app.progress import ProgressBar
 
@@ -50,16 +51,6 @@ COMMANDS = (
 def _say(args: argparse.Namespace, message: str) -> None:
     if not getattr(args, "quiet", False):
         print(message, file=sys.stderr)
-
-
-def _parse_range(text: str) -> object:
-    """`--range START:END` through the one `FrameRange` parser (a usage error when malformed)."""
-    from app.frame_range import FrameRange, RangeError
-
-    try:
-        return FrameRange.parse(text)
-    except RangeError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 # --- commands ---------------------------------------------------------------------------
@@ -161,7 +152,8 @@ def _model_table(specs: list, cpu_default: str, gpu_default: str) -> str:
         rows.append((spec.name, f"{spec.params_m:.1f} M", size, spec.licence, status, about))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(r[:5], widths)) + "  " + r[5] for r in rows
+        "  ".join(c.ljust(w) for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5]
+        for r in rows
     )
 
 
@@ -303,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     p.add_argument("--direction", default="both", choices=["forward", "backward", "both"])
     p.add_argument(
-        "--range", type=_parse_range, metavar="START:END", help="frames to track (END exclusive)"
+        "--range", type=frame_range_arg, metavar="START:END", help="frames to track (END exclusive)"
     )
     p.add_argument(
         "--retrack",
@@ -324,7 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", help="encoder speed preset, e.g. veryfast, medium, slow")
     p.add_argument(
         "--range",
-        type=_parse_range,
+        type=frame_range_arg,
         metavar="START:END",
         help="render only these frames (END exclusive); audio is cut to match",
     )
@@ -364,7 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("export", cmd_export, "export masks as a dataset; several projects make one dataset")
     from app.export_command import add_export_arguments
 
-    add_export_arguments(p, _parse_range)
+    add_export_arguments(p)
     _add_model_args(p)
 
     from app.batch.cli import add_batch_parser
