@@ -167,7 +167,8 @@ def run_selfcheck(
         log(
             f"frame {f:4d}: "
             + ", ".join(
-                f"object {o} IoU {result.ious[f][o]:.6f} (mask {result.coverage[f][o]:.1%} of frame)"
+                f"object {o} IoU {result.ious[f][o]:.6f} "
+                f"(mask {result.coverage[f][o]:.1%} of frame)"
                 for o in sorted(ref[f])
             )
         )

@@ -264,7 +264,7 @@ class _Run:
                         )
         try:
             for spec in self.specs:
-                for frame_idx in self._pass(spec):
+                for _frame_idx in self._pass(spec):
                     maybe_fault(self.computed, "track")
                     if on_progress:
                         on_progress(self.computed, total)

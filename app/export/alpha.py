@@ -27,7 +27,8 @@ class AlphaExporter(Exporter):
     def __init__(self, codec: str = "ffv1") -> None:
         if codec not in MATTE_CODECS:
             raise ExportError(
-                f"alpha export: unknown matte codec {codec!r} (choose from {', '.join(MATTE_CODECS)})"
+                f"alpha export: unknown matte codec {codec!r} "
+                f"(choose from {', '.join(MATTE_CODECS)})"
             )
         self.codec = codec
         self.writers: dict[int, VideoWriter] = {}

@@ -1,4 +1,5 @@
-"""COCO instance segmentation, video-aware: one image per frame, one annotation per object per frame.
+"""COCO instance segmentation, video-aware: one image per frame, one annotation per object per
+frame.
 
 Readable by pycocotools (``COCO(path).annToMask(ann)``) and by video-instance tools: images
 carry ``video_id``/``frame_index``, annotations carry ``track_id`` (the rotokit object id), and

@@ -45,7 +45,8 @@ FORMATS: dict[str, type[Exporter]] = {
 
 @dataclass
 class ExportResult:
-    """What `export_clips` wrote: the folder, each clip's name, split and kept frames, the classes."""
+    """What `export_clips` wrote: the folder, each clip's name, split and kept frames, the
+    classes."""
 
     path: Path
     format: str
@@ -65,7 +66,8 @@ class ExportResult:
             f"{s} {per_split[s]}" for s in ("train", "val", "test") if s in per_split
         )
         return (
-            f"wrote {self.format} dataset to {self.path}: {len(self.clips)} clip{'s' * (len(self.clips) != 1)} "
+            f"wrote {self.format} dataset to {self.path}: "
+            f"{len(self.clips)} clip{'s' * (len(self.clips) != 1)} "
             f"({splits}), {self.frames} of {self.frames_considered} frames, "
             f"{len(self.categories)} class{'es' * (len(self.categories) != 1)}"
         )
@@ -73,7 +75,8 @@ class ExportResult:
 
 @dataclass
 class Clip:
-    """One project to export: its masks and, optionally, the frames `(start, end)` (end exclusive)."""
+    """One project to export: its masks and, optionally, the frames `(start, end)` (end
+    exclusive)."""
 
     project: Project
     store: MaskStore
@@ -161,15 +164,15 @@ def export_clips(
     chosen = [objects for objects, _ in checked]
     bounds = [
         frame_bounds(clip.project, frame_count, clip.frame_range, clip.project.frame_range)
-        for clip, (_, frame_count) in zip(clips, checked)
+        for clip, (_, frame_count) in zip(clips, checked, strict=True)
     ]
     if not allow_stale:  # never a frame whose masks were not computed from the current prompts
-        for clip, (start, end) in zip(clips, bounds):
+        for clip, (start, end) in zip(clips, bounds, strict=True):
             require_masks(clip.project, clip.store, start, end)
     names = unique_names([clip.project.video_path.stem for clip in clips])
     pairs = [
         (str(clip.project.path or clip.project.video_path), obj.name)
-        for clip, objects in zip(clips, chosen)
+        for clip, objects in zip(clips, chosen, strict=True)
         for obj in objects
     ]
     categories = category_table(pairs, options.classes)
@@ -186,7 +189,7 @@ def export_clips(
         try:
             exporter.begin(ds)
             offset = 0
-            for i, (clip, objects, name) in enumerate(zip(clips, chosen, names)):
+            for i, (clip, objects, name) in enumerate(zip(clips, chosen, names, strict=True)):
                 start, end = bounds[i]
                 with FrameSource(clip.project.video_path, cache_bytes=0) as source:
                     info = source.info
@@ -267,7 +270,8 @@ def _frames(ctx: ExportContext, store: MaskStore, source: FrameSource) -> Iterat
         for oid, mask in masks.items():
             if mask.shape != (ctx.height, ctx.width):
                 raise ExportError(
-                    f"{store.path}: mask of object {oid} on frame {index} is {mask.shape[1]}x{mask.shape[0]}, "
+                    f"{store.path}: mask of object {oid} on frame {index} is "
+                    f"{mask.shape[1]}x{mask.shape[0]}, "
                     f"the video is {ctx.width}x{ctx.height}"
                 )
         scores = {oid: s for oid, s in store.frame_scores(index).items() if oid in masks}

@@ -1,4 +1,5 @@
-"""Per-object binary PNG sequences: ``masks/<clip>/<id>_<name>/<frame>.png`` (0 = background, 255 = object).
+"""Per-object binary PNG sequences: ``masks/<clip>/<id>_<name>/<frame>.png`` (0 = background,
+255 = object).
 
 The simplest format for compositing tools and custom pipelines. Every exported frame gets a
 PNG for every object (all black where the object has no mask), so sequences have no gaps.

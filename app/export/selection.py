@@ -1,4 +1,5 @@
-"""Which frames of a clip become samples: every N-th, only when the masks moved, negatives on request.
+"""Which frames of a clip become samples: every N-th, only when the masks moved, negatives on
+request.
 
 A 30 fps clip gives 30 near-identical labels a second; a detector learns little from the 29
 copies and a validation score computed on them is inflated. `FrameSelector` keeps a frame when
@@ -37,7 +38,8 @@ class FrameSelector:
         self.skipped_unchanged = 0
 
     def keep(self, offset: int, masks: dict[int, np.ndarray]) -> bool:
-        """`offset`: frame index from the range start; `masks`: obj_id → bool mask (absent = no key)."""
+        """`offset`: frame index from the range start; `masks`: obj_id → bool mask (absent = no
+        key)."""
         if offset % self.every:
             return False
         empty = not any(m.any() for m in masks.values())
