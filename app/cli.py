@@ -12,10 +12,14 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.cli_types import frame_range_arg
 from app.errors import Cancelled, user_errors
 from app.progress import ProgressBar
+
+if TYPE_CHECKING:
+    from model.registry import ModelSpec
 
 __all__ = ["main", "build_parser"]
 
@@ -135,7 +139,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     return run_export(args, lambda label: ProgressBar(label, args.quiet), lambda m: _say(args, m))
 
 
-def _model_table(specs: list, cpu_default: str, gpu_default: str) -> str:
+def _model_table(specs: list[ModelSpec], cpu_default: str, gpu_default: str) -> str:
     rows = [("name", "params", "download", "licence", "status", "about")]
     for spec in specs:
         if spec.hub_id is None:

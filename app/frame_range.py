@@ -15,7 +15,7 @@ from typing import Any, NamedTuple, Protocol
 
 from app.errors import ProjectError
 
-__all__ = ["FrameRange", "RangeError", "frame_bounds"]
+__all__ = ["FrameRange", "RangeError", "RangeLike", "frame_bounds"]
 
 
 class RangeError(ProjectError):
@@ -62,9 +62,7 @@ class FrameRange(NamedTuple):
         return cls._checked(value[0], value[1], f"{source} {value!r}")
 
     @classmethod
-    def coerce(
-        cls, value: FrameRange | tuple[int, int | None] | None, *, source: str = "frame range"
-    ) -> FrameRange | None:
+    def coerce(cls, value: RangeLike | None, *, source: str = "frame range") -> FrameRange | None:
         """A range handed over by code (GUI spin boxes, the API): a tuple with end -1 or None
         for "to the last frame" is accepted; None stays None."""
         if value is None or isinstance(value, FrameRange):
@@ -114,6 +112,11 @@ class FrameRange(NamedTuple):
         return f"{self.start}:{'' if self.end is None else self.end}"
 
 
+#: a range handed over by code: a `FrameRange` or a ``(start, end)`` tuple (end None or -1: to
+#: the last frame), read by `FrameRange.coerce`
+RangeLike = FrameRange | tuple[int, int | None]
+
+
 class _RangedProject(Protocol):
     """What `frame_bounds` reads of a `Project` (named only to word its errors)."""
 
@@ -127,8 +130,8 @@ class _RangedProject(Protocol):
 def frame_bounds(
     project: _RangedProject,
     n_frames: int,
-    frame_range: FrameRange | tuple[int, int | None] | None,
-    default: FrameRange | tuple[int, int | None] | None = None,
+    frame_range: RangeLike | None,
+    default: RangeLike | None = None,
 ) -> tuple[int, int]:
     """``[start, end)`` of a command's range, else `default` (the project's range), else the
     whole clip: the one rule track, render and export share. A range past the clip is a

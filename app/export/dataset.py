@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from app.errors import Cancelled, ExportError
 from app.export.alpha import AlphaExporter
 from app.export.base import DatasetContext, ExportContext, Exporter, FrameData, staging_dir
@@ -262,7 +264,9 @@ def _frames(ctx: ExportContext, store: MaskStore, source: FrameSource) -> Iterat
     """Frames in order with their masks; pixels only when the format writes images."""
     wanted = {obj.id for obj in ctx.objects}
     if ctx.images:
-        pixels: Iterator = ((f.index, f.pts, f.rgb) for f in source.iter_frames(ctx.start, ctx.end))
+        pixels: Iterator[tuple[int, int, np.ndarray | None]] = (
+            (f.index, f.pts, f.rgb) for f in source.iter_frames(ctx.start, ctx.end)
+        )
     else:
         pixels = ((i, source.pts(i), None) for i in range(ctx.start, ctx.end))
     for index, pts, rgb in pixels:

@@ -9,6 +9,7 @@ PNG for every object (all black where the object has no mask), so sequences have
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 
@@ -23,7 +24,7 @@ class PngExporter(Exporter):
     has_splits = False
 
     def begin(self, ds: DatasetContext) -> None:
-        self.index: list[dict] = []
+        self.index: list[dict[str, Any]] = []
 
     def begin_clip(self, ctx: ExportContext) -> None:
         self.folders = {}

@@ -20,7 +20,7 @@ def mask_iou(a: np.ndarray | None, b: np.ndarray | None) -> float:
     """IoU of two bool masks; a missing mask is empty, and two empty masks are identical (1.0)."""
     a_any = a is not None and bool(a.any())
     b_any = b is not None and bool(b.any())
-    if not a_any or not b_any:
+    if a is None or b is None or not a_any or not b_any:
         return 1.0 if a_any == b_any else 0.0
     return np.count_nonzero(a & b) / np.count_nonzero(a | b)
 

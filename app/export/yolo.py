@@ -184,7 +184,8 @@ def fit_polygon(
         return None
     if tolerance is not None:
         return _join(outlines, tolerance)
-    box = cv2.boundingRect(np.concatenate(outlines))  # every piece (specks dropped) lies inside
+    x, y, w, h = cv2.boundingRect(np.concatenate(outlines))  # every piece (specks dropped) inside
+    box = (x, y, w, h)
     for candidate in AUTO_TOLERANCES:
         polygon = _join(outlines, candidate)
         if polygon_iou(polygon, mask, box) >= AUTO_MIN_IOU:
