@@ -12,14 +12,10 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from app.cli_types import frame_range_arg
 from app.errors import Cancelled, user_errors
 from app.progress import ProgressBar
-
-if TYPE_CHECKING:
-    from model.registry import ModelSpec
 
 __all__ = ["main", "build_parser"]
 
@@ -139,45 +135,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     return run_export(args, lambda label: ProgressBar(label, args.quiet), lambda m: _say(args, m))
 
 
-def _model_table(specs: list[ModelSpec], cpu_default: str, gpu_default: str) -> str:
-    rows = [("name", "params", "download", "licence", "status", "about")]
-    for spec in specs:
-        if spec.hub_id is None:
-            status = "built-in (random)"
-        else:
-            status = "cached" if spec.cached else "not downloaded"
-        tags = [
-            t
-            for t, d in (("CPU default", cpu_default), ("GPU default", gpu_default))
-            if spec.name == d
-        ]
-        about = spec.description + (f" [{', '.join(tags)}]" if tags else "")
-        size = f"{spec.download_mb:.0f} MB" if spec.download_mb else "-"
-        rows.append((spec.name, f"{spec.params_m:.1f} M", size, spec.licence, status, about))
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5]
-        for r in rows
-    )
-
-
 def cmd_models(args: argparse.Namespace) -> int:
-    from model import registry
+    from app.models_command import run_models
 
-    if args.action == "list":
-        print(
-            _model_table(
-                registry.list_models(),
-                registry.default_model("cpu"),
-                registry.default_model("cuda"),
-            )
-        )
-    elif args.action == "download":
-        path = registry.download_model(args.name, progress=not args.quiet)
-        print(path)
-    elif args.action == "path":
-        print(registry.model_path(args.name))
-    return 0
+    return run_models(args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -368,17 +329,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_batch_parser(sub)
 
     p = add("models", cmd_models, "list, download or locate tracking models")
-    msub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    msub.add_parser("list", help="known models, sizes, licences and what is cached")
-    for action, help_ in (
-        ("download", "download a model's weights"),
-        ("path", "print where a model's weights are"),
-    ):
-        mp = msub.add_parser(action, help=help_)
-        mp.add_argument("name")
-        mp.add_argument(
-            "-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bar"
-        )
+    from app.models_command import add_models_arguments
+
+    add_models_arguments(p)
 
     p = add(
         "demo",
