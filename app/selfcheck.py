@@ -97,23 +97,24 @@ def _reference(
     from model import registry
     from model.tracking.reference import reference_processor
 
+    model: Sam2VideoModel | EdgeTamVideoModel
     if weights is None and registry.is_random(name):
         from model.testmodels import build_random_model
 
         model = build_random_model(name)
-        return model.to(tracker.device).eval(), reference_processor(model)
-    from transformers import EdgeTamVideoModel, Sam2VideoModel
-
-    folder = registry.resolve_weights(weights or name, offline=True)
-    cls = EdgeTamVideoModel if registry.read_kind(folder) == "edgetam" else Sam2VideoModel
-    model = cls.from_pretrained(folder, use_safetensors=True)
-    # transformers wraps PreTrainedModel.to with functools.wraps; mypy binds the wrapper unbound
-    model = model.to(tracker.device).eval()  # type: ignore[arg-type]
-    try:
-        processor = reference_processor(model, folder)
-    except (OSError, ValueError):  # no processor config in the folder: the library's defaults
         processor = reference_processor(model)
-    return model, processor
+    else:
+        from transformers import EdgeTamVideoModel, Sam2VideoModel
+
+        folder = registry.resolve_weights(weights or name, offline=True)
+        cls = EdgeTamVideoModel if registry.read_kind(folder) == "edgetam" else Sam2VideoModel
+        model = cls.from_pretrained(folder, use_safetensors=True)
+        try:
+            processor = reference_processor(model, folder)
+        except (OSError, ValueError):  # no processor config in the folder: the library's defaults
+            processor = reference_processor(model)
+    # transformers wraps PreTrainedModel.to with functools.wraps; mypy binds the wrapper unbound
+    return model.to(tracker.device).eval(), processor  # type: ignore[arg-type]
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
