@@ -15,9 +15,13 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/rotokit demo -o demo_out
 
+# Lint and types first (seconds to a few minutes), then the layer contracts, then the tests.
 test: $(STAMP)
+	$(BIN)/ruff format --check app model effects tests bench
+	$(BIN)/ruff check app model effects tests bench
+	$(BIN)/mypy
 	QT_QPA_PLATFORM=offscreen $(BIN)/lint-imports
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q --durations=25
 
 # The exports read by their consumers that are not rotokit dependencies: Ultralytics (AGPL-3.0,
 # loads the YOLO export) and TrackEval (MIT, reads MOTS/DAVIS). Both wheels require

@@ -2,9 +2,9 @@
 
 Two passes over the clip:
 
-1. detect faces on every frame (vendored CenterFace, `model.faces.FaceDetector`) and link them
-   into one track per person (`model.faces.track_faces`): frames where the detector missed a
-   face between two sightings are still covered, and counted;
+1. find every face and link them into one track per person (`app.face_search`, the finder the
+   editor uses too): frames where the detector missed a face between two sightings are still
+   covered, and counted;
 2. render: each track's oval (box + margin) goes through the effects engine (``face_blur`` /
    ``fill`` / ``emoji``, the same `Compositor` ``rotokit render`` uses) into the media writer,
    which keeps frame count, timestamps and audio and writes atomically.
@@ -21,7 +21,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -31,11 +31,18 @@ import numpy as np
 
 from app.errors import Cancelled, InvalidOption, RotokitError
 from app.face_merge import MergeReport, load_previous, merge_choices
+from app.face_search import (
+    CONTINUE_FACTOR,
+    DEFAULT_THRESHOLD,
+    KEYFRAME_EVERY,
+    MARGIN,
+    check_threshold,
+    track_faces_in,
+)
 from app.media import Frame, FrameSource, VideoWriter
 from app.media.encoder_options import check_encoder_options
 from app.media.writer import check_codec_container
 from app.paths import check_output
-from app.pipeline import ahead
 from app.project import (
     MaskStore,
     Project,
@@ -47,7 +54,7 @@ from app.project import (
 )
 from app.render import write_composed
 from effects import Compositor, ObjectLayer, parse_effect
-from model.faces import FaceDetector, FaceTrack, scan_faces, track_faces
+from model.faces import FaceDetector, FaceTrack
 
 __all__ = [
     "AnonymizeResult",
@@ -56,7 +63,10 @@ __all__ = [
     "face_effects",
     "face_project",
     "oval_mask",
+    "CONTINUE_FACTOR",
     "DEFAULT_THRESHOLD",
+    "KEYFRAME_EVERY",
+    "MARGIN",
 ]
 
 log = logging.getLogger(__name__)
@@ -65,17 +75,6 @@ ProgressFn = Callable[[int, int], None]
 EffectName = Literal["blur", "pixelate", "solid", "emoji"]
 EFFECTS: tuple[str, ...] = ("blur", "pixelate", "solid", "emoji")
 
-#: a detection must reach this score to start a face track (CenterFace's own demo default)
-DEFAULT_THRESHOLD = 0.5
-#: weaker detections (down to threshold × this) may continue a track: a face turning away keeps
-#: being followed, while a weak blob on a wall never starts one
-CONTINUE_FACTOR = 0.6
-#: a full-frame detection pass every this many frames; crops around known faces in between
-#: (about half the detection time; a face appearing between keyframes is found on the next one
-#: and its track is held back ``keyframe_every - 1`` frames to cover the frames before)
-KEYFRAME_EVERY = 3
-#: margin added on each side of the detector's face box (hair, ears, a turning head)
-MARGIN = 0.2
 #: a box prompt is written for every this many seconds of a track (and its first/last sighting)
 PROMPT_EVERY_S = 1.0
 
@@ -221,7 +220,7 @@ def _write_project(project: Project, tracks: Sequence[FaceTrack], shape: tuple[i
         if project.fingerprint is not None:
             store.bind_video(project.fingerprint, project.video_path)
         by_frame: dict[int, dict[int, tuple[np.ndarray, float | None]]] = {}
-        for obj, t in zip(project.objects, tracks):
+        for obj, t in zip(project.objects, tracks, strict=True):
             for f, box in t.boxes.items():
                 by_frame.setdefault(f, {})[obj.id] = (oval_mask(box, shape), t.scores.get(f))
         for f in sorted(by_frame):
@@ -292,10 +291,7 @@ def anonymize(
     out = Path(out)
     if effect not in EFFECTS:
         raise InvalidOption(f"--effect {effect!r}: choose one of {', '.join(EFFECTS)}")
-    if threshold is None:
-        threshold = DEFAULT_THRESHOLD
-    if not 0.0 < threshold < 1.0:
-        raise InvalidOption(f"--threshold {threshold}: must be between 0 and 1 (e.g. 0.5)")
+    threshold = check_threshold(threshold)
     if project_path is None and write_project:
         project_path = out.with_suffix(".rotokit")
     source = [("the input video", Path(video))]
@@ -318,8 +314,6 @@ def anonymize(
     previous = None
     if project_path is not None and not force:  # refuse an unmergeable project before any work
         previous = load_previous(Path(project_path).expanduser().absolute(), Path(video), stacks)
-    if detector is None:
-        detector = FaceDetector(threshold=threshold * CONTINUE_FACTOR)
 
     with FrameSource(video, cache_bytes=0) as frames:  # MediaError for every bad input
         info = frames.info
@@ -332,25 +326,15 @@ def anonymize(
             if on_progress is not None:
                 on_progress(done, total)
 
-        # Pass 1: detect (full frames on keyframes, crops around known faces in between).
-        def rgb_frames(decoded: Iterable[Frame]) -> Iterator[np.ndarray]:
-            for fr in decoded:
-                step(fr.index)
-                yield fr.rgb
-
-        # frames decode on a helper thread while the detector works on the previous one
-        with ahead(frames.iter_frames(), name="rotokit-decode") as decoded:
-            detections = list(
-                scan_faces(rgb_frames(decoded), detector, keyframe_every=keyframe_every)
-            )
-        detect_seconds = time.perf_counter() - started
-        tracks = track_faces(
-            detections,
-            start_threshold=threshold,
-            margin=MARGIN,
-            extend=max(2, keyframe_every - 1),
-            frame_size=(info.width, info.height),
+        # Pass 1: find the faces and link them into tracks (app.face_search).
+        tracks = track_faces_in(
+            frames,
+            threshold=threshold,
+            detector=detector,
+            keyframe_every=keyframe_every,
+            on_frame=step,
         )
+        detect_seconds = time.perf_counter() - started
 
         # Pass 2: render through the same compositor as `rotokit render`.
         proj_path = Path(project_path).expanduser().absolute() if project_path is not None else None
@@ -360,7 +344,7 @@ def anonymize(
         merged = merge_choices(project, tracks, previous, stacks) if previous is not None else None
         compositor = _compositor(project)
         by_frame: dict[int, list[tuple[int, tuple[float, float, float, float]]]] = {}
-        for obj, t in zip(project.objects, tracks):
+        for obj, t in zip(project.objects, tracks, strict=True):
             for f, box in t.boxes.items():
                 by_frame.setdefault(f, []).append((obj.id, box))
         shape = (info.height, info.width)

@@ -13,7 +13,9 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from app.cli_types import frame_range_arg
 from app.errors import Cancelled, user_errors
+from app.progress import ProgressBar
 
 __all__ = ["main", "build_parser"]
 
@@ -46,58 +48,9 @@ COMMANDS = (
 )
 
 
-class ProgressBar:
-    """Adapts the core's `on_progress(done, total)` callback to a tqdm bar (or nothing with -q)."""
-
-    def __init__(self, label: str, quiet: bool) -> None:
-        self._label = label
-        self._quiet = quiet
-        self._bar = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if self._quiet:
-            return
-        if self._bar is None:
-            from tqdm import tqdm
-
-            self._bar = tqdm(
-                total=total,
-                desc=self._label,
-                unit="frame",
-                file=sys.stderr,
-                dynamic_ncols=True,
-                disable=None,
-            )
-        if self._bar.total != total:
-            self._bar.total = total
-        self._bar.n = done
-        self._bar.refresh()
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
-
-    def __enter__(self) -> ProgressBar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
 def _say(args: argparse.Namespace, message: str) -> None:
     if not getattr(args, "quiet", False):
         print(message, file=sys.stderr)
-
-
-def _parse_range(text: str) -> object:
-    """`--range START:END` through the one `FrameRange` parser (a usage error when malformed)."""
-    from app.frame_range import FrameRange, RangeError
-
-    try:
-        return FrameRange.parse(text)
-    except RangeError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 # --- commands ---------------------------------------------------------------------------
@@ -182,44 +135,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     return run_export(args, lambda label: ProgressBar(label, args.quiet), lambda m: _say(args, m))
 
 
-def _model_table(specs: list, cpu_default: str, gpu_default: str) -> str:
-    rows = [("name", "params", "download", "licence", "status", "about")]
-    for spec in specs:
-        if spec.hub_id is None:
-            status = "built-in (random)"
-        else:
-            status = "cached" if spec.cached else "not downloaded"
-        tags = [
-            t
-            for t, d in (("CPU default", cpu_default), ("GPU default", gpu_default))
-            if spec.name == d
-        ]
-        about = spec.description + (f" [{', '.join(tags)}]" if tags else "")
-        size = f"{spec.download_mb:.0f} MB" if spec.download_mb else "-"
-        rows.append((spec.name, f"{spec.params_m:.1f} M", size, spec.licence, status, about))
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(r[:5], widths)) + "  " + r[5] for r in rows
-    )
-
-
 def cmd_models(args: argparse.Namespace) -> int:
-    from model import registry
+    from app.models_command import run_models
 
-    if args.action == "list":
-        print(
-            _model_table(
-                registry.list_models(),
-                registry.default_model("cpu"),
-                registry.default_model("cuda"),
-            )
-        )
-    elif args.action == "download":
-        path = registry.download_model(args.name, progress=not args.quiet)
-        print(path)
-    elif args.action == "path":
-        print(registry.model_path(args.name))
-    return 0
+    return run_models(args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -341,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     p.add_argument("--direction", default="both", choices=["forward", "backward", "both"])
     p.add_argument(
-        "--range", type=_parse_range, metavar="START:END", help="frames to track (END exclusive)"
+        "--range", type=frame_range_arg, metavar="START:END", help="frames to track (END exclusive)"
     )
     p.add_argument(
         "--retrack",
@@ -362,7 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", help="encoder speed preset, e.g. veryfast, medium, slow")
     p.add_argument(
         "--range",
-        type=_parse_range,
+        type=frame_range_arg,
         metavar="START:END",
         help="render only these frames (END exclusive); audio is cut to match",
     )
@@ -402,7 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("export", cmd_export, "export masks as a dataset; several projects make one dataset")
     from app.export_command import add_export_arguments
 
-    add_export_arguments(p, _parse_range)
+    add_export_arguments(p)
     _add_model_args(p)
 
     from app.batch.cli import add_batch_parser
@@ -410,17 +329,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_batch_parser(sub)
 
     p = add("models", cmd_models, "list, download or locate tracking models")
-    msub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    msub.add_parser("list", help="known models, sizes, licences and what is cached")
-    for action, help_ in (
-        ("download", "download a model's weights"),
-        ("path", "print where a model's weights are"),
-    ):
-        mp = msub.add_parser(action, help=help_)
-        mp.add_argument("name")
-        mp.add_argument(
-            "-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bar"
-        )
+    from app.models_command import add_models_arguments
+
+    add_models_arguments(p)
 
     p = add(
         "demo",

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.errors import RotokitError
+from app.progress import ProgressBar
 from app.project import Project, Prompt, add_object, add_prompt, save_project, set_effects
 from app.render import render
 
@@ -72,7 +73,6 @@ def run_demo(
     quiet: bool = False,
     log: Callable[[str], None] = print,
 ) -> Path:
-    from app.cli import ProgressBar
     from app.tracking_job import track_project
 
     name, is_random = pick_demo_model(model)

@@ -15,6 +15,7 @@ __all__ = [
     "Cancelled",
     "InvalidOption",
     "user_errors",
+    "is_user_error",
 ]
 
 
@@ -63,3 +64,10 @@ def user_errors() -> tuple[type[BaseException], ...]:
     except ImportError:
         pass
     return tuple(types)
+
+
+def is_user_error(exc: BaseException) -> bool:
+    """Whether ``str(exc)`` is the whole story for the user: one of `user_errors` or an
+    `OSError` (a file problem, named by its path). Anything else is a bug and gets a traceback
+    (the CLI's ``ROTOKIT_DEBUG=1``, the editor's "details")."""
+    return isinstance(exc, (*user_errors(), OSError))

@@ -10,48 +10,19 @@ import argparse
 from collections.abc import Callable
 from contextlib import ExitStack
 
+from app.cli_types import bounded, frame_range_arg
+from app.progress import ProgressBar
+
 __all__ = ["add_export_arguments", "run_export"]
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be 1 or more")
-    return value
+_positive_int = bounded(int, 1)
+_fraction = bounded(float, 0.0, 1.0)  # --val/--test are < 1 (ExportOptions); an IoU may be 1
+_non_negative = bounded(float, 0.0)
+_quality = bounded(int, 1, 100, note="JPEG quality")
 
 
-def _fraction(text: str) -> float:
-    """0 ≤ F < 1 (a share of the clips, or an IoU for --min-change up to 1 inclusive)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{value} must be between 0 and 1")
-    return value
-
-
-def _non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} must be 0 or more")
-    return value
-
-
-def _quality(text: str) -> int:
-    value = _positive_int(text)
-    if value > 100:
-        raise argparse.ArgumentTypeError(f"{value}: JPEG quality is 1–100")
-    return value
-
-
-def add_export_arguments(p: argparse.ArgumentParser, parse_range: Callable[[str], object]) -> None:
+def add_export_arguments(p: argparse.ArgumentParser) -> None:
     """The export command's arguments (model arguments are added by the caller)."""
     p.add_argument(
         "projects",
@@ -65,7 +36,7 @@ def add_export_arguments(p: argparse.ArgumentParser, parse_range: Callable[[str]
     p.add_argument("-o", "--output", required=True)
     p.add_argument(
         "--range",
-        type=parse_range,
+        type=frame_range_arg,
         metavar="START:END",
         help="frames of every project to consider (END exclusive)",
     )
@@ -132,7 +103,7 @@ def add_export_arguments(p: argparse.ArgumentParser, parse_range: Callable[[str]
 
 
 def run_export(
-    args: argparse.Namespace, progress: Callable[[str], object], say: Callable[[str], None]
+    args: argparse.Namespace, progress: Callable[[str], ProgressBar], say: Callable[[str], None]
 ) -> int:
     """Track what is stale, then export every project into one dataset. `progress(label)` gives a
     context-managed `on_progress` callback (the CLI's progress bar)."""
@@ -174,7 +145,7 @@ def run_export(
                 stack.enter_context(MaskStore(masks_path_for(path), readonly=True)),
                 args.range,
             )
-            for project, path in zip(projects, args.projects)
+            for project, path in zip(projects, args.projects, strict=True)
         ]
         bar = stack.enter_context(progress(f"export {args.format}"))
         result = export_clips(

@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from app.errors import ProjectError, RotokitError
 from app.project import Project, TrackedObject, fingerprint_video, load_project
@@ -48,7 +49,7 @@ def _force_hint(path: Path) -> str:
 
 
 def load_previous(
-    path: Path, video: Path, face_effect_stacks: Sequence[list[dict]]
+    path: Path, video: Path, face_effect_stacks: Sequence[list[dict[str, Any]]]
 ) -> Project | None:
     """The existing face project at `path`, or None; refuses what cannot be merged."""
     if not path.exists():
@@ -83,7 +84,7 @@ def load_previous(
     return old
 
 
-def _edited(obj: TrackedObject, face_effect_stacks: Sequence[list[dict]]) -> bool:
+def _edited(obj: TrackedObject, face_effect_stacks: Sequence[list[dict[str, Any]]]) -> bool:
     return (
         not _DEFAULT_NAME.match(obj.name)
         or not obj.visible
@@ -113,7 +114,7 @@ def merge_choices(
     project: Project,
     tracks: Sequence[FaceTrack],
     old: Project,
-    face_effect_stacks: Sequence[list[dict]],
+    face_effect_stacks: Sequence[list[dict[str, Any]]],
 ) -> MergeReport:
     """Give each new face object the choices of the old face it matches (in place).
 

@@ -10,11 +10,12 @@ past the last frame is refused with the clip's frame count, never silently cut.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol
 
 from app.errors import ProjectError
 
-__all__ = ["FrameRange", "RangeError"]
+__all__ = ["FrameRange", "RangeError", "RangeLike", "frame_bounds"]
 
 
 class RangeError(ProjectError):
@@ -61,9 +62,7 @@ class FrameRange(NamedTuple):
         return cls._checked(value[0], value[1], f"{source} {value!r}")
 
     @classmethod
-    def coerce(
-        cls, value: FrameRange | tuple[int, int | None] | None, *, source: str = "frame range"
-    ) -> FrameRange | None:
+    def coerce(cls, value: RangeLike | None, *, source: str = "frame range") -> FrameRange | None:
         """A range handed over by code (GUI spin boxes, the API): a tuple with end -1 or None
         for "to the last frame" is accepted; None stays None."""
         if value is None or isinstance(value, FrameRange):
@@ -111,3 +110,36 @@ class FrameRange(NamedTuple):
 
     def __str__(self) -> str:
         return f"{self.start}:{'' if self.end is None else self.end}"
+
+
+#: a range handed over by code: a `FrameRange` or a ``(start, end)`` tuple (end None or -1: to
+#: the last frame), read by `FrameRange.coerce`
+RangeLike = FrameRange | tuple[int, int | None]
+
+
+class _RangedProject(Protocol):
+    """What `frame_bounds` reads of a `Project` (named only to word its errors)."""
+
+    @property
+    def path(self) -> Path | None: ...
+
+    @property
+    def video_path(self) -> Path: ...
+
+
+def frame_bounds(
+    project: _RangedProject,
+    n_frames: int,
+    frame_range: RangeLike | None,
+    default: RangeLike | None = None,
+) -> tuple[int, int]:
+    """``[start, end)`` of a command's range, else `default` (the project's range), else the
+    whole clip: the one rule track, render and export share. A range past the clip is a
+    `RangeError` naming where the range came from, never clamped."""
+    given = FrameRange.coerce(frame_range, source="--range")
+    if given is not None:
+        return given.resolve(n_frames, source="--range", clip=str(project.video_path))
+    stored = FrameRange.coerce(default)
+    return (stored or FrameRange()).resolve(
+        n_frames, source=f"{project.path}: range", clip=str(project.video_path)
+    )

@@ -15,10 +15,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from app.errors import RotokitError
+
+if TYPE_CHECKING:
+    from transformers import EdgeTamVideoModel, Sam2VideoModel, Sam2VideoProcessor
+
+    from model.tracking import Tracker
 
 __all__ = ["SelfcheckResult", "run_selfcheck", "format_verdict", "THRESHOLD", "SAMPLE_CLIP"]
 
@@ -70,7 +76,7 @@ def _read_frames(path: Path, count: int) -> list[np.ndarray]:
         source.close()
 
 
-def _prompts(width: int, height: int, bundled: bool) -> list[tuple[int, dict]]:
+def _prompts(width: int, height: int, bundled: bool) -> list[tuple[int, dict[str, Any]]]:
     """Two objects on frame 0: a point and a box (the dog and the woman of the sample clip,
     else the frame's centre and its left part)."""
     if bundled:
@@ -84,26 +90,31 @@ def _prompts(width: int, height: int, bundled: bool) -> list[tuple[int, dict]]:
     ]
 
 
-def _reference(tracker, name: str, weights: str | None):
+def _reference(
+    tracker: Tracker, name: str, weights: str | None
+) -> tuple[Sam2VideoModel | EdgeTamVideoModel, Sam2VideoProcessor]:
     """A separately loaded, unoptimised model with transformers' own processor."""
     from model import registry
     from model.tracking.reference import reference_processor
 
+    model: Sam2VideoModel | EdgeTamVideoModel
     if weights is None and registry.is_random(name):
         from model.testmodels import build_random_model
 
         model = build_random_model(name)
-        return model.to(tracker.device).eval(), reference_processor(model)
-    from transformers import EdgeTamVideoModel, Sam2VideoModel
-
-    folder = registry.resolve_weights(weights or name, offline=True)
-    cls = EdgeTamVideoModel if registry.read_kind(folder) == "edgetam" else Sam2VideoModel
-    model = cls.from_pretrained(folder, use_safetensors=True).to(tracker.device).eval()
-    try:
-        processor = reference_processor(model, folder)
-    except (OSError, ValueError):  # no processor config in the folder: the library's defaults
         processor = reference_processor(model)
-    return model, processor
+    else:
+        from transformers import EdgeTamVideoModel, Sam2VideoModel
+
+        folder = registry.resolve_weights(weights or name, offline=True)
+        cls = EdgeTamVideoModel if registry.read_kind(folder) == "edgetam" else Sam2VideoModel
+        model = cls.from_pretrained(folder, use_safetensors=True)
+        try:
+            processor = reference_processor(model, folder)
+        except (OSError, ValueError):  # no processor config in the folder: the library's defaults
+            processor = reference_processor(model)
+    # transformers wraps PreTrainedModel.to with functools.wraps; mypy binds the wrapper unbound
+    return model.to(tracker.device).eval(), processor  # type: ignore[arg-type]
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -167,7 +178,8 @@ def run_selfcheck(
         log(
             f"frame {f:4d}: "
             + ", ".join(
-                f"object {o} IoU {result.ious[f][o]:.6f} (mask {result.coverage[f][o]:.1%} of frame)"
+                f"object {o} IoU {result.ious[f][o]:.6f} "
+                f"(mask {result.coverage[f][o]:.1%} of frame)"
                 for o in sorted(ref[f])
             )
         )

@@ -17,10 +17,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from app.command_guard import signals_deferred
 from app.errors import Cancelled, ExportError, ProjectError
 from app.faults import maybe_fault
+from app.frame_range import RangeLike, frame_bounds
 from app.media import FrameSource
 from app.project import (
     MaskStore,
@@ -35,6 +37,9 @@ from app.project import (
 from app.project.spans import describe, from_frames
 from app.project.store_records import MemoryRow
 from app.tracking_plan import ObjectSteps, PassSpec, pass_key, passes_for, plan_object
+
+if TYPE_CHECKING:
+    from model.tracking import TrackingSession
 
 __all__ = [
     "TrackResult",
@@ -74,7 +79,9 @@ class TrackResult:
         )
 
 
-def feed_prompts(session: object, project: Project, objects: Iterable[TrackedObject]) -> list[int]:
+def feed_prompts(
+    session: TrackingSession, project: Project, objects: Iterable[TrackedObject]
+) -> list[int]:
     """Add every prompt of every object to a TrackingSession; returns the ids that had prompts."""
     prompted = []
     for obj in objects:
@@ -84,30 +91,11 @@ def feed_prompts(session: object, project: Project, objects: Iterable[TrackedObj
         for prompt in obj.prompts:
             if prompt.mask_ref is not None:
                 session.add_mask(prompt.frame, obj.id, load_prompt_mask(project, prompt))
-            if prompt.points:
+            if prompt.points and prompt.labels is not None:  # Prompt requires labels with points
                 session.add_points(prompt.frame, obj.id, prompt.points, prompt.labels)
             if prompt.box is not None:
                 session.add_box(prompt.frame, obj.id, prompt.box)
     return prompted
-
-
-def frame_bounds(
-    project: Project,
-    n_frames: int,
-    frame_range: tuple[int, int | None] | None,
-    default: tuple[int, int | None] | None = None,
-) -> tuple[int, int]:
-    """``[start, end)`` of a command's range, else `default` (the project's range), else the
-    whole clip; one `FrameRange` rule: a range past the clip is a `RangeError`, never clamped."""
-    from app.frame_range import FrameRange
-
-    given = FrameRange.coerce(frame_range, source="--range")
-    if given is not None:
-        return given.resolve(n_frames, source="--range", clip=str(project.video_path))
-    stored = FrameRange.coerce(default)
-    return (stored or FrameRange()).resolve(
-        n_frames, source=f"{project.path}: range", clip=str(project.video_path)
-    )
 
 
 def _needed(
@@ -128,7 +116,7 @@ def track_project(
     weights: str | None = None,
     device: str = "auto",
     direction: str = "both",
-    frame_range: tuple[int, int] | None = None,
+    frame_range: RangeLike | None = None,
     offline: bool = False,
     only: Iterable[int] | None = None,
     retrack: bool = False,
@@ -164,8 +152,9 @@ def track_project(
         start, end = frame_bounds(project, current.frame_count, frame_range, project.frame_range)
         needed = _needed(store, objects, start, end)
         if not needed:
-            idle = {} if objects else {"idle": "nothing to track: no object has prompts"}
-            return TrackResult(model=name, frames=0, **idle)
+            if not objects:
+                return TrackResult(name, 0, idle="nothing to track: no object has prompts")
+            return TrackResult(name, 0)
         from model.tracking import Tracker, TrackingSession
 
         # the model first: a missing or broken model is the whole (one-line) answer
@@ -214,7 +203,7 @@ class _Run:
         self,
         project: Project,
         store: MaskStore,
-        session: object,
+        session: TrackingSession,
         model: str,
         direction: str,
         prompted_objects: list[TrackedObject],
@@ -223,7 +212,7 @@ class _Run:
         n_frames: int,
     ) -> None:
         self.store, self.session, self.model = store, session, model
-        self.window = session.memory_window  # type: ignore[attr-defined]
+        self.window = session.memory_window
         anchors = [p.frame for o in prompted_objects for p in o.prompts]
         self.specs = passes_for(direction, anchors, n_frames, self.window)
         self.hashes = {o.id: prompts_hash(o) for o in objects}
@@ -282,7 +271,7 @@ class _Run:
                         )
         try:
             for spec in self.specs:
-                for frame_idx in self._pass(spec):
+                for _frame_idx in self._pass(spec):
                     maybe_fault(self.computed, "track")
                     if on_progress:
                         on_progress(self.computed, total)
@@ -313,7 +302,7 @@ class _Run:
         rows = []
         for oid in obj_ids:
             for f in frames:
-                state = self.session.export_memory(oid, f)  # type: ignore[attr-defined]
+                state = self.session.export_memory(oid, f)
                 if state is not None:
                     rows.append(MemoryRow(oid, spec.name, f, self.keys[oid], state, tuple(keep)))
         return rows
@@ -332,7 +321,7 @@ class _Run:
             for p in range(lo, hi + 1)
         ]
         plan = [(f, ids) for f, ids in plan if ids]
-        joining = {spec.frames[s.start]: [] for s in by_obj.values()}
+        joining: dict[int, list[ObjectSteps]] = {spec.frames[s.start]: [] for s in by_obj.values()}
         for s in by_obj.values():
             joining[spec.frames[s.start]].append(s)
         session = self.session
@@ -345,7 +334,7 @@ class _Run:
                         s.obj_id, pass_name, self.keys[s.obj_id], frames
                     )
                     for f in frames:
-                        session.import_memory(s.obj_id, f, stored[f], reverse)  # type: ignore[attr-defined]
+                        session.import_memory(s.obj_id, f, stored[f], reverse)
 
         bwd = next((x for x in self.specs if x.name == "bwd"), None)
         head_span = (
@@ -356,7 +345,7 @@ class _Run:
         for frame_idx, masks in session.run_steps(
             plan,
             reverse=spec.reverse,
-            keep={spec.anchor},  # type: ignore[attr-defined]
+            keep={spec.anchor},
             before=before,
         ):
             now = time.perf_counter()
@@ -411,7 +400,7 @@ def track_stale(
     *,
     model: str | None = "auto",
     offline: bool = False,
-    frame_range: tuple[int, int] | None = None,
+    frame_range: RangeLike | None = None,
     on_progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
     log: LogFn | None = None,

@@ -98,7 +98,7 @@ def plan_object(
     specs: Sequence[PassSpec],
     needed: set[int],
     covered: Callable[[int], bool],
-    rows: Callable[[str, list[int]], set[int]],
+    rows: Callable[[str], set[int]],
     prompted: set[int],
     window: int,
 ) -> dict[str, ObjectSteps]:

@@ -1,4 +1,5 @@
-"""A local stand-in for the Hugging Face hub (DESIGN.md §6): real HTTP on 127.0.0.1, the hub's layout.
+"""A local stand-in for the Hugging Face hub (DESIGN.md §6): real HTTP on 127.0.0.1, the hub's
+layout.
 
 huggingface_hub talks to it exactly as to huggingface.co: ``/api/models/<repo>/revision/<rev>``
 (the commit), ``/api/models/<repo>/tree/<commit>`` (files, sizes, LFS sha256) and
@@ -145,7 +146,8 @@ class HubServer:
 
 
 def save_micro_model(folder: Path, name: str = "test-random-micro-edgetam") -> Path:
-    """A real, loadable HF-format folder (config.json + model.safetensors) of a scaled-down model."""
+    """A real, loadable HF-format folder (config.json + model.safetensors) of a scaled-down
+    model."""
     from model.testmodels import build_random_model
 
     build_random_model(name).save_pretrained(folder)

@@ -1,4 +1,5 @@
-"""Dataset export: tracked masks of one or many clips as COCO, YOLO-seg, DAVIS, MOTS, PNG or alpha mattes.
+"""Dataset export: tracked masks of one or many clips as COCO, YOLO-seg, DAVIS, MOTS, PNG or
+alpha mattes.
 
 ``export_clips(clips, fmt, out_dir, options=...)`` merges several projects into one dataset
 (CLI ``rotokit export PROJECT...``); ``export_dataset(project, store, fmt, out_dir, ...)`` is the

@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from app.errors import ExportError
-from app.export.base import DatasetContext, ExportContext, Exporter, FrameData, safe_name
+from app.export.base import DatasetContext, ExportContext, Exporter, FrameData
+from app.export.options import safe_name
 from app.media.writer import VideoWriter
 
 __all__ = ["AlphaExporter", "MATTE_CODECS"]
@@ -26,7 +27,8 @@ class AlphaExporter(Exporter):
     def __init__(self, codec: str = "ffv1") -> None:
         if codec not in MATTE_CODECS:
             raise ExportError(
-                f"alpha export: unknown matte codec {codec!r} (choose from {', '.join(MATTE_CODECS)})"
+                f"alpha export: unknown matte codec {codec!r} "
+                f"(choose from {', '.join(MATTE_CODECS)})"
             )
         self.codec = codec
         self.writers: dict[int, VideoWriter] = {}

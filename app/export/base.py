@@ -6,7 +6,6 @@ place at the end, so a cancel, an error or Ctrl-C never leaves a half-written da
 
 from __future__ import annotations
 
-import re
 import shutil
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -30,7 +29,6 @@ __all__ = [
     "FrameData",
     "Exporter",
     "staging_dir",
-    "safe_name",
     "write_jpeg",
     "write_png",
     "resolve_overlaps",
@@ -39,7 +37,8 @@ __all__ = [
 
 @dataclass
 class DatasetContext:
-    """What the whole dataset shares: where it is written, the category table, the options, the splits."""
+    """What the whole dataset shares: where it is written, the category table, the options, the
+    splits."""
 
     root: Path  # staging folder; becomes the output folder on success
     options: ExportOptions
@@ -119,10 +118,9 @@ class Exporter(ABC):
 
     name: ClassVar[str]
     needs_images: ClassVar[bool] = False  # decode the video frames (only when ctx.images)
-    image_level: ClassVar[bool] = (
-        False  # frames are independent samples: frames without objects are
-    )
-    # dropped unless `keep_empty` (sequence formats keep every selected frame, their tools need them)
+    # frames are independent samples: frames without objects are dropped unless `keep_empty`
+    # (sequence formats keep every selected frame, their tools need them)
+    image_level: ClassVar[bool] = False
     has_splits: ClassVar[bool] = True  # the format can express a train/val/test split
 
     def begin(self, ds: DatasetContext) -> None:  # noqa: B027 - optional hook
@@ -172,12 +170,6 @@ def staging_dir(out_dir: Path) -> Iterator[Path]:
         raise
 
 
-def safe_name(text: str) -> str:
-    """A file-name-safe version of an object name."""
-    cleaned = re.sub(r"[^\w.-]+", "_", text, flags=re.UNICODE).strip("._")
-    return cleaned or "object"
-
-
 def write_jpeg(path: Path, rgb: np.ndarray, quality: int = 95) -> None:
     """Save an RGB frame as JPEG (cv2 wants BGR)."""
     if not cv2.imwrite(
@@ -194,7 +186,8 @@ def write_png(path: Path, image: np.ndarray) -> None:
 def resolve_overlaps(
     objects: list[TrackedObject], masks: dict[int, np.ndarray]
 ) -> dict[int, np.ndarray]:
-    """Masks with overlaps removed: where objects overlap, the one higher in z-order keeps the pixel.
+    """Masks with overlaps removed: where objects overlap, the one higher in z-order keeps the
+    pixel.
 
     Formats with one label per pixel (DAVIS, MOTS) need this; COCO, YOLO and per-object PNGs
     keep each object's full mask.

@@ -1,4 +1,5 @@
-"""COCO instance segmentation, video-aware: one image per frame, one annotation per object per frame.
+"""COCO instance segmentation, video-aware: one image per frame, one annotation per object per
+frame.
 
 Readable by pycocotools (``COCO(path).annToMask(ann)``) and by video-instance tools: images
 carry ``video_id``/``frame_index``, annotations carry ``track_id`` (the rotokit object id), and
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pycocotools import mask as mask_utils
@@ -30,10 +33,10 @@ class CocoExporter(Exporter):
     image_level = True
 
     def begin(self, ds: DatasetContext) -> None:
-        self.images: list[dict] = []
-        self.annotations: list[dict] = []
-        self.videos: list[dict] = []
-        self.tracks: list[dict] = []
+        self.images: list[dict[str, Any]] = []
+        self.annotations: list[dict[str, Any]] = []
+        self.videos: list[dict[str, Any]] = []
+        self.tracks: list[dict[str, Any]] = []
 
     def begin_clip(self, ctx: ExportContext) -> None:
         if ctx.images:
@@ -97,8 +100,9 @@ class CocoExporter(Exporter):
                 "bbox": [x, y, w, h],
                 "iscrowd": 0,
             }
-            if data.scores.get(obj.id) is not None:
-                annotation["score"] = round(float(data.scores[obj.id]), 6)
+            score = data.scores.get(obj.id)
+            if score is not None:
+                annotation["score"] = round(float(score), 6)
             self.annotations.append(annotation)
 
     def finish(self, ds: DatasetContext) -> None:
@@ -111,7 +115,7 @@ class CocoExporter(Exporter):
             ids = {v["id"] for v in self.videos if v["split"] == split}
             self._write(ds, ds.root / "annotations" / f"{split}.json", ids)
 
-    def _write(self, ds: DatasetContext, path, video_ids: set[int]) -> None:
+    def _write(self, ds: DatasetContext, path: Path, video_ids: set[int]) -> None:
         clips = [c.project.video_path.name for c in ds.clips if c.video_id in video_ids]
         images = [im for im in self.images if im["video_id"] in video_ids]
         doc = {

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from app.errors import Cancelled, ExportError
 from app.export.alpha import AlphaExporter
 from app.export.base import DatasetContext, ExportContext, Exporter, FrameData, staging_dir
@@ -24,7 +26,7 @@ from app.export.png import PngExporter
 from app.export.selection import FrameSelector
 from app.export.yolo import YoloExporter
 from app.faults import maybe_fault
-from app.frame_range import FrameRange
+from app.frame_range import frame_bounds
 from app.media import FrameSource
 from app.paths import check_output, project_inputs
 from app.pipeline import ahead
@@ -45,7 +47,8 @@ FORMATS: dict[str, type[Exporter]] = {
 
 @dataclass
 class ExportResult:
-    """What `export_clips` wrote: the folder, each clip's name, split and kept frames, the classes."""
+    """What `export_clips` wrote: the folder, each clip's name, split and kept frames, the
+    classes."""
 
     path: Path
     format: str
@@ -65,7 +68,8 @@ class ExportResult:
             f"{s} {per_split[s]}" for s in ("train", "val", "test") if s in per_split
         )
         return (
-            f"wrote {self.format} dataset to {self.path}: {len(self.clips)} clip{'s' * (len(self.clips) != 1)} "
+            f"wrote {self.format} dataset to {self.path}: "
+            f"{len(self.clips)} clip{'s' * (len(self.clips) != 1)} "
             f"({splits}), {self.frames} of {self.frames_considered} frames, "
             f"{len(self.categories)} class{'es' * (len(self.categories) != 1)}"
         )
@@ -73,7 +77,8 @@ class ExportResult:
 
 @dataclass
 class Clip:
-    """One project to export: its masks and, optionally, the frames `(start, end)` (end exclusive)."""
+    """One project to export: its masks and, optionally, the frames `(start, end)` (end
+    exclusive)."""
 
     project: Project
     store: MaskStore
@@ -159,14 +164,17 @@ def export_clips(
         check_output(out_dir, project_inputs(clip.project))
     checked = [_objects_to_export(clip) for clip in clips]
     chosen = [objects for objects, _ in checked]
-    bounds = [_bounds(clip, frame_count) for clip, (_, frame_count) in zip(clips, checked)]
+    bounds = [
+        frame_bounds(clip.project, frame_count, clip.frame_range, clip.project.frame_range)
+        for clip, (_, frame_count) in zip(clips, checked, strict=True)
+    ]
     if not allow_stale:  # never a frame whose masks were not computed from the current prompts
-        for clip, (start, end) in zip(clips, bounds):
+        for clip, (start, end) in zip(clips, bounds, strict=True):
             require_masks(clip.project, clip.store, start, end)
     names = unique_names([clip.project.video_path.stem for clip in clips])
     pairs = [
         (str(clip.project.path or clip.project.video_path), obj.name)
-        for clip, objects in zip(clips, chosen)
+        for clip, objects in zip(clips, chosen, strict=True)
         for obj in objects
     ]
     categories = category_table(pairs, options.classes)
@@ -183,7 +191,7 @@ def export_clips(
         try:
             exporter.begin(ds)
             offset = 0
-            for i, (clip, objects, name) in enumerate(zip(clips, chosen, names)):
+            for i, (clip, objects, name) in enumerate(zip(clips, chosen, names, strict=True)):
                 start, end = bounds[i]
                 with FrameSource(clip.project.video_path, cache_bytes=0) as source:
                     info = source.info
@@ -252,18 +260,13 @@ def _objects_to_export(clip: Clip) -> tuple[list[TrackedObject], int]:
     return objects, current.frame_count
 
 
-def _bounds(clip: Clip, total: int) -> tuple[int, int]:
-    given = FrameRange.coerce(clip.frame_range, source="--range")
-    rng = given or FrameRange.coerce(clip.project.frame_range) or FrameRange()
-    source_name = "--range" if given else f"{clip.project.path}: range"
-    return rng.resolve(total, source=source_name, clip=str(clip.project.video_path))
-
-
 def _frames(ctx: ExportContext, store: MaskStore, source: FrameSource) -> Iterator[FrameData]:
     """Frames in order with their masks; pixels only when the format writes images."""
     wanted = {obj.id for obj in ctx.objects}
     if ctx.images:
-        pixels: Iterator = ((f.index, f.pts, f.rgb) for f in source.iter_frames(ctx.start, ctx.end))
+        pixels: Iterator[tuple[int, int, np.ndarray | None]] = (
+            (f.index, f.pts, f.rgb) for f in source.iter_frames(ctx.start, ctx.end)
+        )
     else:
         pixels = ((i, source.pts(i), None) for i in range(ctx.start, ctx.end))
     for index, pts, rgb in pixels:
@@ -271,7 +274,8 @@ def _frames(ctx: ExportContext, store: MaskStore, source: FrameSource) -> Iterat
         for oid, mask in masks.items():
             if mask.shape != (ctx.height, ctx.width):
                 raise ExportError(
-                    f"{store.path}: mask of object {oid} on frame {index} is {mask.shape[1]}x{mask.shape[0]}, "
+                    f"{store.path}: mask of object {oid} on frame {index} is "
+                    f"{mask.shape[1]}x{mask.shape[0]}, "
                     f"the video is {ctx.width}x{ctx.height}"
                 )
         scores = {oid: s for oid, s in store.frame_scores(index).items() if oid in masks}

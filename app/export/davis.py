@@ -53,7 +53,8 @@ class DavisExporter(Exporter):
         too_big = [obj for obj in ctx.objects if obj.id > 254]
         if too_big:
             raise ExportError(
-                f"{ctx.project.path}: DAVIS palette PNGs hold object ids 1–254 (255 marks void pixels); "
+                f"{ctx.project.path}: DAVIS palette PNGs hold object ids 1–254 "
+                "(255 marks void pixels); "
                 f"object {too_big[0].name!r} has id {too_big[0].id}"
             )
         res = resolution_folder(ctx.height)
@@ -76,7 +77,8 @@ class DavisExporter(Exporter):
             ctx.write_image(self.images / ctx.image_name(data.index, 5), data.rgb)
 
     def finish(self, ds: DatasetContext) -> None:
-        """`ImageSets/2017/<subset>.txt`: without a split every clip is in `val` (DAVIS's evaluation set)."""
+        """`ImageSets/2017/<subset>.txt`: without a split every clip is in `val` (DAVIS's
+        evaluation set)."""
         sets = ds.root / "ImageSets" / "2017"
         sets.mkdir(parents=True)
         if ds.options.has_split:

@@ -36,14 +36,16 @@ class MotsExporter(Exporter):
         too_big = [obj for obj in ctx.objects if obj.id >= 1000]
         if too_big:
             raise ExportError(
-                f"{ctx.project.path}: MOTS ids are class*1000 + instance; object {too_big[0].name!r} has id "
+                f"{ctx.project.path}: MOTS ids are class*1000 + instance; "
+                f"object {too_big[0].name!r} has id "
                 f"{too_big[0].id} (must be < 1000)"
             )
         ignored = [obj for obj in ctx.objects if ctx.category_of(obj) == IGNORE_CLASS]
         if ignored:
             raise ExportError(
-                f"{ctx.project.path}: object {ignored[0].name!r} would get MOTS class 10, which MOTS readers "
-                "(TrackEval) treat as an ignore region; give a classes.txt whose line 10 no object uses"
+                f"{ctx.project.path}: object {ignored[0].name!r} would get MOTS class 10, "
+                "which MOTS readers (TrackEval) treat as an ignore region; "
+                "give a classes.txt whose line 10 no object uses"
             )
         folder = ctx.root / f"MOTS-{ctx.split}" / ctx.video_name
         (folder / "gt").mkdir(parents=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ __all__ = [
     "load_classes",
     "category_table",
     "split_clips",
+    "safe_name",
     "unique_names",
 ]
 
@@ -89,12 +91,14 @@ class ExportOptions:
 
 
 def normalise_name(name: str) -> str:
-    """The category key of an object name: case folded to lower, runs of white space made one space."""
+    """The category key of an object name: case folded to lower, runs of white space made one
+    space."""
     return " ".join(name.split()).lower()
 
 
 def load_classes(path: str | os.PathLike[str]) -> list[str]:
-    """Class names from a classes.txt (one per line, blank lines and `#` comments skipped), normalised."""
+    """Class names from a classes.txt (one per line, blank lines and `#` comments skipped),
+    normalised."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -133,7 +137,8 @@ def category_table(
     for where, name in object_names:
         if normalise_name(name) not in table:
             raise ExportError(
-                f"{where}: object {name!r} is not in {classes} ({', '.join(listed)}); add it there or rename the object"
+                f"{where}: object {name!r} is not in {classes} ({', '.join(listed)}); "
+                "add it there or rename the object"
             )
     return table
 
@@ -151,7 +156,8 @@ def split_clips(names: list[str], val: float, test: float, seed: int) -> dict[st
         counts[split] = max(1, round(fraction * len(order))) if fraction > 0 else 0
     if counts["val"] + counts["test"] >= len(order):
         raise ExportError(
-            f"--val {val} --test {test} with {len(order)} clip{'s' * (len(order) != 1)} leaves no clip for "
+            f"--val {val} --test {test} with {len(order)} clip{'s' * (len(order) != 1)} "
+            "leaves no clip for "
             "training (the split is by clip); export more clips or drop a split"
         )
     out = {}
@@ -165,10 +171,15 @@ def split_clips(names: list[str], val: float, test: float, seed: int) -> dict[st
     return out
 
 
-def unique_names(stems: list[str]) -> list[str]:
-    """Clip names from file stems, made unique by `_2`, `_3`, ... in order (two clips called `take`)."""
-    from app.export.base import safe_name
+def safe_name(text: str) -> str:
+    """A file-name-safe version of an object or clip name."""
+    cleaned = re.sub(r"[^\w.-]+", "_", text, flags=re.UNICODE).strip("._")
+    return cleaned or "object"
 
+
+def unique_names(stems: list[str]) -> list[str]:
+    """Clip names from file stems, made unique by `_2`, `_3`, ... in order (two clips called
+    `take`)."""
     out: list[str] = []
     seen: set[str] = set()
     for stem in stems:

@@ -1,4 +1,5 @@
-"""Per-object binary PNG sequences: ``masks/<clip>/<id>_<name>/<frame>.png`` (0 = background, 255 = object).
+"""Per-object binary PNG sequences: ``masks/<clip>/<id>_<name>/<frame>.png`` (0 = background,
+255 = object).
 
 The simplest format for compositing tools and custom pipelines. Every exported frame gets a
 PNG for every object (all black where the object has no mask), so sequences have no gaps.
@@ -8,10 +9,12 @@ PNG for every object (all black where the object has no mask), so sequences have
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 
-from app.export.base import DatasetContext, ExportContext, Exporter, FrameData, safe_name, write_png
+from app.export.base import DatasetContext, ExportContext, Exporter, FrameData, write_png
+from app.export.options import safe_name
 
 __all__ = ["PngExporter"]
 
@@ -21,7 +24,7 @@ class PngExporter(Exporter):
     has_splits = False
 
     def begin(self, ds: DatasetContext) -> None:
-        self.index: list[dict] = []
+        self.index: list[dict[str, Any]] = []
 
     def begin_clip(self, ctx: ExportContext) -> None:
         self.folders = {}

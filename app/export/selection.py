@@ -1,4 +1,5 @@
-"""Which frames of a clip become samples: every N-th, only when the masks moved, negatives on request.
+"""Which frames of a clip become samples: every N-th, only when the masks moved, negatives on
+request.
 
 A 30 fps clip gives 30 near-identical labels a second; a detector learns little from the 29
 copies and a validation score computed on them is inflated. `FrameSelector` keeps a frame when
@@ -19,7 +20,7 @@ def mask_iou(a: np.ndarray | None, b: np.ndarray | None) -> float:
     """IoU of two bool masks; a missing mask is empty, and two empty masks are identical (1.0)."""
     a_any = a is not None and bool(a.any())
     b_any = b is not None and bool(b.any())
-    if not a_any or not b_any:
+    if a is None or b is None or not a_any or not b_any:
         return 1.0 if a_any == b_any else 0.0
     return np.count_nonzero(a & b) / np.count_nonzero(a | b)
 
@@ -37,7 +38,8 @@ class FrameSelector:
         self.skipped_unchanged = 0
 
     def keep(self, offset: int, masks: dict[int, np.ndarray]) -> bool:
-        """`offset`: frame index from the range start; `masks`: obj_id → bool mask (absent = no key)."""
+        """`offset`: frame index from the range start; `masks`: obj_id → bool mask (absent = no
+        key)."""
         if offset % self.every:
             return False
         empty = not any(m.any() for m in masks.values())

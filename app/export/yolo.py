@@ -43,7 +43,8 @@ def _closest(a: np.ndarray, b: np.ndarray) -> tuple[int, int]:
 
 
 def _bridge(segments: list[np.ndarray]) -> np.ndarray:
-    """Join closed outlines into one closed path with zero-width bridges along a minimum spanning tree.
+    """Join closed outlines into one closed path with zero-width bridges along a minimum
+    spanning tree.
 
     Each bridge is walked out and back, so it encloses no area; the tree keeps the bridges
     (the only pixels a filled polygon adds) as short as possible.
@@ -107,7 +108,8 @@ def _drop_specks(mask: np.ndarray, min_area: int) -> np.ndarray:
 
 
 def _outlines(mask: np.ndarray, min_area: int, max_outlines: int) -> list[np.ndarray]:
-    """Every piece's and hole's outline (N×1×2 int32, frame coordinates), the `max_outlines` longest.
+    """Every piece's and hole's outline (N×1×2 int32, frame coordinates), the `max_outlines`
+    longest.
 
     Works on the mask's bounding box padded by one pixel (the padding keeps the background
     around the object one region, so no outside gap is mistaken for a hole): cost follows the
@@ -143,7 +145,8 @@ def _join(outlines: list[np.ndarray], tolerance: float) -> np.ndarray:
 def mask_to_polygon(
     mask: np.ndarray, *, min_area: int = 0, max_outlines: int = MAX_OUTLINES, tolerance: float = 0.0
 ) -> np.ndarray | None:
-    """One polygon (N×2 int pixel coordinates) outlining every piece and hole of `mask`; None if empty.
+    """One polygon (N×2 int pixel coordinates) outlining every piece and hole of `mask`; None if
+    empty.
 
     Pieces and holes smaller than `min_area` pixels are dropped; at most `max_outlines` outlines
     (the longest) are kept, so a noisy mask cannot produce a huge label. Each outline is
@@ -181,7 +184,8 @@ def fit_polygon(
         return None
     if tolerance is not None:
         return _join(outlines, tolerance)
-    box = cv2.boundingRect(np.concatenate(outlines))  # every piece (specks dropped) lies inside
+    x, y, w, h = cv2.boundingRect(np.concatenate(outlines))  # every piece (specks dropped) inside
+    box = (x, y, w, h)
     for candidate in AUTO_TOLERANCES:
         polygon = _join(outlines, candidate)
         if polygon_iou(polygon, mask, box) >= AUTO_MIN_IOU:

@@ -134,7 +134,7 @@ def test_render_keeps_frames_timestamps_and_audio_in_sync(
     src_times, out_times = _video_times(source), _video_times(out)
     assert len(out_times) == len(src_times) == 96
     half_frame = 0.5 / 24
-    assert max(abs(a - b) for a, b in zip(src_times, out_times)) < half_frame
+    assert max(abs(a - b) for a, b in zip(src_times, out_times, strict=True)) < half_frame
 
     with av.open(str(source)) as a, av.open(str(out)) as b:
         src_audio_duration = float(a.streams.audio[0].duration * a.streams.audio[0].time_base)
@@ -148,7 +148,7 @@ def test_render_keeps_frames_timestamps_and_audio_in_sync(
     src_onsets, out_onsets = _beep_onsets(source), _beep_onsets(out)
     assert len(src_onsets) == 8
     assert len(out_onsets) == 8
-    assert max(abs(a - b) for a, b in zip(src_onsets, out_onsets)) < 0.005
+    assert max(abs(a - b) for a, b in zip(src_onsets, out_onsets, strict=True)) < 0.005
 
 
 def _psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -187,7 +187,7 @@ def test_pixels_outside_masks_unchanged_up_to_encoder_loss(tracked_project, tmp_
         av.open(str(plain)) as b,
     ):
         checked = 0
-        for idx, (fa, fb) in enumerate(zip(a.decode(video=0), b.decode(video=0))):
+        for idx, (fa, fb) in enumerate(zip(a.decode(video=0), b.decode(video=0), strict=True)):
             masks = store.frame_masks(idx)
             covered = np.zeros((360, 640), bool)
             for m in masks.values():
@@ -250,4 +250,4 @@ def test_render_range_cuts_video_and_audio_together(tracked_project, tmp_path):
     ]
     out_onsets = _beep_onsets(out)
     assert len(out_onsets) == len(src_onsets) == 4
-    assert max(abs(a - b) for a, b in zip(src_onsets, out_onsets)) < 0.005
+    assert max(abs(a - b) for a, b in zip(src_onsets, out_onsets, strict=True)) < 0.005

@@ -33,7 +33,8 @@ def test_missing_file_is_named(capsys, tmp_path):
     ],
 )
 def test_model_options_before_or_after_the_clip_and_for_gui(argv, monkeypatch, tmp_path):
-    """`rotokit --model M clip.mp4`, `rotokit clip.mp4 --model M` and `rotokit gui --weights DIR clip`
+    """`rotokit --model M clip.mp4`, `rotokit clip.mp4 --model M` and
+    `rotokit gui --weights DIR clip`
     all open the editor with the same model, device and weights."""
     import app.gui
 

@@ -1,4 +1,5 @@
-"""`rotokit info`: correct facts on every shared clip, one-line errors and exit codes on bad input."""
+"""`rotokit info`: correct facts on every shared clip, one-line errors and exit codes on bad
+input."""
 
 from __future__ import annotations
 

@@ -171,7 +171,7 @@ def test_yolo_split_folders_data_yaml_and_simplified_polygons(three, tmp_path: P
     assert data["names"] == {0: "dog", 1: "ball", 2: "person"}
     splits = split_clips(NAMES, 0.34, 0.0, 0)
     worst, points, exact_points, checked = 1.0, 0, 0, 0
-    for clip, name in zip(three, NAMES):
+    for clip, name in zip(three, NAMES, strict=True):
         labels = sorted((out / "labels" / splits[name]).glob(f"{name}_*.txt"))
         frames = [int(p.stem.rsplit("_", 1)[1]) for p in labels]
         assert frames == [i for i in range(N) if i not in EMPTY]
@@ -261,7 +261,7 @@ def test_davis_imagesets_2017_per_split_read_with_pillow(three, tmp_path: Path) 
     for subset in ("train", "val"):
         listed = (sets / f"{subset}.txt").read_text().splitlines()
         assert sorted(listed) == sorted(n for n in NAMES if splits[n] == subset)
-    for clip, name in zip(three, NAMES):
+    for clip, name in zip(three, NAMES, strict=True):
         folder = out / "Annotations" / "Full-Resolution" / name
         assert sorted(p.name for p in folder.iterdir()) == [
             f"{i:05d}.png" for i in range(N)

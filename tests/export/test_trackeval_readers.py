@@ -78,7 +78,7 @@ def test_trackeval_reads_mots_and_scores_it_perfect(two, tmp_path: Path) -> None
             expected = _resolved(clip, t)
             got = {
                 int(i) % 1000: mask_utils.decode(d).astype(bool)
-                for i, d in zip(raw["gt_ids"][t], raw["gt_dets"][t])
+                for i, d in zip(raw["gt_ids"][t], raw["gt_dets"][t], strict=True)
             }
             assert sorted(got) == sorted(expected)
             for oid, mask in expected.items():
@@ -132,7 +132,7 @@ def test_trackeval_reads_davis(two, tmp_path: Path) -> None:
         expected = _resolved(clip, t)
         got = {
             int(i): mask_utils.decode(d).astype(bool)
-            for i, d in zip(raw["gt_ids"][t], raw["gt_dets"][t])
+            for i, d in zip(raw["gt_ids"][t], raw["gt_dets"][t], strict=True)
         }
         got = {i: m for i, m in got.items() if m.any()}
         assert sorted(got) == sorted(expected)

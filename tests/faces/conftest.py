@@ -22,7 +22,8 @@ def detector() -> FaceDetector:
 
 @pytest.fixture(scope="session")
 def frames_of(media_dir: Path) -> FramesOf:
-    """``frames_of(name, indices=None)`` yields ``(idx, rgb)`` of a real clip, display orientation."""
+    """``frames_of(name, indices=None)`` yields ``(idx, rgb)`` of a real clip, display
+    orientation."""
 
     def frames(name: str, indices: list[int] | None = None) -> Iterator[tuple[int, np.ndarray]]:
         with FrameSource(media_dir / name, cache_bytes=0) as src:
@@ -62,11 +63,11 @@ def count_faces(detector: FaceDetector) -> Callable[..., dict[str, int]]:
     def count(original: Path, anonymized: Path, step: int = 1) -> dict[str, int]:
         n = {"centerface_in": 0, "centerface_out": 0, "haar_in": 0, "haar_out": 0}
         with FrameSource(original, cache_bytes=0) as a, FrameSource(anonymized, cache_bytes=0) as b:
-            for fa, fb in zip(a.iter_frames(), b.iter_frames()):
+            for fa, fb in zip(a.iter_frames(), b.iter_frames(), strict=True):
                 if fa.index % step:
                     continue
                 for name, before, after in zip(
-                    ("centerface", "haar"), boxes(fa.rgb), boxes(fb.rgb)
+                    ("centerface", "haar"), boxes(fa.rgb), boxes(fb.rgb), strict=True
                 ):
                     n[f"{name}_in"] += len(before)
                     n[f"{name}_out"] += sum(any(_centre_in(o, i) for i in before) for o in after)

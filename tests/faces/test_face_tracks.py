@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 
 from model.faces import FaceDetection, track_faces
@@ -20,7 +22,8 @@ def test_people_audio_is_one_track_over_all_96_frames(people_detections) -> None
 
 
 def test_missed_frames_are_interpolated_and_counted(people_detections) -> None:
-    """Remove the detections of frames 40-44: the track still covers them, between its neighbours."""
+    """Remove the detections of frames 40-44: the track still covers them, between its
+    neighbours."""
     holed = [[] if 40 <= i <= 44 else d for i, d in enumerate(people_detections)]
     (t,) = track_faces(holed, start_threshold=0.5, smooth=1, extend=0)
     assert t.covered_only == {40, 41, 42, 43, 44}
@@ -45,7 +48,7 @@ def test_two_people_keep_their_identities() -> None:
     assert [t.track_id for t in tracks] == [1, 2]
     left = tracks[0] if tracks[0].boxes[0][0] < 200 else tracks[1]
     xs = [left.boxes[i][0] for i in range(30)]
-    assert all(b > a for a, b in zip(xs, xs[1:]))  # the left face only ever moves right
+    assert all(b > a for a, b in pairwise(xs))  # the left face only ever moves right
 
 
 def test_weak_detections_continue_but_never_start_a_track() -> None:
@@ -101,6 +104,6 @@ def test_keyframe_scan_follows_the_face_between_keyframes(
     scanned = list(scan_faces(rgbs, detector, keyframe_every=3))
     assert len(scanned) == 96
     assert sum(1 for d in scanned if d) >= 94
-    for full, scan in zip(people_detections, scanned):
+    for full, scan in zip(people_detections, scanned, strict=True):
         if scan:
             assert iou(full[0].box, scan[0].box) > 0.5
