@@ -15,7 +15,8 @@ def run(
     device: str | None = None,
     weights: str | None = None,
 ) -> int:
-    """Open the editor window (on ``path``: a video or a ``.rotokit`` project); returns the exit code."""
+    """Open the editor window (on ``path``: a video or a ``.rotokit`` project); returns the exit
+    code."""
     import logging
     import sys
 

@@ -21,11 +21,12 @@ from app.gui.document import EditorDocument
 from app.gui.error_report import report_error
 from app.gui.files import AUTOSAVE_MS, RecentFiles, is_project
 from app.gui.frame_loader import FrameLoader, FrameResult
+from app.gui.jobs import JobHandle
 from app.gui.memory import release_freed_memory
 from app.gui.objects_panel import BACKGROUND
 from app.gui.presenter import FramePresenter, lanes, update_lanes
-from app.gui.tracking import TrackingController
-from app.gui.workers import GeneratorWorker, JobRunner
+from app.gui.tracking import Direction, TrackingController
+from app.gui.workers import JobRunner
 
 __all__ = ["Editor"]
 
@@ -80,8 +81,10 @@ class Editor(QObject):
         self.document.masks_changed.connect(self._on_masks_changed)
         self.runner.busy_changed.connect(self.busy_changed)
         self.runner.busy_changed.connect(self._on_busy)
-        self.tracking.job_started.connect(self._watch_job)
-        self.tracking.failed.connect(self._on_job_failed)
+        self.tracking.progress.connect(self.progress)
+        self.tracking.stopped.connect(self._on_cancelled)
+        self.tracking.propagated.connect(self._on_propagated)
+        self.tracking.failed.connect(self.job_failed)
 
     def fail(self, exc: BaseException, title: str = "Error") -> None:
         report_error(self.parent_widget, exc, title)
@@ -159,7 +162,8 @@ class Editor(QObject):
                 from app.errors import ProjectError
 
                 raise ProjectError(
-                    "stop tracking/export first: Save As moves the masks, which the running job is writing"
+                    "stop tracking/export first: Save As moves the masks, which the running job "
+                    "is writing"
                 )
             with self.loader.paused():  # Save As reopens the mask store elsewhere
                 written = self.document.save(path)
@@ -366,7 +370,8 @@ class Editor(QObject):
             self.queued_clicks += 1
             self.queued_changed.emit(self.queued_clicks)
             self.status.emit(
-                f"{self.queued_clicks} click(s) queued: applied when the running job ends (Esc stops it now)"
+                f"{self.queued_clicks} click(s) queued: applied when the running job ends "
+                "(Esc stops it now)"
             )
 
     @Slot(bool)
@@ -407,30 +412,16 @@ class Editor(QObject):
             self.fail(exc, "Tracking")
 
     # -- propagation -------------------------------------------------------------------------
-    def propagate(self, direction: str) -> GeneratorWorker | None:
+    def propagate(self, direction: Direction) -> JobHandle | None:
         if not self.document.is_open:
             return None
         try:
             return self.tracking.propagate(
                 self.current, direction, self.in_out or (0, self.document.frame_count)
-            )  # type: ignore[arg-type]
+            )
         except Exception as exc:  # noqa: BLE001
             self.fail(exc, "Track")
             return None
-
-    def _watch_progress(self, worker: GeneratorWorker) -> None:
-        worker.progressed.connect(self.progress)
-
-    @Slot(object)
-    def _on_face_masks(self, item: object) -> None:
-        frame_idx, ids = item  # type: ignore[misc]
-        self.document.notify_masks(frame_idx, list(ids))
-
-    @Slot(object)
-    def _watch_job(self, worker: GeneratorWorker) -> None:
-        worker.progressed.connect(self.progress)
-        worker.cancelled.connect(self._on_cancelled)
-        worker.finished.connect(self._on_propagated)
 
     def stop(self) -> None:
         self.runner.cancel_current()
@@ -443,15 +434,15 @@ class Editor(QObject):
     def _on_propagated(self) -> None:
         self.status.emit("tracking finished")
 
-    @Slot(object)
-    def _on_job_failed(self, exc: object) -> None:
+    def job_failed(self, exc: BaseException, title: str = "Tracking") -> None:
+        """A background job failed: missing weights ask for a model, anything else a dialog."""
         from model.errors import WeightsUnavailableError
 
         if isinstance(exc, WeightsUnavailableError):
             self.status.emit(str(exc))
             self.model_missing.emit(str(exc))
             return
-        self.fail(exc if isinstance(exc, BaseException) else RuntimeError(str(exc)), "Tracking")
+        self.fail(exc, title)
 
     def retry_tracking(self) -> None:
         """After the model changed: load it and feed the prompts that are waiting for it."""

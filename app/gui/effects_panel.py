@@ -229,9 +229,8 @@ class EffectsPanel(QWidget):
             return w
         if spec.kind == "colour":
             b = QPushButton(str(value))
-            b.setStyleSheet(
-                f"background: {value}; color: {'#000' if QColor(str(value)).lightness() > 128 else '#fff'}"
-            )
+            text = "#000" if QColor(str(value)).lightness() > 128 else "#fff"
+            b.setStyleSheet(f"background: {value}; color: {text}")
 
             def choose(_: bool = False, n: str = spec.name, cur: str = str(value)) -> None:
                 c = QColorDialog.getColor(QColor(cur), self, n)

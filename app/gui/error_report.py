@@ -1,8 +1,9 @@
 """The ONE place the editor reports errors: a dialog with the reason, never a crash.
 
 Widgets, operations and workers all route failures here (Anki's ``show_exception``). A user
-error (``RotokitError``, ``ModelError``, ``EffectError``, ``OSError``) shows its one-line message;
-anything else is a bug: the dialog says so and carries the traceback in "details".
+error (`app.errors.user_errors`, the CLI's definition, plus ``OSError``, a file problem the CLI
+also prints as one line) shows its one-line message; anything else is a bug: the dialog says
+so and carries the traceback in "details".
 """
 
 from __future__ import annotations
@@ -31,12 +32,9 @@ def set_error_sink(sink: Callable[[str, BaseException], None] | None) -> None:
 
 def is_user_error(exc: BaseException) -> bool:
     """True for errors a user can cause (their message is the whole story)."""
-    from app.errors import RotokitError
+    from app.errors import user_errors
 
-    names = {c.__name__ for c in type(exc).__mro__}
-    return isinstance(exc, (RotokitError, OSError)) or bool(
-        names & {"ModelError", "EffectError", "WeightsUnavailableError", "PromptError"}
-    )
+    return isinstance(exc, (*user_errors(), OSError))
 
 
 def report_error(parent: QWidget | None, exc: BaseException, title: str = "Error") -> None:

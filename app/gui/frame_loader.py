@@ -24,7 +24,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
-from app.gui.overlay import MaskLayer, compose_overlay, to_qimage
+from app.gui.overlay import MaskLayer, checkerboard_under, compose_overlay
 
 __all__ = ["FrameLoader", "FrameRequest", "FrameResult", "PREFETCH_AHEAD", "CACHE_BYTES"]
 
@@ -237,10 +237,12 @@ class FrameLoader(QObject):
             )
 
 
-def checkerboard_under(rgba: np.ndarray) -> np.ndarray:
-    """Show transparency (cut-out) over a grey checkerboard."""
-    h, w = rgba.shape[:2]
-    yy, xx = np.mgrid[0:h, 0:w]
-    board = np.where(((yy // 16 + xx // 16) % 2)[..., None] == 0, 90, 140).astype(np.uint16)
-    a = rgba[..., 3:4].astype(np.uint16)
-    return ((rgba[..., :3] * a + board * (255 - a)) // 255).astype(np.uint8)
+def to_qimage(rgb: np.ndarray) -> QImage:
+    """Wrap an H×W×3 (or ×4) uint8 array as a QImage that owns a copy of the pixels."""
+    arr = np.ascontiguousarray(rgb)
+    h, w = arr.shape[:2]
+    if arr.ndim == 3 and arr.shape[2] == 4:
+        img = QImage(arr.data, w, h, arr.strides[0], QImage.Format.Format_RGBA8888)
+    else:
+        img = QImage(arr.data, w, h, arr.strides[0], QImage.Format.Format_RGB888)
+    return img.copy()  # detach from the numpy buffer, which Python may free

@@ -100,7 +100,8 @@ class MainWindow(QMainWindow):
         ed.model_missing.connect(lambda message: self.model_dialog(missing=message))
         ed.tracking.model_missing.connect(
             lambda message: self.statusBar().showMessage(
-                f"{message.split(';')[0]} — you will be asked at the first click (or Track ▸ Model…)",
+                f"{message.split(';')[0]} — you will be asked at the first click "
+                "(or Track ▸ Model…)",
                 15000,
             )
         )
@@ -319,7 +320,8 @@ class MainWindow(QMainWindow):
             answer = QMessageBox.question(
                 self,
                 "Recover",
-                f"rotokit found unsaved changes to {Path(path).name} from an earlier session (autosave {auto}). Recover them?",
+                f"rotokit found unsaved changes to {Path(path).name} from an earlier session "
+                f"(autosave {auto}). Recover them?",
             )
             if answer == QMessageBox.StandardButton.Yes:
                 return self.editor.open_path(path, recover_from=auto)
@@ -364,7 +366,8 @@ class MainWindow(QMainWindow):
         return False
 
     def model_dialog(self, missing: str | None = None) -> ModelDialog:
-        """Track ▸ Model…, or (``missing``) the first-run choice: download / local folder / test model."""
+        """Track ▸ Model…, or (``missing``) the first-run choice: download / local folder / test
+        model."""
         if self._model_dlg is not None and self._model_dlg.isVisible():
             return self._model_dlg
         tr = self.editor.tracking

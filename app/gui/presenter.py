@@ -81,7 +81,7 @@ class FramePresenter:
                     continue
                 pts = tuple(
                     (float(x), float(y), int(lab))
-                    for (x, y), lab in zip(p.points or [], p.labels or [])
+                    for (x, y), lab in zip(p.points or [], p.labels or [], strict=True)
                 )
                 box = tuple(float(v) for v in p.box) if p.box is not None else None
                 out.append(PromptGlyph(pts, box, hex_rgb(o.colour)))

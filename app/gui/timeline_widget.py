@@ -289,4 +289,4 @@ def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
     if flags.size == 0 or not flags.any():
         return []
     d = np.diff(np.concatenate(([0], flags.astype(np.int8), [0])))
-    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
+    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(), strict=True))

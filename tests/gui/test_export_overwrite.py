@@ -30,11 +30,11 @@ def test_existing_output_is_replaced_only_when_the_user_says_so(
     dialog = export_dialog(w, tmp_path, out)
     qtbot.mouseClick(dialog.start, Qt.MouseButton.LeftButton)  # answered No
     assert questions.asked and "edited.mp4 already exists" in questions.asked[-1]
-    assert out.read_bytes() == b"my other video" and w.export_flow.worker is None
-    assert "choose another name" in dialog.result.text()
+    assert out.read_bytes() == b"my other video" and w.export_flow.job is None
+    assert "choose another name" in dialog.result_label.text()
     questions.answers.append(QMessageBox.StandardButton.Yes)
     qtbot.mouseClick(dialog.start, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "wrote" in dialog.result.text() or bool(errors), timeout=120_000)
+    qtbot.waitUntil(lambda: "wrote" in dialog.result_label.text() or bool(errors), timeout=120_000)
     assert not errors, errors
     with av.open(str(out)) as c:
         assert sum(1 for _ in c.decode(video=0)) == 4
@@ -42,7 +42,9 @@ def test_existing_output_is_replaced_only_when_the_user_says_so(
     asked = len(questions.asked)
     dialog.video_out.setText(str(tmp_path / "fresh.mp4"))
     qtbot.mouseClick(dialog.start, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "fresh.mp4" in dialog.result.text() or bool(errors), timeout=120_000)
+    qtbot.waitUntil(
+        lambda: "fresh.mp4" in dialog.result_label.text() or bool(errors), timeout=120_000
+    )
     assert len(questions.asked) == asked and not errors, errors
 
 
@@ -57,5 +59,5 @@ def test_export_never_writes_over_the_source_video(
         dialog = export_dialog(w, tmp_path, target)
         qtbot.mouseClick(dialog.start, Qt.MouseButton.LeftButton)
         assert errors and "source video" in str(errors[-1][1]) and clip.name in str(errors[-1][1])
-        assert w.export_flow.worker is None
+        assert w.export_flow.job is None
     assert clip.read_bytes() == before and not questions.asked  # refused, not even offered

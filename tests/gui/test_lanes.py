@@ -1,4 +1,5 @@
-"""Timeline lanes tell tracked / empty / not tracked / low score apart (issue 13 #6); effect names read as words."""
+"""Timeline lanes tell tracked / empty / not tracked / low score apart (issue 13 #6); effect
+names read as words."""
 
 from __future__ import annotations
 
