@@ -27,7 +27,8 @@ def run(
     from app.gui.theme import apply_dark_theme
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("rotokit")
     app.setOrganizationName("rotokit")
     apply_dark_theme(app)

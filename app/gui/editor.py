@@ -1,4 +1,5 @@
-"""The editor's behaviour: navigation, playback, clicks → prompts → masks, jobs, files.
+"""The editor's behaviour: navigation, clicks → prompts → masks, jobs, files (playback is
+`playback.Playback`).
 
 It owns the document, undo stack, job runner, tracking controller and presenter, and talks to
 widgets only through signals (``frame_ready``, ``lanes_ready``, ...) that the window connects:
@@ -24,7 +25,9 @@ from app.gui.frame_loader import FrameLoader, FrameResult
 from app.gui.jobs import JobHandle
 from app.gui.memory import release_freed_memory
 from app.gui.objects_panel import BACKGROUND
+from app.gui.playback import Playback
 from app.gui.presenter import FramePresenter, lanes, update_lanes
+from app.gui.timeline_widget import Lane
 from app.gui.tracking import Direction, TrackingController
 from app.gui.workers import JobRunner
 
@@ -46,9 +49,8 @@ class Editor(QObject):
     range_changed = Signal(int, int)
     preview_changed = Signal(bool)  # the document's effects-preview state (the E button follows)
     queued_changed = Signal(int)  # clicks waiting for the running job (shown, applied after it)
-    model_missing = Signal(
-        str
-    )  # tracking needs weights that are not here: the window asks how to get them
+    # tracking needs weights that are not here: the window asks how to get them
+    model_missing = Signal(str)
 
     def __init__(self, parent_widget: QWidget | None = None) -> None:
         super().__init__(parent_widget)
@@ -66,13 +68,11 @@ class Editor(QObject):
         self.current = 0
         self.active = BACKGROUND
         self.in_out: tuple[int, int] | None = None
-        self._lanes: list = []
+        self._lanes: list[Lane] = []
         self._had_effects = False
         self.queued_clicks = 0
-        self.playing = False
-        self._play_timer = QTimer(self)
-        self._play_timer.setSingleShot(True)
-        self._play_timer.timeout.connect(self._play_tick)
+        self.playback = Playback(self.document, self.show_frame, lambda: self.current, self)
+        self.playback.playing_changed.connect(self.playing_changed)
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.autosave)
@@ -82,8 +82,10 @@ class Editor(QObject):
         self.runner.busy_changed.connect(self.busy_changed)
         self.runner.busy_changed.connect(self._on_busy)
         self.tracking.progress.connect(self.progress)
-        self.tracking.stopped.connect(self._on_cancelled)
-        self.tracking.propagated.connect(self._on_propagated)
+        self.tracking.stopped.connect(
+            lambda: self.status.emit("stopped; the masks computed so far are kept")
+        )
+        self.tracking.propagated.connect(lambda: self.status.emit("tracking finished"))
         self.tracking.failed.connect(self.job_failed)
 
     def fail(self, exc: BaseException, title: str = "Error") -> None:
@@ -116,9 +118,9 @@ class Editor(QObject):
                 else:
                     self.document.open_video(path)
                 self._generation += 1
-                self.loader.attach(
-                    self.document.project.video_path, self.document.store, self._generation
-                )
+                project, src = self.document.project, self.document.source
+                assert project is not None and src is not None, "opened without raising"
+                self.loader.attach(project.video_path, self.document.store, self._generation)
         except Exception as exc:  # noqa: BLE001
             self.fail(exc, "Open")
             return False
@@ -129,9 +131,8 @@ class Editor(QObject):
         self.preview_changed.emit(self.document.preview)
         self.recent.add(path)
         self.current, self.active = 0, BACKGROUND
-        src = self.document.source
         n = len(src)
-        stored = FrameRange.coerce(self.document.project.frame_range)
+        stored = FrameRange.coerce(project.frame_range)
         self.in_out = stored.resolve(n) if stored is not None else (0, n)
         self.clip_opened.emit(n, src.time)
         self.refresh_lanes()
@@ -213,7 +214,7 @@ class Editor(QObject):
             self.fail(exc, "Effects preview")
             return self.show_frame(self.current)
         self.loader.request(req)
-        self.position_changed.emit(self.current, self.document.source.time(self.current))
+        self.position_changed.emit(self.current, self._time(self.current))
 
     @property
     def frame_pending(self) -> bool:
@@ -235,9 +236,12 @@ class Editor(QObject):
             self.fail(result.error, "Show frame")
             return
         glyphs = self.presenter.glyphs(result.frame_idx, self.active)
-        self.frame_ready.emit(
-            result.image, glyphs, result.frame_idx, self.document.source.time(result.frame_idx)
-        )
+        self.frame_ready.emit(result.image, glyphs, result.frame_idx, self._time(result.frame_idx))
+
+    def _time(self, frame_idx: int) -> float:
+        """Seconds of ``frame_idx`` in the open clip (its real timestamp: VFR clips too)."""
+        src = self.document.source
+        return src.time(frame_idx) if src is not None else 0.0
 
     def refresh(self) -> None:
         self.show_frame(self.current)
@@ -293,36 +297,15 @@ class Editor(QObject):
         self.range_changed.emit(*self.in_out)
 
     # -- playback (clip timing, effects preview if on) ---------------------------------------
+    @property
+    def playing(self) -> bool:
+        return self.playback.playing
+
     def toggle_play(self) -> None:
-        if self.playing:
-            self.stop_playback()
-        elif self.document.frame_count:
-            self.playing = True
-            self.playing_changed.emit(True)
-            if self.current >= self.document.frame_count - 1:
-                self.show_frame(0)
-            self._schedule_next()
+        self.playback.toggle()
 
     def stop_playback(self) -> None:
-        if self.playing:
-            self.playing = False
-            self._play_timer.stop()
-            self.playing_changed.emit(False)
-
-    def _schedule_next(self) -> None:
-        src = self.document.source
-        nxt = self.current + 1
-        if src is None or nxt >= len(src):
-            self.stop_playback()
-            return
-        gap = max(src.time(nxt) - src.time(self.current), 0.001)  # VFR: real per-frame gaps
-        self._play_timer.start(int(gap * 1000))
-
-    @Slot()
-    def _play_tick(self) -> None:
-        if self.playing:
-            self.show_frame(self.current + 1)
-            self._schedule_next()
+        self.playback.stop()
 
     # -- prompts → instant masks (P4) -------------------------------------------------------
     def click(self, x: float, y: float, label: int) -> None:
@@ -426,14 +409,6 @@ class Editor(QObject):
     def stop(self) -> None:
         self.runner.cancel_current()
 
-    @Slot()
-    def _on_cancelled(self) -> None:
-        self.status.emit("stopped; the masks computed so far are kept")
-
-    @Slot()
-    def _on_propagated(self) -> None:
-        self.status.emit("tracking finished")
-
     def job_failed(self, exc: BaseException, title: str = "Tracking") -> None:
         """A background job failed: missing weights ask for a model, anything else a dialog."""
         from model.errors import WeightsUnavailableError
@@ -449,8 +424,8 @@ class Editor(QObject):
         self._preload_model()
         self._resync()
 
-    def _on_masks_changed(self, frame_idx: int, obj_ids: object) -> None:
-        if not update_lanes(self._lanes, self.document, frame_idx, list(obj_ids)):  # type: ignore[arg-type]
+    def _on_masks_changed(self, frame_idx: int, obj_ids: list[int]) -> None:
+        if not update_lanes(self._lanes, self.document, frame_idx, list(obj_ids)):
             self._lanes = lanes(self.document, self.active)
         self.lanes_ready.emit(self._lanes)
         if frame_idx == self.current or self.presenter.preview_effects and frame_idx < 0:

@@ -170,7 +170,7 @@ class MainWindow(QMainWindow):
         menus = {
             name: self.menuBar().addMenu(name) for name in ("&File", "&Edit", "&View", "&Track")
         }
-        self.actions: dict[str, QAction] = {}
+        self.named_actions: dict[str, QAction] = {}
 
         def act(
             menu: str, name: str, text: str, slot, shortcut=None, ico: str | None = None
@@ -191,7 +191,7 @@ class MainWindow(QMainWindow):
                 a.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
             menus[menu].addAction(a)
             self.addAction(a)  # shortcuts work with the menu closed
-            self.actions[name] = a
+            self.named_actions[name] = a
             return a
 
         act(
@@ -220,7 +220,7 @@ class MainWindow(QMainWindow):
             a.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
             menus["&Edit"].addAction(a)
             self.addAction(a)
-        self.actions["undo"], self.actions["redo"] = undo, redo
+        self.named_actions["undo"], self.named_actions["redo"] = undo, redo
         act("&Edit", "add_object", "&New object", self.objects.add_requested.emit, "N", "fa6s.plus")
         act(
             "&Edit",
@@ -242,7 +242,7 @@ class MainWindow(QMainWindow):
             "&View",
             "goto",
             "&Go to frame",
-            lambda: (self.transport.frame_box.setFocus(), self.transport.frame_box.selectAll()),
+            self._go_to_frame,
             "Ctrl+G",
         )
         act("&Track", "forward", "Track &forward", lambda: ed.propagate("forward"), "Ctrl+F")
@@ -255,7 +255,7 @@ class MainWindow(QMainWindow):
         tb = self.addToolBar("main")
         tb.setObjectName("main_toolbar")
         for name in ("open", "save", "export", "add_object", "find_faces", "model"):
-            tb.addAction(self.actions[name])
+            tb.addAction(self.named_actions[name])
 
     def _build_status_bar(self) -> None:
         self.model_label, self.memory_label = QLabel(), QLabel()
@@ -298,13 +298,20 @@ class MainWindow(QMainWindow):
             self.objects.set_active(obj_id)
         self.effects.set_target(obj_id)
 
+    def _go_to_frame(self) -> None:
+        """Ctrl+G: type a frame number (Enter or Esc gives the keys back to the editor)."""
+        self.transport.frame_box.setFocus()
+        self.transport.frame_box.selectAll()
+
     def _update_title(self) -> None:
         self.setWindowTitle(self.editor.document.title)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         for p in self.editor.recent.paths():
-            self.recent_menu.addAction(Path(p).name, lambda p=p: self.open_path(p)).setToolTip(p)
+            action = self.recent_menu.addAction(Path(p).name)
+            action.triggered.connect(lambda _=False, p=p: self.open_path(p))
+            action.setToolTip(p)
 
     # -- files -------------------------------------------------------------------------------
     def open_dialog(self) -> None:

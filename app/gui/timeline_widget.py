@@ -199,9 +199,7 @@ class TimelineWidget(QWidget):
 
     def event(self, e: QEvent) -> bool:  # noqa: D102
         if e.type() == QEvent.Type.ToolTip and isinstance(e, QHelpEvent):
-            QToolTip.showText(
-                e.globalPos(), self.lane_text_at(e.position().x(), e.position().y()), self
-            )
+            QToolTip.showText(e.globalPos(), self.lane_text_at(e.pos().x(), e.pos().y()), self)
             return True
         return super().event(e)
 

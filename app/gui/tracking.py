@@ -351,7 +351,7 @@ class TrackingController(QObject):
         ids = set(snap)
         for spec in specs:
             first, last = spec.frames[0] + lo, spec.frames[-1] + lo
-            way = "backward" if spec.reverse else "forward"
+            way: Direction = "backward" if spec.reverse else "forward"
             for frame_idx, masks in session.propagate(first, last, direction=way):
                 store.put_many(
                     frame_idx, {oid: (m.mask, m.score) for oid, m in masks.items() if oid in ids}

@@ -150,7 +150,7 @@ def test_find_faces_adds_blurred_objects(qtbot, make_window, tmp_path, errors):
     w = make_window()
     assert w.open_path(str(video))
     ed = w.editor
-    w.actions["find_faces"].trigger()
+    w.named_actions["find_faces"].trigger()
     qtbot.waitUntil(
         lambda: (
             bool(ed.document.project.objects) and not ed.runner.busy and ed.runner.current is None
