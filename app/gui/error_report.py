@@ -1,8 +1,8 @@
 """The ONE place the editor reports errors: a dialog with the reason, never a crash.
 
 Widgets, operations and workers all route failures here (Anki's ``show_exception``). A user
-error (`app.errors.user_errors`, the CLI's definition, plus ``OSError``, a file problem the CLI
-also prints as one line) shows its one-line message; anything else is a bug: the dialog says
+error (`app.errors.is_user_error`, the CLI's definition: `app.errors.user_errors` or an
+``OSError``) shows its one-line message; anything else is a bug: the dialog says
 so and carries the traceback in "details".
 """
 
@@ -31,10 +31,10 @@ def set_error_sink(sink: Callable[[str, BaseException], None] | None) -> None:
 
 
 def is_user_error(exc: BaseException) -> bool:
-    """True for errors a user can cause (their message is the whole story)."""
-    from app.errors import user_errors
+    """True for errors a user can cause (their message is the whole story): the CLI's test."""
+    from app.errors import is_user_error as core_is_user_error
 
-    return isinstance(exc, (*user_errors(), OSError))
+    return core_is_user_error(exc)
 
 
 def report_error(parent: QWidget | None, exc: BaseException, title: str = "Error") -> None:

@@ -9,6 +9,7 @@ never by polling.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
@@ -17,6 +18,9 @@ from app.gui import operations as ops
 from app.gui.editor import Editor
 from app.gui.export_dialog import ExportDialog, ExportRequest
 from app.gui.jobs import JobHandle
+
+if TYPE_CHECKING:
+    from app.face_search import FaceSearch
 
 __all__ = ["ExportFlow", "FaceFlow"]
 
@@ -162,7 +166,7 @@ class FaceFlow(QObject):
         ed = self.editor
         if not ed.document.is_open:
             return None
-        found: list[ops.FaceFindResult] = []
+        found: list[FaceSearch] = []
         try:
             self.job = (
                 ops.find_faces_job(document=ed.document, runner=ed.runner)
@@ -179,7 +183,7 @@ class FaceFlow(QObject):
         ed.status.emit("looking for faces…")
         return self.job
 
-    def _add(self, result: ops.FaceFindResult) -> None:
+    def _add(self, result: FaceSearch) -> None:
         ed = self.editor
         try:
             job = ops.face_masks_job(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,7 +31,7 @@ from app.project import (
 )
 
 if TYPE_CHECKING:
-    from model.faces import FaceTrack
+    from app.face_search import FaceSearch
 
 __all__ = [
     "add_object",
@@ -48,7 +47,6 @@ __all__ = [
     "export_job",
     "find_faces_job",
     "face_masks_job",
-    "FaceFindResult",
 ]
 
 
@@ -194,47 +192,15 @@ def export_job(
     return JobBuilder(runner, job, name="export")
 
 
-@dataclass(frozen=True)
-class FaceFindResult:
-    """The face tracks of a clip and what is needed to draw their oval masks."""
-
-    tracks: list[FaceTrack]
-    shape: tuple[int, int]  # frame height, width
-    fps: float
-
-
-def find_faces_job(*, document: EditorDocument, runner: JobRunner) -> JobBuilder[FaceFindResult]:
-    """Find each person's face track (offline, no SAM 2), as ``rotokit anonymize`` does."""
+def find_faces_job(*, document: EditorDocument, runner: JobRunner) -> JobBuilder[FaceSearch]:
+    """Find each person's face track (offline, no SAM 2) with the one face finder
+    (`app.face_search.find_face_tracks`, the keyframe scan ``rotokit anonymize`` uses)."""
     video = _project(document).video_path
 
-    def job(
-        cancel: threading.Event, progress: Callable[[int, int], None]
-    ) -> Iterator[FaceFindResult]:
-        from app.anonymize import CONTINUE_FACTOR, DEFAULT_THRESHOLD, KEYFRAME_EVERY, MARGIN
-        from app.errors import Cancelled
-        from app.media import FrameSource
-        from model.faces import FaceDetector, scan_faces, track_faces
+    def job(cancel: threading.Event, progress: Callable[[int, int], None]) -> Iterator[FaceSearch]:
+        from app.face_search import find_face_tracks
 
-        detector = FaceDetector(threshold=DEFAULT_THRESHOLD * CONTINUE_FACTOR)
-        with FrameSource(video, cache_bytes=0) as frames:
-            n, info = len(frames), frames.info
-
-            def rgb() -> Iterator[np.ndarray]:
-                for fr in frames.iter_frames():
-                    if cancel.is_set():
-                        raise Cancelled("face search stopped")
-                    yield fr.rgb
-                    progress(fr.index + 1, n)
-
-            detections = list(scan_faces(rgb(), detector, keyframe_every=KEYFRAME_EVERY))
-        tracks = track_faces(
-            detections,
-            start_threshold=DEFAULT_THRESHOLD,
-            margin=MARGIN,
-            extend=max(2, KEYFRAME_EVERY - 1),
-            frame_size=(info.width, info.height),
-        )
-        yield FaceFindResult(list(tracks), (info.height, info.width), info.avg_fps or info.base_fps)
+        yield find_face_tracks(video, on_progress=progress, cancel=cancel)
 
     return JobBuilder(runner, job, name="faces")
 
@@ -244,7 +210,7 @@ def face_masks_job(
     document: EditorDocument,
     stack: QUndoStack,
     runner: JobRunner,
-    result: FaceFindResult,
+    result: FaceSearch,
     external_ids: set[int],
 ) -> JobBuilder[tuple[int, list[int]]] | None:
     """One object "face N" per track with a blur effect (one undo step) and the job that writes
