@@ -18,8 +18,9 @@ A job without ``on_failure`` reports its error through `report_error` (never sil
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Slot
 
@@ -31,6 +32,7 @@ T = TypeVar("T")
 
 Progress = Callable[[int, int], None]
 Outcome = Callable[[], None]
+Callback = Callable[..., object]  # one of the above, an item or a failure callback
 
 
 class JobHandle(QObject):
@@ -43,7 +45,7 @@ class JobHandle(QObject):
     def __init__(
         self,
         worker: GeneratorWorker,
-        callbacks: dict[str, list[Callable[..., Any]]],
+        callbacks: dict[str, list[Callback]],
     ) -> None:
         super().__init__()
         self.worker = worker
@@ -119,7 +121,7 @@ class JobBuilder(Generic[T]):
     def __init__(
         self,
         runner: JobRunner,
-        job: Callable[[Any, Progress], Iterator[T]],
+        job: Callable[[threading.Event, Progress], Iterator[T]],
         *,
         name: str = "job",
         mutating: bool = True,
@@ -128,9 +130,9 @@ class JobBuilder(Generic[T]):
         self._job: Job = job
         self.name = name
         self._mutating = mutating
-        self._callbacks: dict[str, list[Callable[..., Any]]] = {}
+        self._callbacks: dict[str, list[Callback]] = {}
 
-    def _add(self, kind: str, callback: Callable[..., Any]) -> JobBuilder[T]:
+    def _add(self, kind: str, callback: Callback) -> JobBuilder[T]:
         self._callbacks.setdefault(kind, []).append(callback)
         return self
 
