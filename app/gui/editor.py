@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QWidget
 
 from app.frame_range import FrameRange
 from app.gui import operations as ops
+from app.gui.click_queue import ClickQueue
 from app.gui.document import EditorDocument
 from app.gui.error_report import report_error
 from app.gui.files import AUTOSAVE_MS, RecentFiles, is_project
@@ -58,6 +59,9 @@ class Editor(QObject):
         self.document = EditorDocument(self)
         self.stack = QUndoStack(self)
         self.runner = JobRunner(self)
+        self.clicks = ClickQueue(self.runner, self)  # clicks held back by a running job
+        self.clicks.changed.connect(self.queued_changed)
+        self.clicks.status.connect(self.status)
         self.tracking = TrackingController(self.document, self.runner, self)
         self.presenter = FramePresenter(self.document)
         self.loader = FrameLoader(self)
@@ -70,7 +74,6 @@ class Editor(QObject):
         self.in_out: tuple[int, int] | None = None
         self._lanes: list[Lane] = []
         self._had_effects = False
-        self.queued_clicks = 0
         self.playback = Playback(self.document, self.show_frame, lambda: self.current, self)
         self.playback.playing_changed.connect(self.playing_changed)
         self.autosave_timer = QTimer(self)
@@ -80,7 +83,6 @@ class Editor(QObject):
         self.document.project_changed.connect(self._on_project_changed)
         self.document.masks_changed.connect(self._on_masks_changed)
         self.runner.busy_changed.connect(self.busy_changed)
-        self.runner.busy_changed.connect(self._on_busy)
         self.tracking.progress.connect(self.progress)
         self.tracking.stopped.connect(
             lambda: self.status.emit("stopped; the masks computed so far are kept")
@@ -102,12 +104,8 @@ class Editor(QObject):
             if not self.runner.cancel_and_wait():
                 from app.errors import RotokitError
 
-                self.fail(
-                    RotokitError(
-                        f"cannot open {Path(path).name}: the running job did not stop; try again"
-                    ),
-                    "Open",
-                )
+                why = f"cannot open {Path(path).name}: the running job did not stop; try again"
+                self.fail(RotokitError(why), "Open")
                 return False
         try:
             with self.loader.paused():  # the loader reads the mask store and video being closed
@@ -150,15 +148,11 @@ class Editor(QObject):
             log.exception("background model load")
 
     def save(self, path: str | Path | None = None) -> bool:
+        project = self.document.project
         try:
-            moving = (
-                path is not None
-                and self.document.project is not None
-                and (
-                    self.document.project.path is None
-                    or Path(path).absolute() != self.document.project.path
-                )
-            )
+            moving = path is not None and project is not None
+            if moving and project is not None and project.path is not None:
+                moving = Path(path).absolute() != project.path  # Save As, not Save
             if moving and not self.runner.wait_quick():
                 from app.errors import ProjectError
 
@@ -193,7 +187,7 @@ class Editor(QObject):
         self.stop_playback()
         self.runner.shutdown()
         self.loader.shutdown()
-        self.tracking._drop_session()
+        self.tracking.drop_session()
         if self.document.project is not None and not self.document.project.dirty:
             self.document.discard_autosave()
         self.document.close()
@@ -349,20 +343,7 @@ class Editor(QObject):
         except Exception as exc:  # noqa: BLE001
             self.fail(exc, "Prompt")
             return
-        if self.runner.busy and not self.runner.only_quick_job:
-            self.queued_clicks += 1
-            self.queued_changed.emit(self.queued_clicks)
-            self.status.emit(
-                f"{self.queued_clicks} click(s) queued: applied when the running job ends "
-                "(Esc stops it now)"
-            )
-
-    @Slot(bool)
-    def _on_busy(self, busy: bool) -> None:
-        if not busy and self.queued_clicks:
-            self.status.emit(f"applying {self.queued_clicks} queued click(s)")
-            self.queued_clicks = 0
-            self.queued_changed.emit(0)
+        self.clicks.note_click()
 
     def _on_project_changed(self, event: object) -> None:
         kind = getattr(event, "kind", "")

@@ -98,9 +98,9 @@ class TrackingController(QObject):
         # Objects whose masks come from elsewhere (Find faces): never fed to SAM 2 this session.
         self.external_ids: set[int] = set()
         self._lock = threading.Lock()  # guards tracker/session swaps against a running job
-        document.opened.connect(self._drop_session)
+        document.opened.connect(self.drop_session)
         document.opened.connect(self.external_ids.clear)
-        document.closed.connect(self._drop_session)
+        document.closed.connect(self.drop_session)
 
     # -- configuration -----------------------------------------------------------------------
     def set_model(self, name: str, device: str = "auto", weights: str | None = None) -> None:
@@ -108,7 +108,7 @@ class TrackingController(QObject):
         restarts from its prompts)."""
         if (name, device, weights) != (self.model_name, self.device, self.weights):
             self.model_name, self.device, self.weights = name, device, weights or None
-            self._drop_session()
+            self.drop_session()
 
     def preload(self) -> JobHandle | None:
         """Load the model in the background (right after a clip opens) so the first click does
@@ -149,7 +149,8 @@ class TrackingController(QObject):
         return t.engine if t is not None and self._tracker_key == self._key() else None
 
     @Slot()
-    def _drop_session(self) -> None:
+    def drop_session(self) -> None:
+        """Close the session and its frame source (another file, model or the window closes)."""
         with self._lock:
             if self._session is not None:
                 try:
