@@ -1,7 +1,7 @@
 """Export: the edited video (codec, quality, audio kept) or a dataset (COCO, YOLO, DAVIS, ...).
 
 The dialog only collects choices and shows progress; the job itself is
-`operations.start_export`. Cancel stops it and nothing partial is left (the core guarantees it).
+`operations.export_job`. Cancel stops it and nothing partial is left (the core guarantees it).
 """
 
 from __future__ import annotations
