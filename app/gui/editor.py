@@ -150,9 +150,9 @@ class Editor(QObject):
     def save(self, path: str | Path | None = None) -> bool:
         project = self.document.project
         try:
-            moving = path is not None and project is not None
-            if moving and project is not None and project.path is not None:
-                moving = Path(path).absolute() != project.path  # Save As, not Save
+            moving = False  # Save As to another place (the masks move), not Save
+            if path is not None and project is not None:
+                moving = project.path is None or Path(path).absolute() != project.path
             if moving and not self.runner.wait_quick():
                 from app.errors import ProjectError
 
