@@ -226,7 +226,7 @@ def main() -> int:
     probe.start()
     t0 = time.perf_counter()
     dialog.start.click()
-    pump_until(app, lambda: "wrote" in dialog.result.text() or bool(errors), 1800)
+    pump_until(app, lambda: "wrote" in dialog.result_label.text() or bool(errors), 1800)
     pump_until(app, idle, 60)
     exp_s = time.perf_counter() - t0
     exp = probe.stop()

@@ -15,7 +15,8 @@ def run(
     device: str | None = None,
     weights: str | None = None,
 ) -> int:
-    """Open the editor window (on ``path``: a video or a ``.rotokit`` project); returns the exit code."""
+    """Open the editor window (on ``path``: a video or a ``.rotokit`` project); returns the exit
+    code."""
     import logging
     import sys
 
@@ -26,7 +27,8 @@ def run(
     from app.gui.theme import apply_dark_theme
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("rotokit")
     app.setOrganizationName("rotokit")
     apply_dark_theme(app)

@@ -1,4 +1,5 @@
-"""The editor's behaviour: navigation, playback, clicks → prompts → masks, jobs, files.
+"""The editor's behaviour: navigation, clicks → prompts → masks, jobs, files (playback is
+`playback.Playback`).
 
 It owns the document, undo stack, job runner, tracking controller and presenter, and talks to
 widgets only through signals (``frame_ready``, ``lanes_ready``, ...) that the window connects:
@@ -17,15 +18,19 @@ from PySide6.QtWidgets import QWidget
 
 from app.frame_range import FrameRange
 from app.gui import operations as ops
+from app.gui.click_queue import ClickQueue
 from app.gui.document import EditorDocument
 from app.gui.error_report import report_error
 from app.gui.files import AUTOSAVE_MS, RecentFiles, is_project
 from app.gui.frame_loader import FrameLoader, FrameResult
+from app.gui.jobs import JobHandle
 from app.gui.memory import release_freed_memory
 from app.gui.objects_panel import BACKGROUND
+from app.gui.playback import Playback
 from app.gui.presenter import FramePresenter, lanes, update_lanes
-from app.gui.tracking import TrackingController
-from app.gui.workers import GeneratorWorker, JobRunner
+from app.gui.timeline_widget import Lane
+from app.gui.tracking import Direction, TrackingController
+from app.gui.workers import JobRunner
 
 __all__ = ["Editor"]
 
@@ -45,9 +50,8 @@ class Editor(QObject):
     range_changed = Signal(int, int)
     preview_changed = Signal(bool)  # the document's effects-preview state (the E button follows)
     queued_changed = Signal(int)  # clicks waiting for the running job (shown, applied after it)
-    model_missing = Signal(
-        str
-    )  # tracking needs weights that are not here: the window asks how to get them
+    # tracking needs weights that are not here: the window asks how to get them
+    model_missing = Signal(str)
 
     def __init__(self, parent_widget: QWidget | None = None) -> None:
         super().__init__(parent_widget)
@@ -55,6 +59,9 @@ class Editor(QObject):
         self.document = EditorDocument(self)
         self.stack = QUndoStack(self)
         self.runner = JobRunner(self)
+        self.clicks = ClickQueue(self.runner, self)  # clicks held back by a running job
+        self.clicks.changed.connect(self.queued_changed)
+        self.clicks.status.connect(self.status)
         self.tracking = TrackingController(self.document, self.runner, self)
         self.presenter = FramePresenter(self.document)
         self.loader = FrameLoader(self)
@@ -65,13 +72,10 @@ class Editor(QObject):
         self.current = 0
         self.active = BACKGROUND
         self.in_out: tuple[int, int] | None = None
-        self._lanes: list = []
+        self._lanes: list[Lane] = []
         self._had_effects = False
-        self.queued_clicks = 0
-        self.playing = False
-        self._play_timer = QTimer(self)
-        self._play_timer.setSingleShot(True)
-        self._play_timer.timeout.connect(self._play_tick)
+        self.playback = Playback(self.document, self.show_frame, lambda: self.current, self)
+        self.playback.playing_changed.connect(self.playing_changed)
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.autosave)
@@ -86,9 +90,12 @@ class Editor(QObject):
         doc.project_changed.connect(self._on_project_field_changed)
         self.document.masks_changed.connect(self._on_masks_changed)
         self.runner.busy_changed.connect(self.busy_changed)
-        self.runner.busy_changed.connect(self._on_busy)
-        self.tracking.job_started.connect(self._watch_job)
-        self.tracking.failed.connect(self._on_job_failed)
+        self.tracking.progress.connect(self.progress)
+        self.tracking.stopped.connect(
+            lambda: self.status.emit("stopped; the masks computed so far are kept")
+        )
+        self.tracking.propagated.connect(lambda: self.status.emit("tracking finished"))
+        self.tracking.failed.connect(self.job_failed)
 
     def fail(self, exc: BaseException, title: str = "Error") -> None:
         report_error(self.parent_widget, exc, title)
@@ -104,12 +111,8 @@ class Editor(QObject):
             if not self.runner.cancel_and_wait():
                 from app.errors import RotokitError
 
-                self.fail(
-                    RotokitError(
-                        f"cannot open {Path(path).name}: the running job did not stop; try again"
-                    ),
-                    "Open",
-                )
+                why = f"cannot open {Path(path).name}: the running job did not stop; try again"
+                self.fail(RotokitError(why), "Open")
                 return False
         try:
             with self.loader.paused():  # the loader reads the mask store and video being closed
@@ -120,9 +123,9 @@ class Editor(QObject):
                 else:
                     self.document.open_video(path)
                 self._generation += 1
-                self.loader.attach(
-                    self.document.project.video_path, self.document.store, self._generation
-                )
+                project, src = self.document.project, self.document.source
+                assert project is not None and src is not None, "opened without raising"
+                self.loader.attach(project.video_path, self.document.store, self._generation)
         except Exception as exc:  # noqa: BLE001
             self.fail(exc, "Open")
             return False
@@ -133,9 +136,8 @@ class Editor(QObject):
         self.preview_changed.emit(self.document.preview)
         self.recent.add(path)
         self.current, self.active = 0, BACKGROUND
-        src = self.document.source
         n = len(src)
-        stored = FrameRange.coerce(self.document.project.frame_range)
+        stored = FrameRange.coerce(project.frame_range)
         self.in_out = stored.resolve(n) if stored is not None else (0, n)
         self.clip_opened.emit(n, src.time)
         self.refresh_lanes()
@@ -153,20 +155,17 @@ class Editor(QObject):
             log.exception("background model load")
 
     def save(self, path: str | Path | None = None) -> bool:
+        project = self.document.project
         try:
-            moving = (
-                path is not None
-                and self.document.project is not None
-                and (
-                    self.document.project.path is None
-                    or Path(path).absolute() != self.document.project.path
-                )
-            )
+            moving = False  # Save As to another place (the masks move), not Save
+            if path is not None and project is not None:
+                moving = project.path is None or Path(path).absolute() != project.path
             if moving and not self.runner.wait_quick():
                 from app.errors import ProjectError
 
                 raise ProjectError(
-                    "stop tracking/export first: Save As moves the masks, which the running job is writing"
+                    "stop tracking/export first: Save As moves the masks, which the running job "
+                    "is writing"
                 )
             with self.loader.paused():  # Save As reopens the mask store elsewhere
                 written = self.document.save(path)
@@ -195,7 +194,7 @@ class Editor(QObject):
         self.stop_playback()
         self.runner.shutdown()
         self.loader.shutdown()
-        self.tracking._drop_session()
+        self.tracking.drop_session()
         if self.document.project is not None and not self.document.project.dirty:
             self.document.discard_autosave()
         self.document.close()
@@ -216,7 +215,7 @@ class Editor(QObject):
             self.fail(exc, "Effects preview")
             return self.show_frame(self.current)
         self.loader.request(req)
-        self.position_changed.emit(self.current, self.document.source.time(self.current))
+        self.position_changed.emit(self.current, self._time(self.current))
 
     @property
     def frame_pending(self) -> bool:
@@ -238,9 +237,12 @@ class Editor(QObject):
             self.fail(result.error, "Show frame")
             return
         glyphs = self.presenter.glyphs(result.frame_idx, self.active)
-        self.frame_ready.emit(
-            result.image, glyphs, result.frame_idx, self.document.source.time(result.frame_idx)
-        )
+        self.frame_ready.emit(result.image, glyphs, result.frame_idx, self._time(result.frame_idx))
+
+    def _time(self, frame_idx: int) -> float:
+        """Seconds of ``frame_idx`` in the open clip (its real timestamp: VFR clips too)."""
+        src = self.document.source
+        return src.time(frame_idx) if src is not None else 0.0
 
     def refresh(self) -> None:
         self.show_frame(self.current)
@@ -296,36 +298,15 @@ class Editor(QObject):
         self.range_changed.emit(*self.in_out)
 
     # -- playback (clip timing, effects preview if on) ---------------------------------------
+    @property
+    def playing(self) -> bool:
+        return self.playback.playing
+
     def toggle_play(self) -> None:
-        if self.playing:
-            self.stop_playback()
-        elif self.document.frame_count:
-            self.playing = True
-            self.playing_changed.emit(True)
-            if self.current >= self.document.frame_count - 1:
-                self.show_frame(0)
-            self._schedule_next()
+        self.playback.toggle()
 
     def stop_playback(self) -> None:
-        if self.playing:
-            self.playing = False
-            self._play_timer.stop()
-            self.playing_changed.emit(False)
-
-    def _schedule_next(self) -> None:
-        src = self.document.source
-        nxt = self.current + 1
-        if src is None or nxt >= len(src):
-            self.stop_playback()
-            return
-        gap = max(src.time(nxt) - src.time(self.current), 0.001)  # VFR: real per-frame gaps
-        self._play_timer.start(int(gap * 1000))
-
-    @Slot()
-    def _play_tick(self) -> None:
-        if self.playing:
-            self.show_frame(self.current + 1)
-            self._schedule_next()
+        self.playback.stop()
 
     # -- prompts → instant masks (P4) -------------------------------------------------------
     def click(self, x: float, y: float, label: int) -> None:
@@ -369,19 +350,7 @@ class Editor(QObject):
         except Exception as exc:  # noqa: BLE001
             self.fail(exc, "Prompt")
             return
-        if self.runner.busy and not self.runner.only_quick_job:
-            self.queued_clicks += 1
-            self.queued_changed.emit(self.queued_clicks)
-            self.status.emit(
-                f"{self.queued_clicks} click(s) queued: applied when the running job ends (Esc stops it now)"
-            )
-
-    @Slot(bool)
-    def _on_busy(self, busy: bool) -> None:
-        if not busy and self.queued_clicks:
-            self.status.emit(f"applying {self.queued_clicks} queued click(s)")
-            self.queued_clicks = 0
-            self.queued_changed.emit(0)
+        self.clicks.note_click()
 
     # -- project signals: what each change makes stale -----------------------------------------
     @Slot(int)
@@ -425,59 +394,37 @@ class Editor(QObject):
             self.fail(exc, "Tracking")
 
     # -- propagation -------------------------------------------------------------------------
-    def propagate(self, direction: str) -> GeneratorWorker | None:
+    def propagate(self, direction: Direction) -> JobHandle | None:
         if not self.document.is_open:
             return None
         try:
             return self.tracking.propagate(
                 self.current, direction, self.in_out or (0, self.document.frame_count)
-            )  # type: ignore[arg-type]
+            )
         except Exception as exc:  # noqa: BLE001
             self.fail(exc, "Track")
             return None
 
-    def _watch_progress(self, worker: GeneratorWorker) -> None:
-        worker.progressed.connect(self.progress)
-
-    @Slot(object)
-    def _on_face_masks(self, item: object) -> None:
-        frame_idx, ids = item  # type: ignore[misc]
-        self.document.notify_masks(frame_idx, list(ids))
-
-    @Slot(object)
-    def _watch_job(self, worker: GeneratorWorker) -> None:
-        worker.progressed.connect(self.progress)
-        worker.cancelled.connect(self._on_cancelled)
-        worker.finished.connect(self._on_propagated)
-
     def stop(self) -> None:
         self.runner.cancel_current()
 
-    @Slot()
-    def _on_cancelled(self) -> None:
-        self.status.emit("stopped; the masks computed so far are kept")
-
-    @Slot()
-    def _on_propagated(self) -> None:
-        self.status.emit("tracking finished")
-
-    @Slot(object)
-    def _on_job_failed(self, exc: object) -> None:
+    def job_failed(self, exc: BaseException, title: str = "Tracking") -> None:
+        """A background job failed: missing weights ask for a model, anything else a dialog."""
         from model.errors import WeightsUnavailableError
 
         if isinstance(exc, WeightsUnavailableError):
             self.status.emit(str(exc))
             self.model_missing.emit(str(exc))
             return
-        self.fail(exc if isinstance(exc, BaseException) else RuntimeError(str(exc)), "Tracking")
+        self.fail(exc, title)
 
     def retry_tracking(self) -> None:
         """After the model changed: load it and feed the prompts that are waiting for it."""
         self._preload_model()
         self._resync()
 
-    def _on_masks_changed(self, frame_idx: int, obj_ids: object) -> None:
-        if not update_lanes(self._lanes, self.document, frame_idx, list(obj_ids)):  # type: ignore[arg-type]
+    def _on_masks_changed(self, frame_idx: int, obj_ids: list[int]) -> None:
+        if not update_lanes(self._lanes, self.document, frame_idx, list(obj_ids)):
             self._lanes = lanes(self.document, self.active)
         self.lanes_ready.emit(self._lanes)
         if frame_idx == self.current or self.presenter.preview_effects and frame_idx < 0:

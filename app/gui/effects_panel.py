@@ -209,36 +209,35 @@ class EffectsPanel(QWidget):
 
     def _editor(self, row: int, spec: Any, value: Any) -> QWidget:
         if spec.kind == "int":
-            w = QSpinBox()
-            w.setRange(
+            ints = QSpinBox()
+            ints.setRange(
                 int(spec.lo if spec.lo is not None else -(10**6)),
                 int(spec.hi if spec.hi is not None else 10**6),
             )
-            w.setValue(int(value))
-            w.valueChanged.connect(lambda v, n=spec.name: self._set_param(row, n, int(v)))
-            return w
+            ints.setValue(int(value))
+            ints.valueChanged.connect(lambda v, n=spec.name: self._set_param(row, n, int(v)))
+            return ints
         if spec.kind == "float":
-            w = QDoubleSpinBox()
-            w.setDecimals(2)
-            w.setSingleStep(0.05 if (spec.hi or 0) <= 1 else 0.5)
-            w.setRange(
+            floats = QDoubleSpinBox()
+            floats.setDecimals(2)
+            floats.setSingleStep(0.05 if (spec.hi or 0) <= 1 else 0.5)
+            floats.setRange(
                 float(spec.lo if spec.lo is not None else -1e6),
                 float(spec.hi if spec.hi is not None else 1e6),
             )
-            w.setValue(float(value))
-            w.valueChanged.connect(lambda v, n=spec.name: self._set_param(row, n, float(v)))
-            return w
+            floats.setValue(float(value))
+            floats.valueChanged.connect(lambda v, n=spec.name: self._set_param(row, n, float(v)))
+            return floats
         if spec.kind == "choice":
-            w = QComboBox()
-            w.addItems(list(spec.choices))
-            w.setCurrentText(str(value))
-            w.currentTextChanged.connect(lambda v, n=spec.name: self._set_param(row, n, v))
-            return w
+            choices = QComboBox()
+            choices.addItems(list(spec.choices))
+            choices.setCurrentText(str(value))
+            choices.currentTextChanged.connect(lambda v, n=spec.name: self._set_param(row, n, v))
+            return choices
         if spec.kind == "colour":
             b = QPushButton(str(value))
-            b.setStyleSheet(
-                f"background: {value}; color: {'#000' if QColor(str(value)).lightness() > 128 else '#fff'}"
-            )
+            text = "#000" if QColor(str(value)).lightness() > 128 else "#fff"
+            b.setStyleSheet(f"background: {value}; color: {text}")
 
             def choose(_: bool = False, n: str = spec.name, cur: str = str(value)) -> None:
                 c = QColorDialog.getColor(QColor(cur), self, n)
@@ -263,6 +262,7 @@ class EffectsPanel(QWidget):
                 b.setIcon(QIcon(str(path)))
 
         def pick(_: bool = False, n: str = spec.name, kind: str = spec.kind) -> None:
+            chosen: str | None
             if kind == "path":
                 chosen = QFileDialog.getOpenFileName(
                     self, n, "", "Images (*.png *.jpg *.jpeg *.webp)"

@@ -1,4 +1,5 @@
-"""Emoji picker: a grid of the bundled emoji (``effects.emoji.list_emoji``) plus "Image from file"."""
+"""Emoji picker: a grid of the bundled emoji (``effects.emoji.list_emoji``) plus "Image from
+file"."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """The ONE place the editor reports errors: a dialog with the reason, never a crash.
 
 Widgets, operations and workers all route failures here (Anki's ``show_exception``). A user
-error (``RotokitError``, ``ModelError``, ``EffectError``, ``OSError``) shows its one-line message;
-anything else is a bug: the dialog says so and carries the traceback in "details".
+error (`app.errors.is_user_error`, the CLI's definition: `app.errors.user_errors` or an
+``OSError``) shows its one-line message; anything else is a bug: the dialog says
+so and carries the traceback in "details".
 """
 
 from __future__ import annotations
@@ -30,13 +31,10 @@ def set_error_sink(sink: Callable[[str, BaseException], None] | None) -> None:
 
 
 def is_user_error(exc: BaseException) -> bool:
-    """True for errors a user can cause (their message is the whole story)."""
-    from app.errors import RotokitError
+    """True for errors a user can cause (their message is the whole story): the CLI's test."""
+    from app.errors import is_user_error as core_is_user_error
 
-    names = {c.__name__ for c in type(exc).__mro__}
-    return isinstance(exc, (RotokitError, OSError)) or bool(
-        names & {"ModelError", "EffectError", "WeightsUnavailableError", "PromptError"}
-    )
+    return core_is_user_error(exc)
 
 
 def report_error(parent: QWidget | None, exc: BaseException, title: str = "Error") -> None:

@@ -1,7 +1,7 @@
 """Export: the edited video (codec, quality, audio kept) or a dataset (COCO, YOLO, DAVIS, ...).
 
 The dialog only collects choices and shows progress; the job itself is
-`operations.start_export`. Cancel stops it and nothing partial is left (the core guarantees it).
+`operations.export_job`. Cancel stops it and nothing partial is left (the core guarantees it).
 """
 
 from __future__ import annotations
@@ -109,9 +109,9 @@ class ExportDialog(QDialog):
         self.tabs.addTab(data, "Dataset")
         self.progress = QProgressBar()
         self.progress.setVisible(False)
-        self.result = QLabel()
-        self.result.setObjectName("export_result")
-        self.result.setWordWrap(True)
+        self.result_label = QLabel()
+        self.result_label.setObjectName("export_result")
+        self.result_label.setWordWrap(True)
         self.start = QPushButton("Export")
         self.start.setObjectName("export_start")
         self.start.clicked.connect(self._start)
@@ -125,7 +125,7 @@ class ExportDialog(QDialog):
         lay.addWidget(self.tabs)
         lay.addLayout(rng)  # one range for both tabs: video renders cut their audio to match
         lay.addWidget(self.progress)
-        lay.addWidget(self.result)
+        lay.addWidget(self.result_label)
         lay.addLayout(buttons)
         self._running = False
 
@@ -170,7 +170,7 @@ class ExportDialog(QDialog):
         )
 
     def _start(self) -> None:
-        self.result.setText("")
+        self.result_label.setText("")
         self.start_requested.emit(self.request())
 
     def set_running(self, running: bool) -> None:
@@ -188,7 +188,7 @@ class ExportDialog(QDialog):
         self.progress.setValue(done)
 
     def show_result(self, text: str) -> None:
-        self.result.setText(text)
+        self.result_label.setText(text)
 
     def _cancel_or_close(self) -> None:
         if self._running:

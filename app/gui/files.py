@@ -33,7 +33,12 @@ class RecentFiles:
 
     def paths(self) -> list[str]:
         value = self._s.value(self.KEY, [])
-        items = [value] if isinstance(value, str) else list(value or [])
+        if isinstance(value, str):
+            items = [value]
+        elif isinstance(value, list | tuple):
+            items = [str(p) for p in value]
+        else:  # None, or what an unset QSettings key gives
+            items = []
         return [p for p in items if Path(p).exists()]
 
     def add(self, path: str | Path) -> None:

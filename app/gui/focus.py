@@ -21,7 +21,9 @@ class FocusReturn(QObject):
     def __init__(self, window: QWidget, target: QWidget) -> None:
         super().__init__(window)
         self.window, self.target = window, target
-        QApplication.instance().installEventFilter(self)
+        app = QApplication.instance()
+        assert app is not None, "the window exists, so the application does"
+        app.installEventFilter(self)
 
     def _box(self, obj: QObject) -> QAbstractSpinBox | None:
         w = obj if isinstance(obj, QWidget) else None
@@ -45,7 +47,9 @@ class FocusReturn(QObject):
             if kind == QEvent.Type.ShortcutOverride:
                 event.accept()  # Esc here means "never mind", not Track ▸ Stop
                 return True
-            if isinstance(box, (QSpinBox, QDoubleSpinBox)):  # drop what was typed
+            if isinstance(box, QSpinBox):  # drop what was typed
+                box.lineEdit().setText(box.prefix() + box.textFromValue(box.value()) + box.suffix())
+            elif isinstance(box, QDoubleSpinBox):
                 box.lineEdit().setText(box.prefix() + box.textFromValue(box.value()) + box.suffix())
             self.target.setFocus(Qt.FocusReason.ShortcutFocusReason)
             return True

@@ -18,13 +18,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
-from app.gui.overlay import MaskLayer, compose_overlay, to_qimage
+from app.gui.overlay import MaskLayer, checkerboard_under, compose_overlay
+
+if TYPE_CHECKING:
+    from app.media import FrameSource
 
 __all__ = ["FrameLoader", "FrameRequest", "FrameResult", "PREFETCH_AHEAD", "CACHE_BYTES"]
 
@@ -71,7 +74,7 @@ class FrameLoader(QObject):
         self._stop = False
         self._paused = 0
         self.rendered = 0  # frames rendered (tests: the latest request wins)
-        self._source = None  # the loader thread's own FrameSource
+        self._source: FrameSource | None = None  # the loader thread's own FrameSource
         self._thread = threading.Thread(target=self._run, name="rotokit-frames", daemon=True)
         self._thread.start()
 
@@ -117,17 +120,13 @@ class FrameLoader(QObject):
             self._cond.notify()
         self._thread.join(timeout=30)
 
-    @property
-    def busy(self) -> bool:
-        return self._wanted is not None or self._render_lock.locked()
-
     def cached_indices(self) -> list[int]:
         src = self._source
         return src.cached_indices() if src is not None else []
 
     def cache_used(self) -> int:
         src = self._source
-        return src.cache_used() if src is not None else 0
+        return src.cache_used if src is not None else 0
 
     # -- loader thread ---------------------------------------------------------------------
     def _close_source_soon(self) -> None:
@@ -237,10 +236,12 @@ class FrameLoader(QObject):
             )
 
 
-def checkerboard_under(rgba: np.ndarray) -> np.ndarray:
-    """Show transparency (cut-out) over a grey checkerboard."""
-    h, w = rgba.shape[:2]
-    yy, xx = np.mgrid[0:h, 0:w]
-    board = np.where(((yy // 16 + xx // 16) % 2)[..., None] == 0, 90, 140).astype(np.uint16)
-    a = rgba[..., 3:4].astype(np.uint16)
-    return ((rgba[..., :3] * a + board * (255 - a)) // 255).astype(np.uint8)
+def to_qimage(rgb: np.ndarray) -> QImage:
+    """Wrap an H×W×3 (or ×4) uint8 array as a QImage that owns a copy of the pixels."""
+    arr = np.ascontiguousarray(rgb)
+    h, w = arr.shape[:2]
+    if arr.ndim == 3 and arr.shape[2] == 4:
+        img = QImage(arr.data, w, h, arr.strides[0], QImage.Format.Format_RGBA8888)
+    else:
+        img = QImage(arr.data, w, h, arr.strides[0], QImage.Format.Format_RGB888)
+    return img.copy()  # detach from the numpy buffer, which Python may free

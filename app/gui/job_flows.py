@@ -1,15 +1,26 @@
-"""Dialog-driven jobs: export and "Find faces" (dialog ↔ worker wiring, no business logic)."""
+"""Dialog-driven jobs: export and "Find faces" (dialog ↔ job wiring, no business logic).
+
+Each job is built by `operations` and started with its callbacks through `JobBuilder`; the flows
+use only the editor's public interface (document, runner, stack, tracking, status, progress,
+fail, job_failed, save) and wait for a running job through its outcome (`JobRunner.when_idle`),
+never by polling.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, Slot
+from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app.gui import operations as ops
 from app.gui.editor import Editor
 from app.gui.export_dialog import ExportDialog, ExportRequest
+from app.gui.jobs import JobHandle
+
+if TYPE_CHECKING:
+    from app.face_search import FaceSearch
 
 __all__ = ["ExportFlow", "FaceFlow"]
 
@@ -21,32 +32,33 @@ class ExportFlow(QObject):
         super().__init__(window)
         self.window, self.editor = window, editor
         self.dialog: ExportDialog | None = None
-        self.worker = None
+        self.job: JobHandle | None = None
 
     def open(self) -> ExportDialog | None:
         doc = self.editor.document
-        if not doc.is_open:
+        project = doc.project
+        if project is None:
             return None
-        if doc.project.path is None:
+        if project.path is None:
             QMessageBox.information(
                 self.window, "Export", "Save the project first: its masks are stored beside it."
             )
             path, _ = QFileDialog.getSaveFileName(
                 self.window,
                 "Save project",
-                str(doc.project.video_path.with_suffix(".rotokit")),
+                str(project.video_path.with_suffix(".rotokit")),
                 "rotokit project (*.rotokit)",
             )
-            if not path or not self.editor.save(path):
+            if not path or not self.editor.save(path) or project.path is None:
                 return None
-        stem = doc.project.path.with_suffix("")
+        stem = project.path.with_suffix("")
         self.dialog = ExportDialog(stem, doc.frame_count, self.editor.in_out, self.window)
         self.dialog.start_requested.connect(self.start)
         self.dialog.cancel_requested.connect(self.cancel)
         self.dialog.show()
         return self.dialog
 
-    def _may_write(self, request: ExportRequest) -> bool:
+    def _may_write(self, request: ExportRequest, dialog: ExportDialog) -> bool:
         """Never over the source video (or the project); ask before replacing anything else.
 
         Only decides whether to ask: the core's guard (`app.paths.check_output`, in `render` and
@@ -57,7 +69,7 @@ class ExportFlow(QObject):
         from app.errors import ExportError
 
         out, project = request.output, self.editor.document.project
-        if not out.exists():
+        if not out.exists() or project is None:
             return True
         for name, path in (
             ("the source video", project.video_path),
@@ -74,7 +86,10 @@ class ExportFlow(QObject):
         if request.kind == "video" or out.is_file():
             question = f"{out.name} already exists. Replace it?"
         elif any(out.iterdir()):
-            question = f"The folder {out} is not empty: files with the same names will be replaced. Export into it?"
+            question = (
+                f"The folder {out} is not empty: files with the same names will be replaced. "
+                "Export into it?"
+            )
         else:
             return True
         answer = QMessageBox.question(
@@ -85,70 +100,58 @@ class ExportFlow(QObject):
             QMessageBox.StandardButton.No,
         )
         if answer != QMessageBox.StandardButton.Yes:
-            self.dialog.show_result("not exported: choose another name")
+            dialog.show_result("not exported: choose another name")
             return False
         return True
 
     @Slot(object)
     def start(self, request: ExportRequest) -> None:
-        if not self._may_write(request):
+        dialog = self.dialog
+        if dialog is None or not self._may_write(request, dialog):
             return
-        if self.editor.runner.only_quick_job:  # the mask of the last click is still coming
-            self.dialog.show_result("waiting for the last click's mask…")
-        self._start_job(request)
+        runner = self.editor.runner
+        if runner.only_quick_job:  # the mask of the last click is still coming: export after it
+            dialog.show_result("waiting for the last click's mask…")
+            runner.when_idle(lambda: self._start_job(request, dialog))
+        else:
+            self._start_job(request, dialog)
 
-    def _start_job(self, request: ExportRequest) -> None:
-        if self.editor.runner.only_quick_job:
-            QTimer.singleShot(50, lambda: self._start_job(request))
-            return
+    def _start_job(self, request: ExportRequest, dialog: ExportDialog) -> None:
+        ed = self.editor
         try:
-            model = self.editor.tracking.model_name
-            self.worker = ops.start_export(
-                document=self.editor.document,
-                runner=self.editor.runner,
-                request=request,
-                model=model,
+            self.job = (
+                ops.export_job(
+                    document=ed.document,
+                    runner=ed.runner,
+                    request=request,
+                    model=ed.tracking.model_name,
+                )
+                .on_progress(dialog.on_progress)
+                .on_item(self._result)
+                .on_cancel(lambda: dialog.show_result("cancelled: nothing was written"))
+                .on_failure(lambda exc: ed.fail(exc, "Export"))
+                .on_end(self._ended)
+                .launch()
             )
         except Exception as exc:  # noqa: BLE001
-            self.editor.fail(exc, "Export")
+            ed.fail(exc, "Export")
             return
-        d = self.dialog
-        d.set_running(True)
-        self.worker.progressed.connect(d.on_progress)
-        self.worker.item_ready.connect(self._result)
-        self.worker.finished.connect(self._done)
-        self.worker.cancelled.connect(self._cancelled)
-        self.worker.failed.connect(self._failed)
-        self.editor.runner.launch(self.worker)
+        dialog.set_running(True)
 
     @Slot()
     def cancel(self) -> None:
-        if self.worker is not None:
-            self.worker.request_cancel()
+        if self.job is not None:
+            self.job.cancel()
 
-    @Slot(object)
-    def _result(self, text: object) -> None:
-        self.dialog.show_result(str(text))
-        self.editor.status.emit(str(text))
+    def _result(self, text: str) -> None:
+        if self.dialog is not None:
+            self.dialog.show_result(text)
+        self.editor.status.emit(text)
 
-    @Slot()
-    def _done(self) -> None:
-        self.dialog.set_running(False)
-        self.worker = None
-
-    @Slot()
-    def _cancelled(self) -> None:
-        self.dialog.set_running(False)
-        self.dialog.show_result("cancelled: nothing was written")
-        self.worker = None
-
-    @Slot(object)
-    def _failed(self, exc: object) -> None:
-        self.dialog.set_running(False)
-        self.worker = None
-        self.editor.fail(
-            exc if isinstance(exc, BaseException) else RuntimeError(str(exc)), "Export"
-        )
+    def _ended(self) -> None:
+        self.job = None
+        if self.dialog is not None:
+            self.dialog.set_running(False)
 
 
 class FaceFlow(QObject):
@@ -157,55 +160,49 @@ class FaceFlow(QObject):
     def __init__(self, window: QWidget, editor: Editor) -> None:
         super().__init__(window)
         self.window, self.editor = window, editor
-        self.worker = None
+        self.job: JobHandle | None = None
 
-    def start(self):
+    def start(self) -> JobHandle | None:
         ed = self.editor
         if not ed.document.is_open:
             return None
+        found: list[FaceSearch] = []
         try:
-            self.worker = ops.start_find_faces(document=ed.document, runner=ed.runner)
+            self.job = (
+                ops.find_faces_job(document=ed.document, runner=ed.runner)
+                .on_progress(ed.progress.emit)
+                .on_item(found.append)
+                # the detection job's lock is free now; a click may have started a predict since
+                .on_success(lambda: ed.runner.when_idle(lambda: self._add(found[0])))
+                .on_failure(lambda exc: ed.job_failed(exc, "Find faces"))
+                .launch()
+            )
         except Exception as exc:  # noqa: BLE001
             ed.fail(exc, "Find faces")
             return None
-        ed._watch_progress(self.worker)
-        self.worker.item_ready.connect(self._found)
-        self.worker.failed.connect(ed._on_job_failed)
         ed.status.emit("looking for faces…")
-        ed.runner.launch(self.worker)
-        return self.worker
+        return self.job
 
-    @Slot(object)
-    def _found(self, result: object) -> None:
-        # The detection job still holds the lock until its outcome is emitted; queue the rest.
-        from PySide6.QtCore import QTimer
-
-        QTimer.singleShot(0, lambda: self._add(result))
-
-    def _add(self, result: object) -> None:
+    def _add(self, result: FaceSearch) -> None:
         ed = self.editor
-        if ed.runner.busy:
-            from PySide6.QtCore import QTimer
-
-            QTimer.singleShot(20, lambda: self._add(result))
-            return
         try:
-            worker = ops.add_face_objects(
+            job = ops.face_masks_job(
                 document=ed.document,
                 stack=ed.stack,
                 runner=ed.runner,
                 result=result,
                 external_ids=ed.tracking.external_ids,
             )
+            n = len(result.tracks)
+            ed.status.emit(f"found {n} face(s)" if n else "no faces found")
+            if job is None:
+                self.job = None
+                return
+            self.job = (
+                job.on_progress(ed.progress.emit)
+                .on_item(lambda item: ed.document.notify_masks(item[0], item[1]))
+                .on_failure(lambda exc: ed.job_failed(exc, "Find faces"))
+                .launch()
+            )
         except Exception as exc:  # noqa: BLE001
             ed.fail(exc, "Find faces")
-            return
-        n = len(result.tracks)  # type: ignore[attr-defined]
-        ed.status.emit(f"found {n} face(s)" if n else "no faces found")
-        if worker is None:
-            return
-        ed._watch_progress(worker)
-        worker.item_ready.connect(ed._on_face_masks)
-        worker.failed.connect(ed._on_job_failed)
-        self.worker = worker
-        ed.runner.launch(worker)

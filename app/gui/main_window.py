@@ -100,7 +100,8 @@ class MainWindow(QMainWindow):
         ed.model_missing.connect(lambda message: self.model_dialog(missing=message))
         ed.tracking.model_missing.connect(
             lambda message: self.statusBar().showMessage(
-                f"{message.split(';')[0]} — you will be asked at the first click (or Track ▸ Model…)",
+                f"{message.split(';')[0]} — you will be asked at the first click "
+                "(or Track ▸ Model…)",
                 15000,
             )
         )
@@ -169,7 +170,7 @@ class MainWindow(QMainWindow):
         menus = {
             name: self.menuBar().addMenu(name) for name in ("&File", "&Edit", "&View", "&Track")
         }
-        self.actions: dict[str, QAction] = {}
+        self.named_actions: dict[str, QAction] = {}
 
         def act(
             menu: str, name: str, text: str, slot, shortcut=None, ico: str | None = None
@@ -190,7 +191,7 @@ class MainWindow(QMainWindow):
                 a.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
             menus[menu].addAction(a)
             self.addAction(a)  # shortcuts work with the menu closed
-            self.actions[name] = a
+            self.named_actions[name] = a
             return a
 
         act(
@@ -219,7 +220,7 @@ class MainWindow(QMainWindow):
             a.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
             menus["&Edit"].addAction(a)
             self.addAction(a)
-        self.actions["undo"], self.actions["redo"] = undo, redo
+        self.named_actions["undo"], self.named_actions["redo"] = undo, redo
         act("&Edit", "add_object", "&New object", self.objects.add_requested.emit, "N", "fa6s.plus")
         act(
             "&Edit",
@@ -241,7 +242,7 @@ class MainWindow(QMainWindow):
             "&View",
             "goto",
             "&Go to frame",
-            lambda: (self.transport.frame_box.setFocus(), self.transport.frame_box.selectAll()),
+            self._go_to_frame,
             "Ctrl+G",
         )
         act("&Track", "forward", "Track &forward", lambda: ed.propagate("forward"), "Ctrl+F")
@@ -254,7 +255,7 @@ class MainWindow(QMainWindow):
         tb = self.addToolBar("main")
         tb.setObjectName("main_toolbar")
         for name in ("open", "save", "export", "add_object", "find_faces", "model"):
-            tb.addAction(self.actions[name])
+            tb.addAction(self.named_actions[name])
 
     def _build_status_bar(self) -> None:
         self.model_label, self.memory_label = QLabel(), QLabel()
@@ -297,13 +298,20 @@ class MainWindow(QMainWindow):
             self.objects.set_active(obj_id)
         self.effects.set_target(obj_id)
 
+    def _go_to_frame(self) -> None:
+        """Ctrl+G: type a frame number (Enter or Esc gives the keys back to the editor)."""
+        self.transport.frame_box.setFocus()
+        self.transport.frame_box.selectAll()
+
     def _update_title(self) -> None:
         self.setWindowTitle(self.editor.document.title)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         for p in self.editor.recent.paths():
-            self.recent_menu.addAction(Path(p).name, lambda p=p: self.open_path(p)).setToolTip(p)
+            action = self.recent_menu.addAction(Path(p).name)
+            action.triggered.connect(lambda _=False, p=p: self.open_path(p))
+            action.setToolTip(p)
 
     # -- files -------------------------------------------------------------------------------
     def open_dialog(self) -> None:
@@ -319,7 +327,8 @@ class MainWindow(QMainWindow):
             answer = QMessageBox.question(
                 self,
                 "Recover",
-                f"rotokit found unsaved changes to {Path(path).name} from an earlier session (autosave {auto}). Recover them?",
+                f"rotokit found unsaved changes to {Path(path).name} from an earlier session "
+                f"(autosave {auto}). Recover them?",
             )
             if answer == QMessageBox.StandardButton.Yes:
                 return self.editor.open_path(path, recover_from=auto)
@@ -364,7 +373,8 @@ class MainWindow(QMainWindow):
         return False
 
     def model_dialog(self, missing: str | None = None) -> ModelDialog:
-        """Track ▸ Model…, or (``missing``) the first-run choice: download / local folder / test model."""
+        """Track ▸ Model…, or (``missing``) the first-run choice: download / local folder / test
+        model."""
         if self._model_dlg is not None and self._model_dlg.isVisible():
             return self._model_dlg
         tr = self.editor.tracking

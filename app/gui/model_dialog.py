@@ -9,10 +9,9 @@ closes itself once one of them worked, so the click that needed the model is tra
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -28,7 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.error_report import report_error
-from app.gui.workers import GeneratorWorker, JobRunner
+from app.gui.jobs import JobBuilder, JobHandle
+from app.gui.workers import JobRunner
 
 __all__ = ["ModelDialog", "DEVICES", "TEST_MODEL"]
 
@@ -54,7 +54,7 @@ class ModelDialog(QDialog):
         self.runner = runner
         self.missing = missing
         self.weights: str | None = weights
-        self._worker: GeneratorWorker | None = None
+        self._job: JobHandle | None = None
         self.specs = {s.name: s for s in list_models()}
         self.headline = QLabel()
         self.headline.setObjectName("headline")
@@ -144,7 +144,7 @@ class ModelDialog(QDialog):
         self._describe()
 
     def _describe(self) -> None:
-        downloading = self._worker is not None
+        downloading = self._job is not None
         s = self.specs.get(self._resolved_name())
         if self.weights:
             self.info.setText(f"weights from the folder <b>{self.weights}</b>")
@@ -157,8 +157,8 @@ class ModelDialog(QDialog):
                 state = f"weights on disk: {s.path}"
             else:
                 state = (
-                    f"weights not on this machine ({s.download_mb:.0f} MB): click Download (needs internet) "
-                    f"or run `rotokit models download {s.name}`"
+                    f"weights not on this machine ({s.download_mb:.0f} MB): click Download "
+                    f"(needs internet) or run `rotokit models download {s.name}`"
                 )
             self.info.setText(
                 f"<b>{s.name}</b> — {s.description}<br>{s.params_m:.1f} M parameters, "
@@ -204,14 +204,14 @@ class ModelDialog(QDialog):
             self.accept()
         return True
 
-    def start_download(self) -> GeneratorWorker | None:
+    def start_download(self) -> JobHandle | None:
         from app.errors import Cancelled
         from model.errors import DownloadCancelled
         from model.registry import download_model
 
         name = self._resolved_name()
 
-        def job(cancel: threading.Event, progress) -> Iterator[str]:
+        def job(cancel: threading.Event, progress: Callable[[int, int], None]) -> Iterator[str]:
             try:  # kB: the signal carries C ints
                 yield str(
                     download_model(
@@ -222,55 +222,50 @@ class ModelDialog(QDialog):
                 raise Cancelled(f"download of {name} stopped") from None
 
         try:
-            worker = self.runner.start(job, mutating=False, name="download")
+            self._job = (
+                JobBuilder(self.runner, job, name="download", mutating=False)
+                .on_progress(self._on_progress)
+                .on_success(self._download_done)
+                .on_cancel(self._download_cancelled)
+                .on_failure(self._download_failed)
+                .launch()
+            )
         except Exception as exc:  # noqa: BLE001
             report_error(self, exc, "Download")
             return None
-        self._worker = worker
         self.progress.setRange(0, 0)  # until the hub reports the sizes
         self.progress.setFormat("connecting…")
-        worker.progressed.connect(self._on_progress)
-        worker.finished.connect(self._download_done)
-        worker.cancelled.connect(self._download_cancelled)
-        worker.failed.connect(self._download_failed)
         self._describe()
-        self.runner.launch(worker)
-        return worker
+        return self._job
 
     def cancel_download(self) -> None:
-        if self._worker is not None:
-            self._worker.request_cancel()
+        if self._job is not None:
+            self._job.cancel()
 
-    @Slot(int, int)
     def _on_progress(self, done_kb: int, total_kb: int) -> None:
         if total_kb > 0:
             self.progress.setFormat(f"{done_kb / 1024:.1f} / {total_kb / 1024:.1f} MB")
             self.progress.setRange(0, total_kb)
             self.progress.setValue(min(done_kb, total_kb))
 
-    @Slot()
     def _download_done(self) -> None:
         from model.registry import list_models
 
-        self._worker = None
+        self._job = None
         self.specs = {s.name: s for s in list_models()}
         self._describe()
         if self.missing:
             self.accept()
 
-    @Slot()
     def _download_cancelled(self) -> None:
-        self._worker = None
+        self._job = None
         self._describe()
         self.info.setText(self.info.text() + "<br>Download cancelled.")
 
-    @Slot(object)
-    def _download_failed(self, exc: object) -> None:
-        self._worker = None
+    def _download_failed(self, exc: BaseException) -> None:
+        self._job = None
         self._describe()
-        report_error(
-            self, exc if isinstance(exc, BaseException) else RuntimeError(str(exc)), "Download"
-        )
+        report_error(self, exc, "Download")
 
     def reject(self) -> None:
         self.cancel_download()

@@ -1,24 +1,25 @@
 """GUI operations as small named functions (Anki's ``operations/``): the window stays thin.
 
-Edits go through the project's command API onto the undo stack; long jobs go to the runner and
-return their worker so the caller connects progress/result/failure. Nothing here touches a
-widget from a worker thread.
+Edits go through the project's command API onto the undo stack. Long jobs return a
+`JobBuilder` (Anki's ``CollectionOp``): the caller adds its callbacks and calls ``launch()``.
+Nothing here touches a widget from a worker thread.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from PySide6.QtGui import QUndoStack
 
 from app.errors import ProjectError
 from app.gui.document import EditorDocument
 from app.gui.export_dialog import ExportRequest
+from app.gui.jobs import JobBuilder
 from app.gui.undo import push
-from app.gui.workers import GeneratorWorker, JobRunner
+from app.gui.workers import JobRunner
 from app.project import (
     AddObject,
     Batch,
@@ -28,6 +29,9 @@ from app.project import (
     SetEffects,
     SetObjectAttr,
 )
+
+if TYPE_CHECKING:
+    from app.face_search import FaceSearch
 
 __all__ = [
     "add_object",
@@ -40,10 +44,9 @@ __all__ = [
     "add_point",
     "add_box",
     "snapshot_project",
-    "start_export",
-    "start_find_faces",
-    "add_face_objects",
-    "FaceFindResult",
+    "export_job",
+    "find_faces_job",
+    "face_masks_job",
 ]
 
 
@@ -92,7 +95,8 @@ def set_effects(
     effects: list[dict[str, Any]],
     merge_key: object | None = None,
 ) -> None:
-    """Replace a stack; invalid parameters raise ``ProjectError``/``EffectError`` before any change."""
+    """Replace a stack; invalid parameters raise ``ProjectError``/``EffectError`` before any
+    change."""
     push(stack, _project(document), SetEffects(obj_id, effects), merge_key)
 
 
@@ -140,10 +144,10 @@ def snapshot_project(document: EditorDocument):
     return copy
 
 
-def start_export(
+def export_job(
     *, document: EditorDocument, runner: JobRunner, request: ExportRequest, model: str
-) -> GeneratorWorker:
-    """Render the video or write the dataset; the worker yields the result summary (str)."""
+) -> JobBuilder[str]:
+    """Render the video or write the dataset; the job yields the result summary (str)."""
     project = snapshot_project(document)
     if project.path is None:
         raise ProjectError(
@@ -185,80 +189,53 @@ def start_export(
                 )
             yield f"wrote {request.fmt} dataset to {out}"
 
-    worker = runner.start(job, name="export")
-    return worker
+    return JobBuilder(runner, job, name="export")
 
 
-@dataclass(frozen=True)
-class FaceFindResult:
-    tracks: list  # model.faces.FaceTrack
-    shape: tuple[int, int]
-    fps: float
-
-
-def start_find_faces(*, document: EditorDocument, runner: JobRunner) -> GeneratorWorker:
-    """Detect faces on every frame and link them into per-person tracks (offline, no SAM 2)."""
-    from app.anonymize import CONTINUE_FACTOR, DEFAULT_THRESHOLD, MARGIN
-
+def find_faces_job(*, document: EditorDocument, runner: JobRunner) -> JobBuilder[FaceSearch]:
+    """Find each person's face track (offline, no SAM 2) with the one face finder
+    (`app.face_search.find_face_tracks`, the keyframe scan ``rotokit anonymize`` uses)."""
     video = _project(document).video_path
 
-    def job(
-        cancel: threading.Event, progress: Callable[[int, int], None]
-    ) -> Iterator[FaceFindResult]:
-        from app.errors import Cancelled
-        from app.media import FrameSource
-        from model.faces import FaceDetector, track_faces
+    def job(cancel: threading.Event, progress: Callable[[int, int], None]) -> Iterator[FaceSearch]:
+        from app.face_search import find_face_tracks
 
-        detector = FaceDetector(threshold=DEFAULT_THRESHOLD * CONTINUE_FACTOR)
-        with FrameSource(video, cache_bytes=0) as frames:
-            n, info = len(frames), frames.info
-            detections = []
-            for fr in frames.iter_frames():
-                if cancel.is_set():
-                    raise Cancelled("face search stopped")
-                detections.append(detector.detect(fr.rgb))
-                progress(fr.index + 1, n)
-        tracks = track_faces(
-            detections,
-            start_threshold=DEFAULT_THRESHOLD,
-            margin=MARGIN,
-            frame_size=(info.width, info.height),
-        )
-        yield FaceFindResult(list(tracks), (info.height, info.width), info.avg_fps or info.base_fps)
+        yield find_face_tracks(video, on_progress=progress, cancel=cancel)
 
-    return runner.start(job, name="faces")
+    return JobBuilder(runner, job, name="faces")
 
 
-def add_face_objects(
+def face_masks_job(
     *,
     document: EditorDocument,
     stack: QUndoStack,
     runner: JobRunner,
-    result: FaceFindResult,
+    result: FaceSearch,
     external_ids: set[int],
-) -> GeneratorWorker | None:
-    """One object "face N" per track with a blur effect (one undo step); masks written off-thread."""
+) -> JobBuilder[tuple[int, list[int]]] | None:
+    """One object "face N" per track with a blur effect (one undo step) and the job that writes
+    their oval masks (it yields ``(frame_idx, obj_ids)`` per frame written); None: no faces."""
     from app.anonymize import face_effects, face_project, oval_mask
     from app.project import prompts_hash
 
     project = _project(document)
-    if not result.tracks:
+    store = document.store
+    if not result.tracks or store is None:
         return None
     faces = face_project(project.video_path, result.tracks, face_effects("blur"), fps=result.fps)
     added = []
-    for face, track in zip(faces.objects, result.tracks):
+    for face, track in zip(faces.objects, result.tracks, strict=True):
         obj = project.make_object(face.name)
         obj.effects, obj.prompts, obj.extra = face.effects, face.prompts, face.extra
         added.append((obj, track))
     external_ids.update(o.id for o, _ in added)  # their masks are the detector's ovals, not SAM 2's
     push(stack, project, Batch(tuple(AddObject(o) for o, _ in added), f"find {len(added)} face(s)"))
     boxes = [(o.id, dict(t.boxes), dict(t.scores), prompts_hash(o)) for o, t in added]
-    store = document.store
 
     def job(
         cancel: threading.Event, progress: Callable[[int, int], None]
     ) -> Iterator[tuple[int, list[int]]]:
-        by_frame: dict[int, dict[int, tuple]] = {}
+        by_frame: dict[int, dict[int, tuple[np.ndarray, float | None]]] = {}
         for oid, bx, scores, _h in boxes:
             for f, box in bx.items():
                 by_frame.setdefault(f, {})[oid] = (oval_mask(box, result.shape), scores.get(f))
@@ -269,4 +246,4 @@ def add_face_objects(
         for oid, _bx, _s, h in boxes:
             store.set_prompts_hash(oid, h, model="faces")
 
-    return runner.start(job, name="face-masks")
+    return JobBuilder(runner, job, name="face-masks")

@@ -1,6 +1,8 @@
-"""Mask overlays for the viewer: translucent colour fill plus a crisp outline, in numpy/OpenCV.
+"""The viewer's pixel work in numpy/OpenCV: mask overlays (translucent fill plus a crisp
+outline) and the checkerboard under a cut-out.
 
-Kept out of the widget so it is testable without Qt and so the viewer only paints a QImage.
+Qt-free (no PySide6 import: `tests/gui/test_overlay.py` checks it), so it is tested on plain
+arrays; the frame loader wraps the result in a QImage.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from PySide6.QtGui import QImage
+import numpy.typing as npt
 
-__all__ = ["MaskLayer", "compose_overlay", "to_qimage"]
+__all__ = ["MaskLayer", "compose_overlay", "checkerboard_under"]
+
+RGB = npt.NDArray[np.uint8]
 
 _KERNEL = np.ones((3, 3), np.uint8)
 
@@ -21,14 +25,12 @@ _KERNEL = np.ones((3, 3), np.uint8)
 class MaskLayer:
     """One object's mask on the current frame, drawn in ``colour`` (RGB)."""
 
-    mask: np.ndarray  # H×W bool
+    mask: npt.NDArray[np.bool_]  # H×W
     colour: tuple[int, int, int]
     active: bool = False
 
 
-def compose_overlay(
-    rgb: np.ndarray, layers: Sequence[MaskLayer], alpha: float = 0.45
-) -> np.ndarray:
+def compose_overlay(rgb: RGB, layers: Sequence[MaskLayer], alpha: float = 0.45) -> RGB:
     """Return a copy of ``rgb`` (H×W×3 uint8) with each mask filled translucently and outlined.
 
     The active object's outline is thicker so the user sees which object a click will edit.
@@ -50,12 +52,10 @@ def compose_overlay(
     return out
 
 
-def to_qimage(rgb: np.ndarray) -> QImage:
-    """Wrap an H×W×3 (or ×4) uint8 array as a QImage that owns a copy of the pixels."""
-    arr = np.ascontiguousarray(rgb)
-    h, w = arr.shape[:2]
-    if arr.ndim == 3 and arr.shape[2] == 4:
-        img = QImage(arr.data, w, h, arr.strides[0], QImage.Format.Format_RGBA8888)
-    else:
-        img = QImage(arr.data, w, h, arr.strides[0], QImage.Format.Format_RGB888)
-    return img.copy()  # detach from the numpy buffer, which Python may free
+def checkerboard_under(rgba: RGB) -> RGB:
+    """Show transparency (cut-out) over a grey checkerboard: H×W×4 in, H×W×3 out."""
+    h, w = rgba.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w]
+    board = np.where(((yy // 16 + xx // 16) % 2)[..., None] == 0, 90, 140).astype(np.uint16)
+    a = rgba[..., 3:4].astype(np.uint16)
+    return ((rgba[..., :3] * a + board * (255 - a)) // 255).astype(np.uint8)

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,6 +17,9 @@ from app.gui.document import LOW_SCORE, EditorDocument
 from app.gui.frame_loader import FrameRequest
 from app.gui.timeline_widget import EMPTY, LOW_SCORE_STATE, NOT_TRACKED, TRACKED, Lane
 from app.gui.viewer_widget import PromptGlyph
+
+if TYPE_CHECKING:
+    from effects import Compositor
 
 __all__ = ["FramePresenter", "lanes", "hex_rgb"]
 
@@ -30,7 +34,7 @@ def hex_rgb(colour: str) -> tuple[int, int, int]:
 class FramePresenter:
     def __init__(self, document: EditorDocument) -> None:
         self.document = document
-        self._compositor = None
+        self._compositor: Compositor | None = None
         self._compositor_error: Exception | None = None
         self._compositor_project: object | None = None  # the project the compositor was built for
 
@@ -45,15 +49,18 @@ class FramePresenter:
         self._compositor_error = None
         self._compositor_project = None
 
-    def _get_compositor(self):
+    def _get_compositor(self) -> Compositor | None:
         if self._compositor_project is not self.document.project:
             self.invalidate_effects()  # another file was opened: nothing of the old one is reused
             self._compositor_project = self.document.project
         if self._compositor is None and self._compositor_error is None:
             from app.render import build_compositor
 
+            project = self.document.project
+            if project is None:
+                return None
             try:
-                self._compositor = build_compositor(self.document.project)
+                self._compositor = build_compositor(project)
             except Exception as exc:  # noqa: BLE001 - shown once, masks view stays usable
                 self._compositor_error = exc
                 raise
@@ -81,9 +88,12 @@ class FramePresenter:
                     continue
                 pts = tuple(
                     (float(x), float(y), int(lab))
-                    for (x, y), lab in zip(p.points or [], p.labels or [])
+                    for (x, y), lab in zip(p.points or [], p.labels or [], strict=True)
                 )
-                box = tuple(float(v) for v in p.box) if p.box is not None else None
+                box = None
+                if p.box is not None:
+                    x0, y0, x1, y1 = (float(v) for v in p.box)
+                    box = (x0, y0, x1, y1)
                 out.append(PromptGlyph(pts, box, hex_rgb(o.colour)))
         return out
 

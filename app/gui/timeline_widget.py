@@ -199,9 +199,7 @@ class TimelineWidget(QWidget):
 
     def event(self, e: QEvent) -> bool:  # noqa: D102
         if e.type() == QEvent.Type.ToolTip and isinstance(e, QHelpEvent):
-            QToolTip.showText(
-                e.globalPos(), self.lane_text_at(e.position().x(), e.position().y()), self
-            )
+            QToolTip.showText(e.globalPos(), self.lane_text_at(e.pos().x(), e.pos().y()), self)
             return True
         return super().event(e)
 
@@ -289,4 +287,4 @@ def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
     if flags.size == 0 or not flags.any():
         return []
     d = np.diff(np.concatenate(([0], flags.astype(np.int8), [0])))
-    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
+    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(), strict=True))

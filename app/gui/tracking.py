@@ -13,23 +13,32 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from app.frame_range import FrameRange
 from app.gui.document import EditorDocument
+from app.gui.jobs import JobBuilder, JobHandle
 from app.gui.memory import SESSION_CACHE_BYTES
-from app.gui.workers import GeneratorWorker, JobRunner
-from app.project import Project, prompts_hash
+from app.gui.workers import JobRunner
+from app.project import MaskStore, Project, prompts_hash
+from app.tracking_plan import passes_for
+
+if TYPE_CHECKING:
+    from app.media import FrameSource
+    from model.tracking import Tracker, TrackingSession
 
 __all__ = ["TrackingController", "MaskUpdate", "Direction"]
 
 log = logging.getLogger(__name__)
 
 Direction = Literal["forward", "backward", "both"]
-# obj_id -> frame_idx -> (points, labels, box)
-Snapshot = dict[int, dict[int, tuple[tuple, tuple, tuple | None]]]
+Point = tuple[float, float]
+Box = tuple[float, ...]
+FramePrompts = tuple[tuple[Point, ...], tuple[int, ...], Box | None]  # points, labels, box
+Snapshot = dict[int, dict[int, FramePrompts]]  # obj_id -> frame_idx -> its prompts there
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -44,16 +53,19 @@ def snapshot_prompts(project: Project) -> Snapshot:
     """Prompts per object and frame, merged (clicks in order, last box wins), as plain tuples."""
     out: Snapshot = {}
     for obj in project.objects:
-        frames: dict[int, list] = {}
+        points: dict[int, list[Point]] = {}
+        labels: dict[int, list[int]] = {}
+        boxes: dict[int, Box | None] = {}
         for p in obj.prompts:
-            pts, labs, box = frames.setdefault(p.frame, [[], [], None])
+            pts, labs = points.setdefault(p.frame, []), labels.setdefault(p.frame, [])
+            boxes.setdefault(p.frame, None)
             if p.box is not None:
-                frames[p.frame][2] = tuple(float(v) for v in p.box)
-            for (x, y), lab in zip(p.points or [], p.labels or []):
+                boxes[p.frame] = tuple(float(v) for v in p.box)
+            for (x, y), lab in zip(p.points or [], p.labels or [], strict=True):
                 pts.append((float(x), float(y)))
                 labs.append(int(lab))
-        if frames:
-            out[obj.id] = {f: (tuple(v[0]), tuple(v[1]), v[2]) for f, v in frames.items()}
+        if points:
+            out[obj.id] = {f: (tuple(points[f]), tuple(labels[f]), boxes[f]) for f in points}
     return out
 
 
@@ -62,8 +74,10 @@ class TrackingController(QObject):
 
     model_loaded = Signal(str, str)  # model name, device
     model_missing = Signal(str)  # the WeightsUnavailableError message of a background load
-    failed = Signal(object)  # a predict/propagate job failed (connected before launch: no race)
-    job_started = Signal(object)  # GeneratorWorker (propagation: the window shows progress)
+    failed = Signal(object)  # a predict/propagate job failed: the BaseException
+    progress = Signal(int, int)  # propagation: frames done, frames in the run
+    propagated = Signal()  # a propagation ran to its end
+    stopped = Signal()  # a propagation was stopped (the masks computed so far are kept)
 
     def __init__(
         self, document: EditorDocument, runner: JobRunner, parent: QObject | None = None
@@ -74,42 +88,46 @@ class TrackingController(QObject):
         self.model_name = "auto"
         self.device = "auto"
         self.weights: str | None = None  # a local HF-format folder instead of a registry name
-        self._tracker = None
-        self._tracker_key: tuple | None = None
+        self._tracker: Tracker | None = None
+        self._tracker_key: tuple[str, str, str | None] | None = None
         self._load_lock = threading.Lock()  # one model load at a time (preload vs first click)
-        self._session = None
-        self._session_source = None
+        self._session: TrackingSession | None = None
+        self._session_source: FrameSource | None = None
         self._fed: Snapshot = {}
         self._pending_sync = False
         # Objects whose masks come from elsewhere (Find faces): never fed to SAM 2 this session.
         self.external_ids: set[int] = set()
         self._lock = threading.Lock()  # guards tracker/session swaps against a running job
-        document.opened.connect(self._drop_session)
+        document.opened.connect(self.drop_session)
         document.opened.connect(self.external_ids.clear)
-        document.closed.connect(self._drop_session)
+        document.closed.connect(self.drop_session)
 
     # -- configuration -----------------------------------------------------------------------
     def set_model(self, name: str, device: str = "auto", weights: str | None = None) -> None:
-        """Use another model/device (or weights folder) from the next job on (the session restarts from prompts)."""
+        """Use another model/device (or weights folder) from the next job on (the session
+        restarts from its prompts)."""
         if (name, device, weights) != (self.model_name, self.device, self.weights):
             self.model_name, self.device, self.weights = name, device, weights or None
-            self._drop_session()
+            self.drop_session()
 
-    def preload(self) -> GeneratorWorker | None:
+    def preload(self) -> JobHandle | None:
         """Load the model in the background (right after a clip opens) so the first click does
         not wait for it; a missing model is reported through ``model_missing``, not a dialog."""
         if self._tracker is not None and self._tracker_key == self._key():
             return None
-        worker = self.runner.start(
-            lambda cancel, progress: iter([self._load_tracker()]), mutating=False, name="load model"
+        return (
+            JobBuilder(
+                self.runner,
+                lambda cancel, progress: iter([self._load_tracker()]),
+                name="load model",
+                mutating=False,
+            )
+            .on_success(self._after_job)
+            .on_failure(self._after_preload_failed)
+            .launch()
         )
-        worker.finished.connect(self._after_job)
-        worker.failed.connect(self._after_preload_failed)
-        self.runner.launch(worker)
-        return worker
 
-    @Slot(object)
-    def _after_preload_failed(self, exc: object) -> None:
+    def _after_preload_failed(self, exc: BaseException) -> None:
         from model.errors import WeightsUnavailableError
 
         if isinstance(exc, WeightsUnavailableError):
@@ -131,19 +149,19 @@ class TrackingController(QObject):
         return t.engine if t is not None and self._tracker_key == self._key() else None
 
     @Slot()
-    def _drop_session(self) -> None:
+    def drop_session(self) -> None:
+        """Close the session and its frame source (another file, model or the window closes)."""
         with self._lock:
             if self._session is not None:
                 try:
-                    self._session.close()
-                    self._session_source.close()
+                    self._close_session()
                 except Exception:  # noqa: BLE001
                     log.exception("closing tracking session")
             self._session = self._session_source = None
             self._fed = {}
 
     # -- jobs --------------------------------------------------------------------------------
-    def sync_and_predict(self) -> GeneratorWorker | None:
+    def sync_and_predict(self) -> JobHandle | None:
         """Feed changed prompts and segment each changed frame at once (click feedback, P4)."""
         if self.runner.busy:
             self._pending_sync = True
@@ -152,16 +170,14 @@ class TrackingController(QObject):
         snap = self._snapshot()
         if snap == self._fed:
             return None  # nothing changed for the model (e.g. a new object without clicks yet)
-        worker = self.runner.start(
-            lambda cancel, progress: self._predict_job(snap, cancel), name="predict"
+        job = JobBuilder(
+            self.runner, lambda cancel, progress: self._predict_job(snap, cancel), name="predict"
         )
-        self._connect(worker)
-        self.runner.launch(worker)
-        return worker
+        return self._with_outcomes(job).launch()
 
     def propagate(
         self, start: int, direction: Direction, frame_range: tuple[int, int]
-    ) -> GeneratorWorker:
+    ) -> JobHandle:
         """Track every prompted object from ``start`` over ``frame_range`` [lo, hi)."""
         project = self.document.project
         assert project is not None
@@ -182,33 +198,37 @@ class TrackingController(QObject):
             or (direction == "backward" and start == hi - 1)
         )
         hashes = {o.id: prompts_hash(o) for o in project.objects if o.id in snap} if full else {}
-        job = lambda cancel, progress: self._propagate_job(
-            snap, start, direction, lo, hi, hashes, cancel, progress
-        )  # noqa: E731
-        worker = self.runner.start(job, name="propagate")
-        self._connect(worker)
-        self.job_started.emit(worker)
-        self.runner.launch(worker)
-        return worker
+
+        def job(cancel: threading.Event, progress: Progress) -> Iterator[MaskUpdate]:
+            return self._propagate_job(snap, start, direction, (lo, hi), hashes, cancel, progress)
+
+        return (
+            self._with_outcomes(JobBuilder(self.runner, job, name="propagate"))
+            .on_progress(self.progress.emit)
+            .on_success(self.propagated.emit)
+            .on_cancel(self.stopped.emit)
+            .launch()
+        )
 
     def _snapshot(self) -> Snapshot:
         project = self.document.project
-        snap = snapshot_prompts(project)  # type: ignore[arg-type]
-        faces = {o.id for o in project.objects if "face_track" in o.extra}  # type: ignore[union-attr]
+        assert project is not None, "tracking runs on an open document"
+        snap = snapshot_prompts(project)
+        faces = {o.id for o in project.objects if "face_track" in o.extra}
         return {k: v for k, v in snap.items() if k not in self.external_ids and k not in faces}
 
-    def _connect(self, worker: GeneratorWorker) -> None:
-        worker.item_ready.connect(self._on_item)
-        worker.finished.connect(self._after_job)
-        worker.cancelled.connect(self._after_job)
-        worker.failed.connect(self._after_failed)
+    def _with_outcomes(self, job: JobBuilder[MaskUpdate]) -> JobBuilder[MaskUpdate]:
+        """The callbacks every session job shares: redraw its frames, then follow-up work."""
+        return (
+            job.on_item(self._on_item)
+            .on_success(self._after_job)
+            .on_cancel(self._after_job)
+            .on_failure(self._after_failed)
+        )
 
-    @Slot(object)
-    def _on_item(self, item: object) -> None:
-        if isinstance(item, MaskUpdate):
-            self.document.notify_masks(item.frame_idx, list(item.obj_ids))
+    def _on_item(self, item: MaskUpdate) -> None:
+        self.document.notify_masks(item.frame_idx, list(item.obj_ids))
 
-    @Slot()
     def _after_job(self) -> None:
         t = self._tracker
         if t is not None:
@@ -216,16 +236,15 @@ class TrackingController(QObject):
         if self._pending_sync and self.document.is_open:
             self.sync_and_predict()
 
-    @Slot(object)
-    def _after_failed(self, exc: object) -> None:
+    def _after_failed(self, exc: BaseException) -> None:
         self._pending_sync = False
         self.failed.emit(exc)
 
     # -- worker side (never touches widgets) -------------------------------------------------
-    def _key(self) -> tuple:
+    def _key(self) -> tuple[str, str, str | None]:
         return (self.model_name, self.device, self.weights)
 
-    def _load_tracker(self):
+    def _load_tracker(self) -> Tracker:
         """The model for the current choice, loaded once (offline: missing weights raise)."""
         from model.tracking import Tracker
 
@@ -240,24 +259,37 @@ class TrackingController(QObject):
                 self._tracker_key = key
             return self._tracker
 
-    def _ensure_session(self):
+    def _close_session(self) -> None:
+        if self._session is not None:
+            self._session.close()
+        if self._session_source is not None:
+            self._session_source.close()
+
+    def _ensure_session(self) -> TrackingSession:
         from app.media import FrameSource
         from model.tracking import TrackingSession
 
         tracker = self._load_tracker()
         with self._lock:
             if self._session is None or self._session.tracker is not tracker:
-                if self._session is not None:
-                    self._session.close()
-                    self._session_source.close()
-                path = self.document.project.video_path  # type: ignore[union-attr]
-                self._session_source = FrameSource(path, cache_bytes=SESSION_CACHE_BYTES)
+                self._close_session()
+                project = self.document.project
+                assert project is not None, "tracking runs on an open document"
+                self._session_source = FrameSource(
+                    project.video_path, cache_bytes=SESSION_CACHE_BYTES
+                )
                 self._session = TrackingSession(tracker, self._session_source)
                 self._fed = {}
             return self._session
 
-    def _sync(self, snap: Snapshot) -> dict[int, set[int]]:
-        """Bring the session in line with ``snap``; returns {frame: objects whose prompt changed}."""
+    def _store(self) -> MaskStore:
+        store = self.document.store
+        assert store is not None, "tracking runs on an open document"
+        return store
+
+    def _sync(self, snap: Snapshot) -> tuple[TrackingSession, dict[int, set[int]]]:
+        """Bring the session in line with ``snap``; returns it and {frame: objects whose prompt
+        changed there}."""
         session = self._ensure_session()
         changed: dict[int, set[int]] = {}
         for oid in set(self._fed) | set(snap):
@@ -280,16 +312,16 @@ class TrackingController(QObject):
                         frame, oid, [list(p) for p in pts], list(labs), replace=box is None
                     )
             self._fed[oid] = want
-        return changed
+        return session, changed
 
     def _predict_job(self, snap: Snapshot, cancel: threading.Event) -> Iterator[MaskUpdate]:
-        changed = self._sync(snap)
-        store = self.document.store
+        session, changed = self._sync(snap)
+        store = self._store()
         for frame in sorted(changed):
             if cancel.is_set():
                 return
             prompted_here = {oid for oid, frames in snap.items() if frame in frames}
-            masks = self._session.predict(frame) if prompted_here else {}
+            masks = session.predict(frame) if prompted_here else {}
             store.put_many(
                 frame, {oid: (m.mask, m.score) for oid, m in masks.items() if oid in prompted_here}
             )
@@ -304,27 +336,24 @@ class TrackingController(QObject):
         snap: Snapshot,
         start: int,
         direction: Direction,
-        lo: int,
-        hi: int,
+        frame_range: tuple[int, int],
         hashes: dict[int, str],
         cancel: threading.Event,
-        progress: Callable[[int, int], None],
+        progress: Progress,
     ) -> Iterator[MaskUpdate]:
-        self._sync(snap)
-        session = self._session
-        store = self.document.store
-        passes: list[tuple[int, int, str]] = []
-        if direction in ("forward", "both"):
-            passes.append((start, hi - 1, "forward"))
-        if direction == "backward":
-            passes.append((start, lo, "backward"))
-        elif direction == "both" and start > lo:
-            passes.append((start - 1, lo, "backward"))
-        total = sum(abs(b - a) + 1 for a, b, _ in passes)
+        session, _changed = self._sync(snap)
+        store = self._store()
+        lo, hi = frame_range
+        # The core planner's passes over a clip [0, n) from an anchor; the in/out range is that
+        # clip shifted by ``lo`` and the playhead is the anchor (its prompts are all fed).
+        specs = passes_for(direction, [start - lo], hi - lo, session.memory_window)
+        total = sum(len(spec.frames) for spec in specs)
         done = 0
         ids = set(snap)
-        for a, b, d in passes:
-            for frame_idx, masks in session.propagate(a, b, direction=d):
+        for spec in specs:
+            first, last = spec.frames[0] + lo, spec.frames[-1] + lo
+            way: Direction = "backward" if spec.reverse else "forward"
+            for frame_idx, masks in session.propagate(first, last, direction=way):
                 store.put_many(
                     frame_idx, {oid: (m.mask, m.score) for oid, m in masks.items() if oid in ids}
                 )

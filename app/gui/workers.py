@@ -1,5 +1,8 @@
 """One generic background worker over a generator, and the runner that owns its QThread.
 
+Callers do not use these directly: `app.gui.jobs.JobBuilder` connects a job's callbacks and
+launches it in one expression.
+
 The job is a generator function ``job(cancel, progress)``: it yields results (emitted as
 ``item_ready``), may call ``progress(done, total)`` (emitted as ``progressed``) and must not touch
 widgets (Anki: "Be careful not to call any UI routines in `op`"). The ``threading.Event`` is
@@ -17,7 +20,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, SignalInstance, Slot
 
 __all__ = ["GeneratorWorker", "JobRunner", "Job", "BusyError"]
 
@@ -48,7 +51,9 @@ class GeneratorWorker(QObject):
         self._job = job
         self.cancel_event = threading.Event()
         self.on_done: Callable[[], None] | None = None
+        self.done = threading.Event()  # set once the job no longer runs (generator closed)
         self.name = "job"
+        self.handle: QObject | None = None  # the JobHandle relaying these signals (kept alive)
         self._thread: QThread | None = None
 
     @Slot()
@@ -60,7 +65,7 @@ class GeneratorWorker(QObject):
         from app.errors import Cancelled
 
         gen: Iterator[Any] | None = None
-        outcome: tuple[Signal, tuple[Any, ...]]
+        outcome: tuple[SignalInstance, tuple[Any, ...]]
         try:
             gen = self._job(self.cancel_event, self.progressed.emit)
             for item in gen:
@@ -82,6 +87,7 @@ class GeneratorWorker(QObject):
         # ``finished`` may start the next job at once.
         if self.on_done is not None:
             self.on_done()
+        self.done.set()
         signal, args = outcome
         signal.emit(*args)
 
@@ -99,6 +105,7 @@ class JobRunner(QObject):
         super().__init__(parent)
         self._lock = threading.Lock()
         self._live: list[tuple[QThread, GeneratorWorker]] = []
+        self._when_idle: list[Callable[[], None]] = []
         self.current: GeneratorWorker | None = None
 
     @property
@@ -136,11 +143,23 @@ class JobRunner(QObject):
         assert worker._thread is not None
         worker._thread.start()
 
+    def when_idle(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` on the GUI thread once no mutating job runs (now, if none does).
+
+        Driven by the running job's outcome signal, never by polling.
+        """
+        if not self.busy:
+            callback()
+        else:
+            self._when_idle.append(callback)
+
     @Slot()
     def _on_mutating_done(self) -> None:
         if self.current is self.sender():
             self.current = None
             self.busy_changed.emit(False)
+        while self._when_idle and not self.busy:  # a callback may start the next job
+            self._when_idle.pop(0)()
 
     @Slot(object)
     def _on_mutating_failed(self, _exc: object) -> None:
@@ -191,7 +210,7 @@ class JobRunner(QObject):
         still running after the timeout is parked in ``_ORPHANS`` so Python never destroys a
         running QThread (Qt aborts the process on that).
         """
-        for thread, worker in list(self._live):
+        for _thread, worker in list(self._live):
             worker.request_cancel()
         for thread, worker in list(self._live):
             thread.quit()
@@ -199,3 +218,4 @@ class JobRunner(QObject):
                 log.warning("job %s did not stop within %d ms", worker.name, timeout_ms)
                 _ORPHANS.append((thread, worker))
         self._live.clear()
+        self._when_idle.clear()

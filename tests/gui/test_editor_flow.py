@@ -109,9 +109,9 @@ def test_click_track_stop_undo_effect_export(qtbot, make_window, clip, errors, t
     out = tmp_path / "dog_edited.mp4"
     dialog.video_out.setText(str(out))
     qtbot.mouseClick(dialog.start, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "wrote" in dialog.result.text() or bool(errors), timeout=120_000)
+    qtbot.waitUntil(lambda: "wrote" in dialog.result_label.text() or bool(errors), timeout=120_000)
     assert not errors, errors
-    assert str(out) in dialog.result.text()
+    assert str(out) in dialog.result_label.text()
     with av.open(str(out)) as c:
         assert c.streams.audio, "audio was dropped"
         audio_seconds = float(c.streams.audio[0].duration * c.streams.audio[0].time_base)

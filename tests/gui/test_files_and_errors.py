@@ -28,7 +28,8 @@ def drop_file(window, path) -> None:
 
 
 def test_drop_open_save_reopen(qtbot, make_window, clip, errors, tmp_path):
-    """A dropped video opens; a saved project reopens with its objects, prompts, effects and masks."""
+    """A dropped video opens; a saved project reopens with its objects, prompts, effects and
+    masks."""
     w = make_window()
     drop_file(w, clip)
     ed = w.editor
@@ -87,7 +88,8 @@ def test_autosave_recovery_after_crash(qtbot, make_window, clip, errors, questio
 def test_missing_weights_is_a_message_not_a_crash(
     qtbot, make_window, clip, errors, monkeypatch, tmp_path
 ):
-    """Clicking with a real model whose weights are absent shows how to get them; the window lives on."""
+    """Clicking with a real model whose weights are absent shows how to get them; the window
+    lives on."""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     w = make_window(model="sam2.1-large")
@@ -137,7 +139,8 @@ def test_viewer_drag_is_a_box_and_timeline_click_jumps(qtbot, make_window, clip,
 
 
 def test_find_faces_adds_blurred_objects(qtbot, make_window, tmp_path, errors):
-    """Find faces: the magician's face becomes an object with a blur, masks on its frames, undoable."""
+    """Find faces: the magician's face becomes an object with a blur, masks on its frames,
+    undoable."""
     import shutil
 
     from tests.conftest import clip_path
@@ -147,7 +150,7 @@ def test_find_faces_adds_blurred_objects(qtbot, make_window, tmp_path, errors):
     w = make_window()
     assert w.open_path(str(video))
     ed = w.editor
-    w.actions["find_faces"].trigger()
+    w.named_actions["find_faces"].trigger()
     qtbot.waitUntil(
         lambda: (
             bool(ed.document.project.objects) and not ed.runner.busy and ed.runner.current is None

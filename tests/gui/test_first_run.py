@@ -115,7 +115,7 @@ def test_download_progress_cancel_and_resume_after_a_cut(
             lambda: any(f.endswith(f"/ {total_mb:.1f} MB") for _, f in shown), timeout=30_000
         )
         dlg.cancel_download()
-        qtbot.waitUntil(lambda: dlg._worker is None, timeout=30_000)
+        qtbot.waitUntil(lambda: dlg._job is None, timeout=30_000)
         assert "cancelled" in dlg.info.text() and dlg.isVisible() and not errors
         assert (
             not {s.name: s for s in registry.list_models()}["edgetam"].cached

@@ -1,4 +1,5 @@
-"""Timeline lanes tell tracked / empty / not tracked / low score apart (issue 13 #6); effect names read as words."""
+"""Timeline lanes tell tracked / empty / not tracked / low score apart (issue 13 #6); effect
+names read as words."""
 
 from __future__ import annotations
 
@@ -55,6 +56,14 @@ def test_lane_states_are_distinct_and_explained(qtbot, make_window, clip, errors
     assert "low score" in text(17) and "0.20" in text(17)
     assert "not tracked" in text(30) and "tracked (score 0.90)" in text(5)
     assert w.timeline.lane_text_at(200, 5) == LEGEND
+    # hovering shows that text as a tooltip (a real ToolTip event, as Qt sends it)
+    from PySide6.QtCore import QEvent, QPoint
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QToolTip
+
+    at = QPoint(int(w.timeline.x_of(17.5)), y)
+    assert w.timeline.event(QHelpEvent(QEvent.Type.ToolTip, at, w.timeline.mapToGlobal(at)))
+    assert "low score" in QToolTip.text()
     assert (
         w.legend.isVisible() and "empty mask" in w.legend.text() and "low score" in w.legend.text()
     )

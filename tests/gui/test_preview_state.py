@@ -58,7 +58,9 @@ def test_opening_another_file_never_shows_the_old_effects(
     raw = ed.document.frame(0)
     assert not w.transport.preview.isChecked()
     assert np.array_equal(shown(qtbot, w), raw)
-    w.actions["preview"].trigger()  # E: the preview of *this* file (no effects) is the frame itself
+    w.named_actions[
+        "preview"
+    ].trigger()  # E: the preview of *this* file (no effects) is the frame itself
     assert w.transport.preview.isChecked() and ed.presenter.preview_effects
     assert np.array_equal(shown(qtbot, w), raw)
     ed.step(5)
@@ -73,14 +75,14 @@ def test_preview_choice_is_remembered_per_project(qtbot, make_window, clip, erro
     w.objects.set_active(-1)
     w.effects.add_effect({"type": "pixelate", "block": 32})
     assert w.transport.preview.isChecked()
-    w.actions["preview"].trigger()  # the user prefers the masks view in this project
+    w.named_actions["preview"].trigger()  # the user prefers the masks view in this project
     assert not w.transport.preview.isChecked()
     assert ed.save(tmp_path / "dog.rotokit")
     other = make_window()
     assert other.open_path(str(tmp_path / "dog.rotokit"))
     assert not other.transport.preview.isChecked() and not other.editor.presenter.preview_effects
     assert np.array_equal(shown(qtbot, other), other.editor.document.frame(0))
-    other.actions["preview"].trigger()
+    other.named_actions["preview"].trigger()
     assert other.editor.save()
     third = make_window()
     assert third.open_path(str(tmp_path / "dog.rotokit"))

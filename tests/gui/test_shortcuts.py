@@ -78,9 +78,11 @@ def test_ctrl_shortcuts_work_after_another_window_had_the_focus(qtbot, make_wind
     w = make_window()
     assert w.open_path(str(clip))
     for name in ("open", "save", "export", "quit", "forward", "goto", "undo", "redo", "find_faces"):
-        assert w.actions[name].shortcutContext() == Qt.ShortcutContext.ApplicationShortcut, name
+        assert w.named_actions[name].shortcutContext() == Qt.ShortcutContext.ApplicationShortcut, (
+            name
+        )
     assert (
-        w.actions["preview"].shortcutContext() == Qt.ShortcutContext.WindowShortcut
+        w.named_actions["preview"].shortcutContext() == Qt.ShortcutContext.WindowShortcut
     )  # single key: this window only
     other = QWidget()
     qtbot.addWidget(other)
@@ -89,8 +91,8 @@ def test_ctrl_shortcuts_work_after_another_window_had_the_focus(qtbot, make_wind
     qtbot.waitUntil(lambda: QApplication.activeWindow() is other)  # e.g. a closing dialog's window
     preview_before = w.transport.preview.isChecked()
     triggered = []
-    w.actions["save_as"].triggered.disconnect()
-    w.actions["save_as"].triggered.connect(lambda: triggered.append("save_as"))
+    w.named_actions["save_as"].triggered.disconnect()
+    w.named_actions["save_as"].triggered.connect(lambda: triggered.append("save_as"))
     qtbot.keyClick(other, Qt.Key.Key_S, CTRL | Qt.KeyboardModifier.ShiftModifier)
     assert triggered == ["save_as"]
     qtbot.keyClick(other, Qt.Key.Key_E)  # a single key typed elsewhere is not the editor's
