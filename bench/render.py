@@ -210,11 +210,14 @@ def main() -> None:
             "| peak RSS plain MB | peak RSS render MB |"
         )
         print("|---|---|---|---|---|---|---|---|---|---|")
-        for label, (seconds, runs) in rows.items():
+        for seconds, runs in rows.values():
             sec = {k: _median([r["seconds"] for r in v]) for k, v in runs.items()}
             cpu = {k: _median([r["cpu"] for r in v]) for k, v in runs.items()}
             frames = runs["render"][0]["frames"]
-            per_round = [e["seconds"] / y["seconds"] for e, y in zip(runs["render"], runs["yuv"])]
+            per_round = [
+                e["seconds"] / y["seconds"]
+                for e, y in zip(runs["render"], runs["yuv"], strict=True)
+            ]
             spread = f" ({min(per_round):.2f}–{max(per_round):.2f})" if len(per_round) > 1 else ""
             print(
                 f"| {seconds:g} s | {frames} | "
