@@ -329,25 +329,21 @@ def main() -> None:
         )
         # Untagged HD: rotokit converts with BT.709 as players do, plain to_ndarray with BT.601,
         # so each side is checked against its own sequential decode.
-        seek_rows, p5 = bench_seek(
-            clip,
-            digests(rotokit_decode(clip)),
-            digests(plain_decode(clip)),
-            args.seeks,
-            f"GOP {args.gop}",
-        )
-        rows += seek_rows
         short = folder / f"bench_1080p_gop{args.short_gop}.mp4"
-        if not short.exists():
-            make_1080p(short, args.frames, args.short_gop)
-        seek_rows, p5_short = bench_seek(
-            short,
-            digests(rotokit_decode(short)),
-            digests(plain_decode(short)),
-            args.seeks,
-            f"GOP {args.short_gop}",
-        )
-        rows += seek_rows
+        p5s = []
+        for path, gop in ((clip, args.gop), (short, args.short_gop)):
+            if not path.exists():
+                make_1080p(path, args.frames, gop)
+            seek_rows, p5_gop = bench_seek(
+                path,
+                digests(rotokit_decode(path)),
+                digests(plain_decode(path)),
+                args.seeks,
+                f"GOP {gop}",
+            )
+            rows += seek_rows
+            p5s.append(p5_gop)
+        p5, p5_short = p5s
 
         # transcode
         out_plain, out_roto = folder / "plain.mp4", folder / "rotokit.mp4"

@@ -19,7 +19,9 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import av
 import cv2
@@ -68,9 +70,15 @@ def reference_run(model, clip: Clip, frames: int, image_size: int) -> tuple[list
     propagated frame 1..n-1, masks)."""
     loop = ReferenceLoop(model, [clip.frame(i) for i in range(frames)])
     loop.add(0, 1, box=DOG_BOX)
+    return timed_steps(loop.propagate(start=1))
+
+
+def timed_steps(steps: Iterable[tuple[int, Mapping[int, Any]]]) -> tuple[list[float], dict]:
+    """Seconds of each step of a propagation (from the end of the previous one, so decoding
+    and waiting count) and object 1's mask on each frame."""
     masks, times = {}, []
     t0 = time.perf_counter()
-    for frame_idx, out in loop.propagate(start=1):
+    for frame_idx, out in steps:
         masks[frame_idx] = out[1].mask
         t1 = time.perf_counter()
         times.append(t1 - t0)
@@ -87,14 +95,8 @@ def session_run(tracker: Tracker, clip: Clip, frames: int) -> tuple[list[float],
         t0 = time.perf_counter()
         masks = {0: session.predict(0)[1].mask}
         prompt_latency = time.perf_counter() - t0
-        times = []
-        t0 = time.perf_counter()
-        for frame_idx, out in session.propagate(start=1):
-            masks[frame_idx] = out[1].mask
-            t1 = time.perf_counter()
-            times.append(t1 - t0)
-            t0 = t1
-    return times, prompt_latency, masks
+        times, tracked = timed_steps(session.propagate(start=1))
+    return times, prompt_latency, masks | tracked
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:
