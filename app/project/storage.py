@@ -146,16 +146,18 @@ def save_project(project: Project, path: str | os.PathLike[str] | None = None) -
 
 
 def autosave_path(project: Project) -> Path:
-    """Where to autosave `project`: ``$ROTOKIT_CACHE/autosave/`` (default ``~/.cache/rotokit``).
+    """Where to autosave `project`: ``$ROTOKIT_CACHE/autosave/``, by default in the user cache
+    folder (platformdirs: ``$XDG_CACHE_HOME/rotokit`` or ``~/.cache/rotokit`` on Linux).
 
     One file per project (or per video for a never-saved project), named so a person can
     recognise it: ``<stem>-<10 hex of the absolute path>.rotokit``.
     """
     import hashlib
 
-    base = os.environ.get("ROTOKIT_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
-        "rotokit",
+    import platformdirs
+
+    base = os.environ.get("ROTOKIT_CACHE") or platformdirs.user_cache_dir(
+        "rotokit", appauthor=False
     )
     key = project.path if project.path is not None else project.video_path
     digest = hashlib.sha1(str(Path(key).absolute()).encode("utf-8")).hexdigest()[:10]
