@@ -140,7 +140,8 @@ def main() -> None:
     median = {name: statistics.median(t) for name, t in times.items()}
     base = median.get("sequential")
     print(
-        f"\n{'configuration':<12} {'median s':>9} {'clips/min':>10} {'vs sequential':>14} {'CPU s':>7}"
+        f"\n{'configuration':<12} {'median s':>9} {'clips/min':>10} "
+        f"{'vs sequential':>14} {'CPU s':>7}"
     )
     for name, seconds in median.items():
         ratio = f"{base / seconds:.2f}×" if base else "-"

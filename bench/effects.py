@@ -30,8 +30,8 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-MEDIA = Path(os.environ.get("ROTOKIT_MEDIA", REPO.parent / "shared" / "media"))
 
+from bench._clips import ping_pong, upscaled_frames  # noqa: E402
 from effects import EFFECT_TYPES, Compositor, ObjectLayer  # noqa: E402
 from effects.masks import bbox  # noqa: E402
 
@@ -41,21 +41,15 @@ X264 = {"preset": "veryfast", "crf": "20"}
 
 def make_input(path: Path, n_frames: int) -> None:
     """A 1080p H.264 clip: dog_ball.mp4 upscaled ×3 (ping-pong looped to n_frames)."""
-    with av.open(str(MEDIA / "dog_ball.mp4")) as src:
-        frames = [
-            cv2.resize(f.to_ndarray(format="rgb24"), (W, H), interpolation=cv2.INTER_CUBIC)
-            for f in src.decode(video=0)
-        ]
+    frames = upscaled_frames(W, H)
     rate = Fraction(30000, 1001)
     with av.open(str(path), "w") as out:
         vs = out.add_stream("libx264", rate=rate)
         vs.width, vs.height, vs.pix_fmt = W, H, "yuv420p"
         vs.options = {"preset": "ultrafast", "crf": "16"}
-        period = 2 * len(frames) - 2
         for i in range(n_frames):
-            k = i % period
-            k = k if k < len(frames) else period - k
-            for p in vs.encode(av.VideoFrame.from_ndarray(frames[k], format="rgb24")):
+            rgb = frames[ping_pong(i, len(frames))]
+            for p in vs.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
                 out.mux(p)
         for p in vs.encode():
             out.mux(p)

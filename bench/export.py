@@ -143,7 +143,8 @@ def main() -> None:
                     shutil.rmtree(out)
         base = min(times["baseline"])
         print(
-            f"export of {args.frames} frames 1920x1080, 2 objects, best of {args.rounds} rounds; CPU {model}"
+            f"export of {args.frames} frames 1920x1080, 2 objects, "
+            f"best of {args.rounds} rounds; CPU {model}"
         )
         print(f"{'format':8} {'frames/s':>9} {'× baseline time':>16} {'MB':>8}")
         print(
@@ -154,7 +155,8 @@ def main() -> None:
             print(f"{fmt:8} {args.frames / best:9.1f} {best / base:16.2f} {sizes[fmt]:8.1f}")
         if "yolo" in formats:
             print(
-                f"yolo polygon points per object: {points[0]:.0f} (default tolerance) vs {points[1]:.0f} (--simplify 0)"
+                f"yolo polygon points per object: {points[0]:.0f} (default tolerance) "
+                f"vs {points[1]:.0f} (--simplify 0)"
             )
 
 

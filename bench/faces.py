@@ -140,7 +140,8 @@ def still_found(before: list[dict[str, list]], after: list[dict[str, list]], nam
     """Output detections whose centre lies in one of the input's faces on the same frame."""
     return sum(
         sum(any(_centre_in(box, face) for face in faces) for box in a[name])
-        for faces, a in zip(input_faces(before, name), after)
+        # not strict: a tool may write fewer or more frames than it read (reported separately)
+        for faces, a in zip(input_faces(before, name), after, strict=False)
     )
 
 
@@ -185,7 +186,8 @@ def main() -> int:
             if deface:
                 t_theirs, _ = timed([deface, str(clip), "-o", str(theirs), "--keep-audio"])
             print(
-                f"{label}: rotokit {t_ours:.1f} s, deface {t_theirs if t_theirs is None else round(t_theirs, 1)} s;"
+                f"{label}: rotokit {t_ours:.1f} s, "
+                f"deface {t_theirs if t_theirs is None else round(t_theirs, 1)} s;"
                 " counting faces ...",
                 flush=True,
             )
@@ -219,8 +221,9 @@ def main() -> int:
 
     print()
     print(
-        "| clip | frames | rotokit s | deface s | time ratio rotokit/deface | CenterFace faces in input "
-        "| still found: rotokit | still found: deface | Haar faces in input (confirmed) | Haar still found: rotokit "
+        "| clip | frames | rotokit s | deface s | time ratio rotokit/deface "
+        "| CenterFace faces in input | still found: rotokit | still found: deface "
+        "| Haar faces in input (confirmed) | Haar still found: rotokit "
         "| Haar still found: deface | face tracks | frames covered only by tracking |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -228,23 +231,27 @@ def main() -> int:
         ratio = f"{r['t_ours'] / r['t_deface']:.2f}×" if r["t_deface"] else "—"
         t_def = f"{r['t_deface']:.1f}" if r["t_deface"] else "—"
         print(
-            f"| {r['clip']} | {r['frames']} | {r['t_ours']:.1f} | {t_def} | {ratio} | {r['cf_in']} "
-            f"| {pct(r['cf_ours'], r['cf_in'])} | {pct(r['cf_deface'], r['cf_in'])} | {r['haar_in']} "
-            f"| {pct(r['haar_ours'], r['haar_in'])} | {pct(r['haar_deface'], r['haar_in'])} "
-            f"| {r['faces']} | {r['frames_covered_by_tracking']} ({r['covered_by_tracking']} face-frames) |"
+            f"| {r['clip']} | {r['frames']} | {r['t_ours']:.1f} | {t_def} | {ratio} "
+            f"| {r['cf_in']} | {pct(r['cf_ours'], r['cf_in'])} | {pct(r['cf_deface'], r['cf_in'])} "
+            f"| {r['haar_in']} | {pct(r['haar_ours'], r['haar_in'])} "
+            f"| {pct(r['haar_deface'], r['haar_in'])} | {r['faces']} "
+            f"| {r['frames_covered_by_tracking']} ({r['covered_by_tracking']} face-frames) |"
         )
     print()
     for r in rows:
         print(
-            f"note: {r['clip']}: Haar fired {r['haar_raw']} times on the input, {r['haar_in']} on a face CenterFace also found"
+            f"note: {r['clip']}: Haar fired {r['haar_raw']} times on the input, "
+            f"{r['haar_in']} on a face CenterFace also found"
         )
         if r["frames_deface"] is not None and r["frames_deface"] != r["frames"]:
             print(
-                f"note: deface wrote {r['frames_deface']} frames for {r['clip']} ({r['frames']} in the input)"
+                f"note: deface wrote {r['frames_deface']} frames for {r['clip']} "
+                f"({r['frames']} in the input)"
             )
         if r["frames_ours"] != r["frames"]:
             print(
-                f"note: rotokit wrote {r['frames_ours']} frames for {r['clip']} ({r['frames']} in the input)"
+                f"note: rotokit wrote {r['frames_ours']} frames for {r['clip']} "
+                f"({r['frames']} in the input)"
             )
     if not deface:
         print(

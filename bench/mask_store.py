@@ -96,16 +96,20 @@ def main() -> None:
     print(f"{args.frames} frames × {args.objects} objects of {W}x{H} masks ({n} masks)")
     print(f"{'':24}{'rotokit store':>16}{'PNG per mask':>16}{'ratio':>8}")
     print(
-        f"{'write, ms/mask':24}{store_write / n * 1e3:16.2f}{png_write / n * 1e3:16.2f}{store_write / png_write:8.2f}"
+        f"{'write, ms/mask':24}{store_write / n * 1e3:16.2f}{png_write / n * 1e3:16.2f}"
+        f"{store_write / png_write:8.2f}"
     )
     print(
-        f"{'random read, ms/mask':24}{store_read / n * 1e3:16.2f}{png_read / n * 1e3:16.2f}{store_read / png_read:8.2f}"
+        f"{'random read, ms/mask':24}{store_read / n * 1e3:16.2f}{png_read / n * 1e3:16.2f}"
+        f"{store_read / png_read:8.2f}"
     )
     print(
-        f"{'bytes/mask':24}{store_bytes / n:16.0f}{png_bytes / n:16.0f}{store_bytes / png_bytes:8.2f}"
+        f"{'bytes/mask':24}{store_bytes / n:16.0f}{png_bytes / n:16.0f}"
+        f"{store_bytes / png_bytes:8.2f}"
     )
     print(
-        f"(1-bit packed raw would be {raw / n:.0f} bytes/mask; store is {raw / store_bytes:.0f}x smaller)"
+        f"(1-bit packed raw would be {raw / n:.0f} bytes/mask; "
+        f"store is {raw / store_bytes:.0f}x smaller)"
     )
 
 

@@ -40,7 +40,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import av
@@ -52,6 +52,7 @@ sys.path.insert(0, str(REPO))
 MEDIA = Path(os.environ.get("ROTOKIT_MEDIA", REPO.parent / "shared" / "media"))
 
 from app.media import FrameSource, VideoWriter, probe  # noqa: E402
+from bench._table import best_of  # noqa: E402
 
 W, H = 1920, 1080
 CRF, PRESET = 18, "veryfast"  # transcode bench; the inputs themselves are x264 medium
@@ -167,19 +168,13 @@ def digest(rgb: np.ndarray) -> bytes:
     return hashlib.blake2b(np.ascontiguousarray(rgb).data, digest_size=16).digest()
 
 
-def best_of(runs: int, fn: Callable[[], object]) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(runs):
-        t = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, result
-
-
 def ms_stats(xs: list[float]) -> str:
     xs = sorted(xs)
     p90 = xs[min(len(xs) - 1, round(0.9 * (len(xs) - 1)))]
-    return f"median {statistics.median(xs) * 1e3:8.3f} ms  p90 {p90 * 1e3:8.3f}  max {xs[-1] * 1e3:8.3f}"
+    return (
+        f"median {statistics.median(xs) * 1e3:8.3f} ms  p90 {p90 * 1e3:8.3f}  "
+        f"max {xs[-1] * 1e3:8.3f}"
+    )
 
 
 def bench_seek(
@@ -286,12 +281,15 @@ def main() -> None:
         with av.open(str(clip)) as c:
             keys = sum(1 for p in c.demux(video=0) if p.size and p.is_keyframe)
         print(
-            f"inputs: {clip.name} (and the same with GOP {args.short_gop}): bedroom_small.mp4 upscaled to {info.width}x{info.height}, "
-            f"{info.frame_count} frames, libx264 medium crf 18, GOP {args.gop} -> {keys} keyframe(s) "
+            f"inputs: {clip.name} (and the same with GOP {args.short_gop}): "
+            f"bedroom_small.mp4 upscaled to {info.width}x{info.height}, "
+            f"{info.frame_count} frames, libx264 medium crf 18, "
+            f"GOP {args.gop} -> {keys} keyframe(s) "
             f"(generated in {time.perf_counter() - t:.1f} s)"
         )
         print(
-            f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; PyAV {av.__version__}; thread_type AUTO both sides\n"
+            f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; "
+            f"PyAV {av.__version__}; thread_type AUTO both sides\n"
         )
         n = info.frame_count
         rows: list[tuple[str, str, str, str]] = []
@@ -331,25 +329,21 @@ def main() -> None:
         )
         # Untagged HD: rotokit converts with BT.709 as players do, plain to_ndarray with BT.601,
         # so each side is checked against its own sequential decode.
-        seek_rows, p5 = bench_seek(
-            clip,
-            digests(rotokit_decode(clip)),
-            digests(plain_decode(clip)),
-            args.seeks,
-            f"GOP {args.gop}",
-        )
-        rows += seek_rows
         short = folder / f"bench_1080p_gop{args.short_gop}.mp4"
-        if not short.exists():
-            make_1080p(short, args.frames, args.short_gop)
-        seek_rows, p5_short = bench_seek(
-            short,
-            digests(rotokit_decode(short)),
-            digests(plain_decode(short)),
-            args.seeks,
-            f"GOP {args.short_gop}",
-        )
-        rows += seek_rows
+        p5s = []
+        for path, gop in ((clip, args.gop), (short, args.short_gop)):
+            if not path.exists():
+                make_1080p(path, args.frames, gop)
+            seek_rows, p5_gop = bench_seek(
+                path,
+                digests(rotokit_decode(path)),
+                digests(plain_decode(path)),
+                args.seeks,
+                f"GOP {gop}",
+            )
+            rows += seek_rows
+            p5s.append(p5_gop)
+        p5, p5_short = p5s
 
         # transcode
         out_plain, out_roto = folder / "plain.mp4", folder / "rotokit.mp4"
@@ -365,7 +359,8 @@ def main() -> None:
             )
         )
         print(
-            f"transcode: rotokit {n / t_roto_tx:.1f} fps, plain PyAV {n / t_plain_tx:.1f} fps, output frames {probe(out_roto).frame_count}"
+            f"transcode: rotokit {n / t_roto_tx:.1f} fps, plain PyAV {n / t_plain_tx:.1f} fps, "
+            f"output frames {probe(out_roto).frame_count}"
         )
 
         print("\n| measure (1080p) | rotokit | plain PyAV | ratio |")
@@ -378,7 +373,8 @@ def main() -> None:
         ):
             print(
                 f"\nP5 (show frame k while scrubbing 1080p), {label}: cached median {c_ms:.3f} ms "
-                f"(target ≤ 30: {'PASS' if c_ms <= 30 else 'FAIL'}); uncached median {u_ms:.0f} ms, "
+                f"(target ≤ 30: {'PASS' if c_ms <= 30 else 'FAIL'}); "
+                f"uncached median {u_ms:.0f} ms, "
                 f"p90 {u_p90:.0f} ms (target ≤ 200: {'PASS' if u_ms <= 200 else 'FAIL'}); "
                 f"forward scrub (every 3rd frame) median {scrub_ms:.0f} ms"
             )

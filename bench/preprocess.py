@@ -19,18 +19,23 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import av
 import cv2
 import numpy as np
 import torch
 
+if TYPE_CHECKING:
+    from transformers import Sam2VideoProcessor, Sam2VideoVideoProcessor
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.tracking import machine  # noqa: E402
+from bench._table import best_of, print_table  # noqa: E402
 from model.tracking.preprocess import Preprocessor, logits_to_masks  # noqa: E402
 
 MEDIA = Path(os.environ.get("ROTOKIT_MEDIA", REPO.parent / "shared" / "media"))
@@ -65,13 +70,18 @@ def frame_at(size: tuple[int, int]) -> np.ndarray:
     return np.clip(big, 0, 255).astype(np.uint8)
 
 
-def best(fn, rounds: int) -> float:
-    times = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+def processor_frame(processor: Sam2VideoVideoProcessor, rgb: np.ndarray) -> torch.Tensor:
+    """transformers' video processor on one frame, as ``init_video_session`` runs it."""
+    return processor(videos=[rgb[None]], return_tensors="pt").pixel_values_videos[0, 0]
+
+
+def processor_masks(post: Sam2VideoProcessor, logits: torch.Tensor, h: int, w: int) -> np.ndarray:
+    """transformers' ``post_process_masks`` on the same logits (cloned: it may work in place)."""
+    return post.post_process_masks([logits.clone()], [[h, w]])[0].numpy()
+
+
+def best(fn: Callable[[], object], rounds: int) -> float:
+    return best_of(rounds, fn)[0]
 
 
 def levels(x: torch.Tensor, ref: torch.Tensor) -> tuple[float, float]:
@@ -95,16 +105,13 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for label, size in SIZES.items():
         rgb = frame_at(size)
-
-        def hf():
-            return processor(videos=[rgb[None]], return_tensors="pt").pixel_values_videos[0, 0]
-
+        hf = partial(processor_frame, processor, rgb)
         reference = hf()
         t_hf = t_new = t_old = float("inf")
         for _ in range(args.rounds):  # interleaved: load drift hits all three alike
             t_hf = min(t_hf, best(hf, 1))
-            t_new = min(t_new, best(lambda: ours(rgb), 1))
-            t_old = min(t_old, best(lambda: old(rgb), 1))
+            t_new = min(t_new, best(partial(ours, rgb), 1))
+            t_old = min(t_old, best(partial(old, rgb), 1))
         new_max, new_p = levels(ours(rgb), reference)
         old_max, old_p = levels(old(rgb), reference)
         rows.append(
@@ -120,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"preprocess {label}",
                 "old: cv2 INTER_LINEAR + normalise",
                 f"{t_old * 1000:.1f} ms",
-                f"{t_hf / t_old:.2f}x processor speed; vs processor max {old_max:.1f} / p99.9 {old_p:.1f} grey levels",
+                f"{t_hf / t_old:.2f}x processor speed; "
+                f"vs processor max {old_max:.1f} / p99.9 {old_p:.1f} grey levels",
             )
         )
         rows.append(
@@ -128,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"preprocess {label}",
                 "rotokit: torchvision antialiased resize + fused normalise",
                 f"{t_new * 1000:.1f} ms",
-                f"{t_hf / t_new:.2f}x processor speed, {t_old / t_new:.2f}x old speed; vs processor max {new_max:.1f} / p99.9 {new_p:.1f} grey levels",
+                f"{t_hf / t_new:.2f}x processor speed, {t_old / t_new:.2f}x old speed; "
+                f"vs processor max {new_max:.1f} / p99.9 {new_p:.1f} grey levels",
             )
         )
 
@@ -141,11 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     for label, (w, h) in SIZES.items():
         t_hf = t_new = float("inf")
         for _ in range(args.rounds):
-            t_hf = min(
-                t_hf,
-                best(lambda: post.post_process_masks([logits.clone()], [[h, w]])[0].numpy(), 1),
-            )
-            t_new = min(t_new, best(lambda: logits_to_masks(logits, h, w), 1))
+            t_hf = min(t_hf, best(partial(processor_masks, post, logits, h, w), 1))
+            t_new = min(t_new, best(partial(logits_to_masks, logits, h, w), 1))
         same = np.array_equal(
             logits_to_masks(logits, h, w),
             post.post_process_masks([logits.clone()], [[h, w]])[0][:, 0].numpy(),
@@ -167,11 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
 
-    print(f"\nMachine: {machine()}\n")
-    print("| what | how | per frame | ratio (same run) |")
-    print("|---|---|---|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    print_table(("what", "how", "per frame", "ratio (same run)"), rows)
     return 0
 
 

@@ -34,20 +34,16 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from bench._clips import ping_pong, upscaled_frames  # noqa: E402
 from bench._rss import peak_rss_mb  # noqa: E402
 
-MEDIA = Path(os.environ.get("ROTOKIT_MEDIA", REPO.parent / "shared" / "media"))
 W, H = 1920, 1080
 ENCODER = {"codec": "h264", "crf": 20, "preset": "veryfast"}
 
 
 def make_clip(path: Path, seconds: float) -> None:
     """1080p H.264 clip with AAC audio, looping the frames of a real clip."""
-    with av.open(str(MEDIA / "dog_ball.mp4")) as src:
-        frames = [
-            cv2.resize(f.to_ndarray(format="rgb24"), (W, H), interpolation=cv2.INTER_CUBIC)
-            for f in src.decode(video=0)
-        ]
+    frames = upscaled_frames(W, H)
     rate = Fraction(30000, 1001)
     n = int(round(seconds * rate))
     with av.open(str(path), "w") as out:
@@ -57,9 +53,7 @@ def make_clip(path: Path, seconds: float) -> None:
         aus = out.add_stream("aac", rate=48000)
         aus.layout = "stereo"
         for i in range(n):
-            src_i = i % (2 * len(frames) - 2)  # ping-pong so motion stays continuous
-            src_i = src_i if src_i < len(frames) else 2 * len(frames) - 2 - src_i
-            frame = av.VideoFrame.from_ndarray(frames[src_i], format="rgb24")
+            frame = av.VideoFrame.from_ndarray(frames[ping_pong(i, len(frames))], format="rgb24")
             frame.pts = i
             frame.time_base = 1 / rate
             for p in vs.encode(frame):
@@ -220,11 +214,14 @@ def main() -> None:
             "| peak RSS plain MB | peak RSS render MB |"
         )
         print("|---|---|---|---|---|---|---|---|---|---|")
-        for label, (seconds, runs) in rows.items():
+        for seconds, runs in rows.values():
             sec = {k: _median([r["seconds"] for r in v]) for k, v in runs.items()}
             cpu = {k: _median([r["cpu"] for r in v]) for k, v in runs.items()}
             frames = runs["render"][0]["frames"]
-            per_round = [e["seconds"] / y["seconds"] for e, y in zip(runs["render"], runs["yuv"])]
+            per_round = [
+                e["seconds"] / y["seconds"]
+                for e, y in zip(runs["render"], runs["yuv"], strict=True)
+            ]
             spread = f" ({min(per_round):.2f}–{max(per_round):.2f})" if len(per_round) > 1 else ""
             print(
                 f"| {seconds:g} s | {frames} | "

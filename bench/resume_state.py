@@ -102,7 +102,8 @@ def main() -> None:
                 times[checkpoints].append(seconds / frames)
     base, with_cp = statistics.median(times[False]), statistics.median(times[True])
     print(
-        f"{args.model}, {args.frames} frames, 2 objects: no checkpoints {base * 1000:.0f} ms/frame, "
+        f"{args.model}, {args.frames} frames, 2 objects: "
+        f"no checkpoints {base * 1000:.0f} ms/frame, "
         f"with checkpoints {with_cp * 1000:.0f} ms/frame = {with_cp / base:.3f}x"
     )
 

@@ -2,12 +2,13 @@
 
 Random weights with the real architectures (no hub access here), made non-trivial
 (``model.testmodels.make_nontrivial``, applied by ``build_random_model``: masks cover 40-75 %
-of the frame): speed and memory are real, mask quality is not, mask agreement is. Every target is printed as a ratio measured in this run, since the machine is
-shared and absolute numbers drift.
+of the frame): speed and memory are real, mask quality is not, mask agreement is. Every target is
+printed as a ratio measured in this run, since the machine is shared and absolute numbers drift.
 
     .venv/bin/python bench/tracking.py              # everything (~10-20 min on 2 cores)
     .venv/bin/python bench/tracking.py --only p1,p8 # a subset
-    .venv/bin/python bench/tracking.py --only p8 --frames 22 --rounds 2  # P8 steady state, full memory bank
+    # P8 steady state, full memory bank:
+    .venv/bin/python bench/tracking.py --only p8 --frames 22 --rounds 2
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from __future__ import annotations
 import argparse
 import copy
 import os
-import platform
 import subprocess
 import sys
 import time
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import av
 import cv2
@@ -30,6 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench._rss import peak_rss_mb  # noqa: E402
+from bench._table import print_table  # noqa: E402
 from model.testmodels import build_random_model  # noqa: E402
 from model.tracking import Tracker, TrackingSession  # noqa: E402
 from model.tracking.reference import ReferenceLoop  # noqa: E402
@@ -60,23 +63,6 @@ class Clip:
         return rgb
 
 
-def machine() -> str:
-    cpu = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = os.getloadavg()
-    return (
-        f"{cpu}, {os.cpu_count()} logical cores, torch {torch.__version__} "
-        f"({torch.get_num_threads()} threads), Python {platform.python_version()}, "
-        f"load average {load[0]:.1f}/{load[1]:.1f} (shared machine: compare ratios, not absolutes)"
-    )
-
-
 def reference_run(model, clip: Clip, frames: int, image_size: int) -> tuple[list[float], dict]:
     """transformers' own loop (``model.tracking.reference``): its processor preloads the clip
     (not timed), box prompt on frame 0 through ``add_inputs_to_inference_session`` + ``model``,
@@ -84,9 +70,15 @@ def reference_run(model, clip: Clip, frames: int, image_size: int) -> tuple[list
     propagated frame 1..n-1, masks)."""
     loop = ReferenceLoop(model, [clip.frame(i) for i in range(frames)])
     loop.add(0, 1, box=DOG_BOX)
+    return timed_steps(loop.propagate(start=1))
+
+
+def timed_steps(steps: Iterable[tuple[int, Mapping[int, Any]]]) -> tuple[list[float], dict]:
+    """Seconds of each step of a propagation (from the end of the previous one, so decoding
+    and waiting count) and object 1's mask on each frame."""
     masks, times = {}, []
     t0 = time.perf_counter()
-    for frame_idx, out in loop.propagate(start=1):
+    for frame_idx, out in steps:
         masks[frame_idx] = out[1].mask
         t1 = time.perf_counter()
         times.append(t1 - t0)
@@ -103,14 +95,8 @@ def session_run(tracker: Tracker, clip: Clip, frames: int) -> tuple[list[float],
         t0 = time.perf_counter()
         masks = {0: session.predict(0)[1].mask}
         prompt_latency = time.perf_counter() - t0
-        times = []
-        t0 = time.perf_counter()
-        for frame_idx, out in session.propagate(start=1):
-            masks[frame_idx] = out[1].mask
-            t1 = time.perf_counter()
-            times.append(t1 - t0)
-            t0 = t1
-    return times, prompt_latency, masks
+        times, tracked = timed_steps(session.propagate(start=1))
+    return times, prompt_latency, masks | tracked
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -174,22 +160,25 @@ def bench_p1_p8(rows: list, frames: int, rounds: int, plain: bool = True) -> Non
     rows.append(
         (
             "P1/P8",
-            f"EdgeTAM arch, non-trivial random weights (mask coverage {min(coverage):.0%}-{max(coverage):.0%}), "
-            f"{frames - 1} frames after the prompt x {rounds} interleaved rounds: transformers propagate_in_video_iterator (preloaded)",
+            f"EdgeTAM arch, non-trivial random weights "
+            f"(mask coverage {min(coverage):.0%}-{max(coverage):.0%}), "
+            f"{frames - 1} frames after the prompt x {rounds} interleaved rounds: "
+            "transformers propagate_in_video_iterator (preloaded)",
             f"{1 / ref:.2f} frames/s",
             "baseline",
         )
     )
     for key, tracker in paths.items():
         spf = steady(times[key])
-        per_round = [steady([r]) / steady([t]) for r, t in zip(ref_times, times[key])]
+        per_round = [steady([r]) / steady([t]) for r, t in zip(ref_times, times[key], strict=True)]
         target = "P1 target >= 1.0x" if "no optim" in key else "P8 target >= 2.0x"
         rows.append(
             (
                 "P1" if "no optim" in key else "P8",
                 f"rotokit {key} [{tracker.engine}]",
                 f"{1 / spf:.2f} frames/s",
-                f"{ref / spf:.2f}x (rounds {min(per_round):.2f}-{max(per_round):.2f}x); {target}; min IoU {ious[key]:.4f}",
+                f"{ref / spf:.2f}x (rounds {min(per_round):.2f}-{max(per_round):.2f}x); "
+                f"{target}; min IoU {ious[key]:.4f}",
             )
         )
 
@@ -307,13 +296,16 @@ def bench_cold(rows: list, rounds: int) -> None:
                     result[engine].append([float(v) for v in out[-2:]])
     totals = {e: float(np.median([sum(r) for r in runs])) for e, runs in result.items()}
     for engine, runs in result.items():
-        load, first = (float(np.median(col)) for col in zip(*runs))
+        load, first = (float(np.median(col)) for col in zip(*runs, strict=True))
         rows.append(
             (
                 "cold start",
-                f"fresh process, engine {engine}: load weights{' + cached graphs' if engine == 'auto' else ''} / open clip -> first mask (median of {rounds}, rounds interleaved)",
+                f"fresh process, engine {engine}: load weights"
+                f"{' + cached graphs' if engine == 'auto' else ''} / open clip -> first mask "
+                f"(median of {rounds}, rounds interleaved)",
                 f"{load:.2f} / {first:.2f} s",
-                f"total {totals[engine]:.2f} s = {totals[engine] / totals['torch']:.2f}x torch's; target <= 3 s",
+                f"total {totals[engine]:.2f} s = {totals[engine] / totals['torch']:.2f}x torch's; "
+                "target <= 3 s",
             )
         )
 
@@ -409,11 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     if "p2" in only:
         long, short = (int(v) for v in args.p2.split(","))
         bench_p2(rows, long, short, args.p2_model)
-    print(f"\nMachine: {machine()}\n")
-    print("| target | what | measured | ratio (same run) |")
-    print("|---|---|---|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    print_table(("target", "what", "measured", "ratio (same run)"), rows)
     return 0
 
 

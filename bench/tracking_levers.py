@@ -26,7 +26,8 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.tracking import CLIP, DOG_BOX, Clip, machine  # noqa: E402
+from bench._table import print_table  # noqa: E402
+from bench.tracking import CLIP, DOG_BOX, Clip  # noqa: E402
 from model.testmodels import build_random_model  # noqa: E402
 from model.tracking import Tracker, TrackingSession  # noqa: E402
 from model.tracking.openvino_engine import _FeatureMaps, _SteadyMemoryAttention  # noqa: E402
@@ -35,7 +36,10 @@ from model.tracking.speedups import optimize_for_inference  # noqa: E402
 
 
 def _rel_err(out, ref) -> float:
-    return max(float(np.abs(o - r).max() / (np.abs(r).max() + 1e-30)) for o, r in zip(out, ref))
+    return max(
+        float(np.abs(o - r).max() / (np.abs(r).max() + 1e-30))
+        for o, r in zip(out, ref, strict=True)
+    )
 
 
 def _race(
@@ -211,11 +215,11 @@ def main(argv: list[str] | None = None) -> int:
         bench_encoder(rows, model, frames, args.rounds, threads)
     if "memory" in args.only:
         bench_memory(rows, model, args.rounds, threads)
-    print(f"\nMachine: {machine()}; {threads} threads for every engine\n")
-    print("| component | engine | median | speed | max rel. error vs torch |")
-    print("|---|---|---|---|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    print_table(
+        ("component", "engine", "median", "speed", "max rel. error vs torch"),
+        rows,
+        note=f"; {threads} threads for every engine",
+    )
     return 0
 
 

@@ -171,10 +171,10 @@ class Compositor:
                 self._apply(e, out, alpha, hist, None, key=None)
 
         for layer, m in layers:
-            b = binaries.get(layer.obj_id)
-            if b is None:
-                b = np.zeros(shape, np.uint8)
-            hist = self._remember(layer.obj_id, b, layer.effects)
+            binary = binaries.get(layer.obj_id)
+            if binary is None:
+                binary = np.zeros(shape, np.uint8)
+            hist = self._remember(layer.obj_id, binary, layer.effects)
             soft = m if m is not None and np.issubdtype(m.dtype, np.floating) else None
             for j, e in enumerate(layer.effects):
                 self._apply(e, out, alpha, hist, soft, key=(layer.obj_id, j))
@@ -335,7 +335,9 @@ def compose(
     of ObjectLayer.
     """
     if isinstance(stacks, Mapping):
-        layers = [ObjectLayer(obj_id, list(effs)) for obj_id, effs in stacks.items()]
+        layers = [
+            ObjectLayer(obj_id, [parse_effect(e) for e in effs]) for obj_id, effs in stacks.items()
+        ]
     else:
         layers = list(stacks)
     return Compositor(background, layers).render(0, frame, masks)

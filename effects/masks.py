@@ -71,7 +71,8 @@ def bbox(mask01: np.ndarray) -> tuple[int, int, int, int] | None:
     if memo is not None:
         hit = memo.get(id(mask01))
         if hit is not None and hit[0] is mask01:
-            return hit[1]
+            known: tuple[int, int, int, int] | None = hit[1]
+            return known
     x, y, w, h = cv2.boundingRect(mask01)
     box = None if w == 0 or h == 0 else (x, y, x + w, y + h)
     if memo is not None:
@@ -132,8 +133,8 @@ def prepare(
     frame) of the processed mask.
     """
     shape = mask01.shape[:2]
-    use_soft = soft is not None and grow == 0 and feather <= 0
-    box = bbox((soft > 0).view(np.uint8) if use_soft else mask01)
+    soft_alpha = soft if grow == 0 and feather <= 0 else None
+    box = bbox(np.asarray(soft_alpha > 0).view(np.uint8) if soft_alpha is not None else mask01)
     if invert:
         ys, xs = slice(0, shape[0]), slice(0, shape[1])
     else:
@@ -143,8 +144,8 @@ def prepare(
     if box is None:  # inverse of an empty mask: everything
         alpha: np.ndarray = np.ones(shape, np.uint8)
         hard = True
-    elif use_soft:
-        a = np.clip(soft, 0, 1).astype(np.float32)
+    elif soft_alpha is not None:
+        a = np.clip(soft_alpha, 0, 1).astype(np.float32)
         alpha, hard = ((1.0 - a) if invert else a[ys, xs]), False
     elif invert:
         # edge ops only need the object's neighbourhood: compute there, paste into a full frame

@@ -159,7 +159,8 @@ def sprite(key: str, side: int, rotation: float, opacity: float) -> Sprite:
         a = cv2.convertScaleAbs(a, alpha=opacity)
     # Most pixels are fully transparent or fully opaque: those are one masked copy (or
     # nothing); only the anti-aliased edge (a few % of the square) is blended.
-    edge = np.nonzero((a > 0) & (a < 255))
+    edge_y, edge_x = np.nonzero((a > 0) & (a < 255))
+    edge = (edge_y, edge_x)
     spr = Sprite(
         colour, (a == 255).view(np.uint8), edge, (1.0 - a[edge].astype(np.float32) / 255.0)[:, None]
     )

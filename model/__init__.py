@@ -1,1 +1,3 @@
-"""Tracking (SAM 2 family via transformers) and offline face detection. Imports neither Qt nor app."""
+"""Tracking (SAM 2 family via transformers) and offline face detection.
+
+Imports neither Qt nor app."""

@@ -21,9 +21,10 @@ class ModelError(Exception):
 def missing_model_fix(name: str) -> str:
     """The three ways out when a model's weights are missing, as one sentence."""
     return (
-        f"get it with `rotokit models download {name}` (needs internet), pass `--weights DIR` with a "
-        f"local Hugging Face-format folder (config.json + model.safetensors), or try rotokit with "
-        f"`--model test-random-micro` (random weights for tests: the masks are meaningless)"
+        f"get it with `rotokit models download {name}` (needs internet), "
+        "pass `--weights DIR` with a local Hugging Face-format folder "
+        "(config.json + model.safetensors), or try rotokit with "
+        "`--model test-random-micro` (random weights for tests: the masks are meaningless)"
     )
 
 

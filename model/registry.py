@@ -18,9 +18,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from model.errors import DownloadCancelled, WeightsUnavailableError
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 __all__ = [
     "ModelSpec",
@@ -40,7 +43,8 @@ WEIGHTS_FILE = "model.safetensors"
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """One entry of ``rotokit models list``; ``cached``/``path`` are filled in by ``list_models``."""
+    """One entry of ``rotokit models list``; ``cached``/``path`` are filled in by
+    ``list_models``."""
 
     name: str
     kind: Kind
@@ -184,7 +188,9 @@ class _NullWriter:
         pass
 
 
-def _reporting_tqdm(on_bytes: Callable[[int, int], None] | None, cancel: threading.Event | None):
+def _reporting_tqdm(
+    on_bytes: Callable[[int, int], None] | None, cancel: threading.Event | None
+) -> type[tqdm]:
     """A silent tqdm class for ``snapshot_download``: reports the byte bar, stops on ``cancel``.
 
     huggingface_hub aggregates every file's bytes into one bar whose total grows as each file
@@ -193,8 +199,8 @@ def _reporting_tqdm(on_bytes: Callable[[int, int], None] | None, cancel: threadi
     """
     from tqdm import tqdm
 
-    class ReportingTqdm(tqdm):
-        def __init__(self, *args, **kwargs):
+    class ReportingTqdm(tqdm):  # type: ignore[misc]  # tqdm ships no type information
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs.pop("name", None)
             kwargs["file"], kwargs["disable"] = _NullWriter(), False
             self._bytes = kwargs.get("unit") == "B" and not str(kwargs.get("desc", "")).startswith(
@@ -202,10 +208,10 @@ def _reporting_tqdm(on_bytes: Callable[[int, int], None] | None, cancel: threadi
             )
             super().__init__(*args, **kwargs)
 
-        def update(self, n=1):
+        def update(self, n: float | None = 1) -> bool | None:
             if cancel is not None and cancel.is_set():
                 raise DownloadCancelled("download stopped by the user")
-            out = super().update(n)
+            out: bool | None = super().update(n)
             if self._bytes and on_bytes is not None:
                 on_bytes(int(self.n), int(self.total or 0))
             return out
@@ -214,7 +220,8 @@ def _reporting_tqdm(on_bytes: Callable[[int, int], None] | None, cancel: threadi
 
 
 def _snapshot(
-    spec: ModelSpec,
+    hub_id: str,
+    revision: str | None,
     *,
     offline: bool,
     progress: bool,
@@ -222,7 +229,7 @@ def _snapshot(
     cancel: threading.Event | None = None,
 ) -> Path:
     from huggingface_hub import snapshot_download
-    from huggingface_hub.utils import disable_progress_bars, enable_progress_bars
+    from huggingface_hub.utils.tqdm import disable_progress_bars, enable_progress_bars
 
     quiet = not progress and on_bytes is None and cancel is None
     if not quiet and not progress:
@@ -235,8 +242,8 @@ def _snapshot(
         disable_progress_bars()
     try:
         folder = snapshot_download(
-            spec.hub_id,
-            revision=spec.revision,
+            hub_id,
+            revision=revision,
             cache_dir=cache_dir(),
             local_files_only=offline,
             allow_patterns=["config.json", "*.safetensors", "*.json"],
@@ -258,7 +265,7 @@ def model_path(name: str) -> Path:
             name, "is a random test model and has no weights on disk", fix="nothing to fetch"
         )
     try:
-        folder = _snapshot(spec, offline=True, progress=False)
+        folder = _snapshot(spec.hub_id, spec.revision, offline=True, progress=False)
     except Exception:  # huggingface_hub raises several types for "not in the cache"
         raise WeightsUnavailableError(name, "weights are not in the local cache") from None
     if not is_hf_folder(folder):
@@ -279,7 +286,8 @@ def download_model(
 
     ``on_bytes(done, total)`` reports bytes (instead of a terminal bar); setting ``cancel`` stops
     with `DownloadCancelled`. A connection cut mid-file is resumed with a Range request by
-    huggingface_hub itself; a finished file is checked against the hub's sha256 and never fetched again.
+    huggingface_hub itself; a finished file is checked against the hub's sha256 and never fetched
+    again.
     """
     spec = _spec(name)
     if spec.hub_id is None:
@@ -288,7 +296,8 @@ def download_model(
         )
     try:
         folder = _snapshot(
-            spec,
+            spec.hub_id,
+            spec.revision,
             offline=False,
             progress=progress and on_bytes is None,
             on_bytes=on_bytes,
@@ -328,7 +337,7 @@ def download_model(
 
 
 def resolve_weights(
-    name_or_path: str | os.PathLike, offline: bool = False, progress: bool = True
+    name_or_path: str | os.PathLike[str], offline: bool = False, progress: bool = True
 ) -> Path:
     """A registry name or a local HF-format folder → a folder holding config.json + safetensors.
 

@@ -10,8 +10,15 @@ building never touches the network.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import torch
+from torch import nn
+
+from model.tracking.types import VideoModel
+
+if TYPE_CHECKING:
+    from transformers import EdgeTamVideoConfig, Sam2VideoConfig
 
 __all__ = [
     "architecture_config",
@@ -22,6 +29,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+VideoConfig: TypeAlias = "Sam2VideoConfig | EdgeTamVideoConfig"
 RANDOM_SEED = 0
 HYPERNETWORK_GAIN = 300.0  # mask logits of the random decoder reach about +-3 (DESIGN.md section 5)
 OBJECT_SCORE_BIAS = 10.0  # "object present" on every frame
@@ -39,7 +47,7 @@ _ALIASES = {
 }
 
 
-def _sam2_config(name: str):
+def _sam2_config(name: str) -> Sam2VideoConfig:
     from transformers import Sam2VideoConfig
 
     blocks, dim, heads, global_blocks, window, bkg = _HIERA[name]
@@ -63,7 +71,7 @@ def _sam2_config(name: str):
     )
 
 
-def _edgetam_backbone(architecture: str):
+def _edgetam_backbone(architecture: str) -> dict[str, Any]:
     from transformers import TimmWrapperConfig
 
     return TimmWrapperConfig(
@@ -72,7 +80,7 @@ def _edgetam_backbone(architecture: str):
     ).to_dict()
 
 
-def _edgetam_config():
+def _edgetam_config() -> EdgeTamVideoConfig:
     from transformers import EdgeTamVideoConfig
 
     return EdgeTamVideoConfig(
@@ -90,7 +98,7 @@ _MICRO_SIZE = 256
 _MICRO_HIDDEN = 128
 
 
-def _micro_common() -> dict:
+def _micro_common() -> dict[str, Any]:
     size, hidden = _MICRO_SIZE, _MICRO_HIDDEN
     return dict(
         image_size=size,
@@ -112,7 +120,7 @@ def _feature_sizes(size: int) -> list[list[int]]:
     return [[size // 4] * 2, [size // 8] * 2, [size // 16] * 2]
 
 
-def _micro_sam2_config():
+def _micro_sam2_config() -> Sam2VideoConfig:
     from transformers import Sam2VideoConfig
 
     size = _MICRO_SIZE
@@ -140,7 +148,7 @@ def _micro_sam2_config():
     )
 
 
-def _micro_edgetam_config():
+def _micro_edgetam_config() -> EdgeTamVideoConfig:
     from transformers import EdgeTamVideoConfig
 
     return EdgeTamVideoConfig(
@@ -157,7 +165,7 @@ def _micro_edgetam_config():
     )
 
 
-def architecture_config(name: str):
+def architecture_config(name: str) -> VideoConfig:
     """transformers config of a registry model's architecture (no weights needed)."""
     name = _ALIASES.get(name, name)
     if name in _HIERA:
@@ -172,7 +180,7 @@ def architecture_config(name: str):
 
 
 @torch.no_grad()
-def make_nontrivial(model):
+def make_nontrivial(model: VideoModel) -> VideoModel:
     """Make a random model's masks worth comparing (DESIGN.md section 5, in place).
 
     Plain random SAM 2 / EdgeTAM weights say "no object" after the prompt frame (masks empty,
@@ -184,33 +192,38 @@ def make_nontrivial(model):
     head = decoder.pred_obj_score_head.proj_out
     head.weight.zero_()
     head.bias.fill_(OBJECT_SCORE_BIAS)
-    for mlp in decoder.output_hypernetworks_mlps:
-        mlp.proj_out.weight.mul_(HYPERNETWORK_GAIN)
+    for mlp in decoder.output_hypernetworks_mlps:  # a ModuleList of the family's FeedForward
+        cast(nn.Linear, mlp.proj_out).weight.mul_(HYPERNETWORK_GAIN)
     return model
 
 
-def build_random_model(name: str, nontrivial: bool = True):
+def build_random_model(name: str, nontrivial: bool = True) -> VideoModel:
     """A randomly initialised model (fixed seed): identical weights on every call.
 
     ``nontrivial`` (the default, used by every ``test-random-*`` model) applies
     ``make_nontrivial`` so that masks are neither empty nor full; ``False`` gives the plain
     initialisation.
     """
-    from transformers import EdgeTamVideoModel, Sam2VideoModel
+    from transformers import EdgeTamVideoConfig, EdgeTamVideoModel, Sam2VideoModel
 
     config = architecture_config(name)
-    cls = EdgeTamVideoModel if config.model_type.startswith("edgetam") else Sam2VideoModel
     log.warning(
-        "rotokit: model %r has RANDOM weights (seed %d): for tests and benchmarks only, masks are meaningless",
+        "rotokit: model %r has RANDOM weights (seed %d): for tests and benchmarks only, "
+        "masks are meaningless",
         name,
         RANDOM_SEED,
     )
     state = torch.random.get_rng_state()
     try:
         torch.manual_seed(RANDOM_SEED)
-        model = cls(config)
+        model: VideoModel = (
+            EdgeTamVideoModel(config)
+            if isinstance(config, EdgeTamVideoConfig)
+            else Sam2VideoModel(config)
+        )
     finally:
         torch.random.set_rng_state(state)
     if nontrivial:
         make_nontrivial(model)
-    return model.eval()
+    model.eval()  # type: ignore[no-untyped-call]  # transformers' eval() is unannotated
+    return model

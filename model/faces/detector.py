@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib.resources
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -244,7 +244,7 @@ class FaceDetector:
         np.clip(boxes[:, 1::2], 0, height, out=boxes[:, 1::2])
         return boxes, np.concatenate(out_s), np.concatenate(out_m)
 
-    def _tiles(self, img: np.ndarray):
+    def _tiles(self, img: np.ndarray) -> Iterator[tuple[int, int, np.ndarray]]:
         """Yield ``(x0, y0, tile)``; one tile when the image fits in ``self.tile``."""
         height, width = img.shape[:2]
         if max(height, width) <= self.tile:

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from model.faces.detector import FaceDetection
 
@@ -63,17 +64,19 @@ class _Live:
 
     track_id: int
     frames: list[int] = field(default_factory=list)
-    boxes: list[np.ndarray] = field(default_factory=list)
+    boxes: list[npt.NDArray[np.float64]] = field(default_factory=list)
     scores: list[float] = field(default_factory=list)
 
-    def predict(self, frame_idx: int) -> np.ndarray:
-        """Constant-velocity guess of the box at ``frame_idx`` (half-damped, boxes move smoothly)."""
+    def predict(self, frame_idx: int) -> npt.NDArray[np.float64]:
+        """Constant-velocity guess of the box at ``frame_idx`` (half-damped: boxes move
+        smoothly)."""
         last = self.boxes[-1]
         if len(self.frames) < 2:
             return last
         dt = self.frames[-1] - self.frames[-2]
         velocity = (self.boxes[-1] - self.boxes[-2]) / max(dt, 1)
-        return last + 0.5 * velocity * (frame_idx - self.frames[-1])
+        guess: npt.NDArray[np.float64] = last + 0.5 * velocity * (frame_idx - self.frames[-1])
+        return guess
 
 
 def iou(a: np.ndarray | Box, b: np.ndarray | Box) -> float:
@@ -86,7 +89,8 @@ def iou(a: np.ndarray | Box, b: np.ndarray | Box) -> float:
 
 
 def _match_cost(pred: np.ndarray, det: np.ndarray, max_distance: float) -> float | None:
-    """Cost of linking a detection to a track's prediction, or None when they are not the same face.
+    """Cost of linking a detection to a track's prediction, or None when they are not the same
+    face.
 
     IoU alone fails for small fast faces (two 20 px boxes 15 px apart do not overlap), so a centre
     distance measured in face sizes is accepted too; a size change beyond 2× is refused.
@@ -104,7 +108,7 @@ def _match_cost(pred: np.ndarray, det: np.ndarray, max_distance: float) -> float
     distance = centre / max(size_p, size_d)
     if overlap <= 0.0 and distance > max_distance:
         return None
-    return (1.0 - overlap) + distance
+    return float((1.0 - overlap) + distance)
 
 
 def track_faces(
@@ -158,7 +162,7 @@ def track_faces(
     n_frames = 0
     for frame_idx, detections in enumerate(detections_per_frame):
         n_frames = frame_idx + 1
-        still = []
+        still: list[_Live] = []
         for t in live:
             (still if frame_idx - t.frames[-1] <= max_gap + 1 else done).append(t)
         live = still
@@ -240,7 +244,7 @@ def _finish(
         ]
     )
     # Smoothing may pull a box off a fast-moving face; the detected face itself must stay hidden.
-    for f, r in zip(frames, raw):
+    for f, r in zip(frames, raw, strict=True):  # one raw box per detected frame
         i = f - frames[0]
         boxes[i, :2] = np.minimum(boxes[i, :2], r[:2])
         boxes[i, 2:] = np.maximum(boxes[i, 2:], r[2:])
@@ -252,7 +256,7 @@ def _finish(
         boxes[:, 0::2] = np.clip(boxes[:, 0::2], 0, frame_size[0])
         boxes[:, 1::2] = np.clip(boxes[:, 1::2], 0, frame_size[1])
 
-    out: dict[int, Box] = {int(f): _as_box(b) for f, b in zip(dense_frames, boxes)}
+    out: dict[int, Box] = {int(f): _as_box(b) for f, b in zip(dense_frames, boxes, strict=True)}
     for k in range(1, extend + 1):
         if frames[0] - k >= 0:
             out[int(frames[0] - k)] = _as_box(boxes[0])
@@ -262,7 +266,7 @@ def _finish(
         track_id=track_id,
         boxes=dict(sorted(out.items())),
         detected={int(f) for f in frames},
-        scores={int(f): s for f, s in zip(frames, t.scores)},
+        scores={int(f): s for f, s in zip(frames, t.scores, strict=True)},
     )
 
 

@@ -23,7 +23,7 @@ from model.tracking.types import FrameProvider
 __all__ = ["FrameFeed"]
 
 
-class FrameFeed(Mapping):
+class FrameFeed(Mapping[int, torch.Tensor]):
     """Read-only ``{frame_idx: 3×S×S tensor}`` view of a clip with a small LRU and prefetch."""
 
     def __init__(self, frames: FrameProvider, preprocess: Preprocessor, keep: int = 3) -> None:
@@ -32,11 +32,12 @@ class FrameFeed(Mapping):
         self._length = len(frames)
         self._keep = keep
         self._cache: OrderedDict[int, torch.Tensor] = OrderedDict()
-        self._pending: dict[int, Future] = {}
+        self._pending: dict[int, Future[torch.Tensor]] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="rotokit-frames")
         first = self._pool.submit(self._frames.frame, 0).result() if self._length else None
-        self.height, self.width = (first.shape[0], first.shape[1]) if first is not None else (0, 0)
+        self.height: int = first.shape[0] if first is not None else 0
+        self.width: int = first.shape[1] if first is not None else 0
 
     # Mapping protocol (what transformers uses)
     def __len__(self) -> int:

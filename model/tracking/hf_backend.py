@@ -27,6 +27,7 @@ code path as ``propagate_in_video_iterator`` — and manage the state around it:
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import torch
@@ -35,7 +36,18 @@ import torch.nn.functional as F
 from model.tracking.backend import StepResult
 from model.tracking.feed import FrameFeed
 from model.tracking.preprocess import PreprocessConfig
-from model.tracking.types import FramePrompt
+from model.tracking.types import FramePrompt, VideoModel
+from model.tracking.types import VideoOutput as _Output
+
+if TYPE_CHECKING:
+    from transformers.models.edgetam_video.modeling_edgetam_video import (
+        EdgeTamVideoInferenceCache,
+        EdgeTamVideoInferenceSession,
+    )
+    from transformers.models.sam2_video.modeling_sam2_video import (
+        Sam2VideoInferenceCache,
+        Sam2VideoInferenceSession,
+    )
 
 __all__ = ["HFBackend", "HFSession", "ShimError"]
 
@@ -47,6 +59,14 @@ _MEMORY_ARGS = {
     "object_score_logits",
     "is_mask_from_pts",
 }
+
+
+_Session: TypeAlias = "Sam2VideoInferenceSession | EdgeTamVideoInferenceSession"
+_Cache: TypeAlias = "Sam2VideoInferenceCache | EdgeTamVideoInferenceCache"
+# one stored per-frame output (tensors under _STATE_KEYS and others), as the library keeps it
+_FrameOutput: TypeAlias = dict[str, Any]
+# the keyword arguments of one deferred ``_encode_new_memory`` call (_MEMORY_ARGS)
+_MemoryCall: TypeAlias = dict[str, Any]
 
 
 class _UnexpectedMemoryCall(Exception):
@@ -68,24 +88,26 @@ def _shim_broken(what: str) -> None:
         )
 
 
-def _classes(model):
+def _classes(model: VideoModel) -> tuple[type[_Session], type[_Cache]]:
+    """The model family's own inference session and feature cache classes."""
     from transformers import EdgeTamVideoModel
 
     if isinstance(model, EdgeTamVideoModel):
-        from transformers.models.edgetam_video.modeling_edgetam_video import (
-            EdgeTamVideoInferenceCache as Cache,
-        )
-        from transformers.models.edgetam_video.modeling_edgetam_video import (
-            EdgeTamVideoInferenceSession as Session,
-        )
-    else:
-        from transformers.models.sam2_video.modeling_sam2_video import (
-            Sam2VideoInferenceCache as Cache,
-        )
-        from transformers.models.sam2_video.modeling_sam2_video import (
-            Sam2VideoInferenceSession as Session,
-        )
-    return Session, Cache
+        from transformers.models.edgetam_video import modeling_edgetam_video as edgetam
+
+        return edgetam.EdgeTamVideoInferenceSession, edgetam.EdgeTamVideoInferenceCache
+    from transformers.models.sam2_video import modeling_sam2_video as sam2
+
+    return sam2.Sam2VideoInferenceSession, sam2.Sam2VideoInferenceCache
+
+
+def _logits(out: _Output) -> tuple[torch.Tensor, float]:
+    """One object's low-res mask logits (1×1×h×w) and presence logit from a video step (the
+    output class declares them optional; the video model's forward always sets both)."""
+    masks, score = out.pred_masks, out.object_score_logits
+    if masks is None or score is None:
+        raise RuntimeError("transformers returned a video step without masks or object score")
+    return masks.reshape(1, 1, *masks.shape[-2:]), float(score.reshape(-1)[0])
 
 
 class HFBackend:
@@ -93,7 +115,7 @@ class HFBackend:
 
     def __init__(
         self,
-        model,
+        model: VideoModel,
         name: str,
         device: torch.device,
         autocast: torch.dtype | None = None,
@@ -124,10 +146,10 @@ class HFSession:
             inference_state_device=self._device,
             max_vision_features_cache_size=1,
         )
-        self._objects: dict[int, object] = {}
+        self._objects: dict[int, _Session] = {}
         self._new_inputs: dict[int, set[int]] = {}
         # (obj_id, frame_idx) -> (that frame's stored output dict, _encode_new_memory kwargs)
-        self._pending_memory: dict[tuple[int, int], tuple[dict, dict]] = {}
+        self._pending_memory: dict[tuple[int, int], tuple[_FrameOutput, _MemoryCall]] = {}
         self._can_defer = type(self._model).__name__ == "EdgeTamVideoModel"
         if self._can_defer and not callable(getattr(self._model, "_encode_new_memory", None)):
             _shim_broken("EdgeTamVideoModel has no _encode_new_memory method")
@@ -140,7 +162,7 @@ class HFSession:
         return self._window
 
     # state per object -------------------------------------------------------------------
-    def _session(self, obj_id: int):
+    def _session(self, obj_id: int) -> _Session:
         session = self._objects.get(obj_id)
         if session is None:
             session = self._session_cls(
@@ -152,8 +174,9 @@ class HFSession:
                 video_storage_device=self._device,
                 dtype=torch.float32,
             )
-            session.processed_frames = self._feed
-            session.cache = self._cache
+            # the library only indexes the frames and asks their length: a lazy Mapping will do
+            session.processed_frames = self._feed  # type: ignore[assignment]
+            session.cache = self._cache  # one image-feature cache for all objects
             session.obj_id_to_idx(obj_id)
             self._objects[obj_id] = session
             self._new_inputs[obj_id] = set()
@@ -255,6 +278,7 @@ class HFSession:
                 reuse = (
                     not is_new and frame_idx in session.output_dict_per_obj[0]["cond_frame_outputs"]
                 )
+                out: _Output
                 if defer:
                     out = self._step_deferring_memory(session, obj_id, frame_idx, reverse)
                 else:
@@ -269,22 +293,24 @@ class HFSession:
                     tracked = outputs["non_cond_frame_outputs"].pop(frame_idx, None)
                     if tracked is not None:  # a correction on a tracked frame: keep it as a prompt
                         outputs["cond_frame_outputs"][frame_idx] = tracked
-                logits = out.pred_masks.reshape(1, 1, *out.pred_masks.shape[-2:])
-                presence = float(out.object_score_logits.reshape(-1)[0])
-                results[obj_id] = (logits, presence)
+                results[obj_id] = _logits(out)
         return results
 
-    def _step_deferring_memory(self, session, obj_id: int, frame_idx: int, reverse: bool):
+    def _step_deferring_memory(
+        self, session: _Session, obj_id: int, frame_idx: int, reverse: bool
+    ) -> _Output:
         model = self._model
-        calls: list[dict] = []
+        calls: list[_MemoryCall] = []
 
-        def capture(*args, **kwargs):
+        def capture(*args: object, **kwargs: Any) -> tuple[None, None]:
             calls.append(kwargs)
             if args or set(kwargs) != _MEMORY_ARGS:  # not the call this was written for
                 raise _UnexpectedMemoryCall
             return None, None
 
-        model._encode_new_memory = capture  # instance attribute: shadows the method
+        # deliberately an instance attribute that shadows the method for this one call
+        model._encode_new_memory = capture  # type: ignore[method-assign,assignment]
+        out: _Output | None
         try:
             out = model(inference_session=session, frame_idx=frame_idx, reverse=reverse)
         except _UnexpectedMemoryCall:
@@ -294,12 +320,16 @@ class HFSession:
         if out is None or len(calls) != 1:  # another transformers version: do it their way
             _shim_broken(
                 f"EdgeTamVideoModel called _encode_new_memory {len(calls)} time(s) with "
-                f"{sorted(calls[0]) if calls else 'no'} arguments (expected once with {sorted(_MEMORY_ARGS)})"
+                f"{sorted(calls[0]) if calls else 'no'} arguments "
+                f"(expected once with {sorted(_MEMORY_ARGS)})"
             )
             self._can_defer = False
             self._encode_pending_memory(obj_id)
             session.obj_with_new_inputs = [obj_id]
-            return model(inference_session=session, frame_idx=frame_idx, reverse=reverse)
+            retried: _Output = model(
+                inference_session=session, frame_idx=frame_idx, reverse=reverse
+            )
+            return retried
         stored = session.output_dict_per_obj[0]["cond_frame_outputs"][frame_idx]
         self._pending_memory[(obj_id, frame_idx)] = (stored, calls[0])
         return out

@@ -25,10 +25,19 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 from torch import nn
+
+if TYPE_CHECKING:
+    import openvino as ov
+    from transformers import EdgeTamVideoConfig, EdgeTamVideoModel
+    from transformers.models.edgetam.modeling_edgetam import (
+        EdgeTamVisionEncoderOutput,
+        EdgeTamVisionModel,
+    )
 
 __all__ = [
     "ENGINE_TORCH",
@@ -56,7 +65,8 @@ def available() -> bool:
 
 
 def compiled_cache_dir() -> Path:
-    """Beside the weights: ``$ROTOKIT_CACHE`` or the Hugging Face hub cache, ``rotokit-compiled``."""
+    """Beside the weights: ``$ROTOKIT_CACHE`` or the Hugging Face hub cache,
+    ``rotokit-compiled``."""
     from model import registry
 
     root = registry.cache_dir()
@@ -72,7 +82,10 @@ def _versions() -> str:
     import timm
     import transformers
 
-    return f"ov{openvino.get_version().split('-')[0]}-tf{transformers.__version__}-timm{timm.__version__}-f{EXPORT_FORMAT}"
+    return (
+        f"ov{openvino.get_version().split('-')[0]}-tf{transformers.__version__}"
+        f"-timm{timm.__version__}-f{EXPORT_FORMAT}"
+    )
 
 
 def encoder_key(modules: list[nn.Module], image_size: int) -> str:
@@ -102,7 +115,13 @@ class OpenVinoVisionEncoder(nn.Module):
     Position encodings depend only on the shape and come from the torch neck (cached there).
     Any input but the exported 1×3×S×S frame goes to the torch encoder it wraps."""
 
-    def __init__(self, torch_encoder: nn.Module, compiled, image_size: int, output_cls) -> None:
+    def __init__(
+        self,
+        torch_encoder: EdgeTamVisionModel,
+        compiled: ov.CompiledModel,
+        image_size: int,
+        output_cls: type[EdgeTamVisionEncoderOutput],
+    ) -> None:
         super().__init__()
         self.torch_encoder = torch_encoder
         self.config = torch_encoder.config
@@ -111,20 +130,24 @@ class OpenVinoVisionEncoder(nn.Module):
         self._shape = (1, 3, image_size, image_size)
         self._output_cls = output_cls
 
-    def forward(self, pixel_values: torch.Tensor, **kwargs):
+    def forward(self, pixel_values: torch.Tensor, **kwargs: Any) -> EdgeTamVisionEncoderOutput:
         if tuple(pixel_values.shape) != self._shape or pixel_values.device.type != "cpu":
-            return self.torch_encoder(pixel_values, **kwargs)
+            out: EdgeTamVisionEncoderOutput = self.torch_encoder(pixel_values, **kwargs)
+            return out
         x = pixel_values.detach().to(torch.float32).contiguous().numpy()
         result = self._request.infer({0: x}, share_inputs=True, share_outputs=False)
         maps = [torch.from_numpy(result[k]) for k in range(len(self._compiled.outputs))]
         position = self.torch_encoder.neck.position_encoding
         encodings = [position(m.shape, m.device, m.dtype) for m in maps]
+        # transformers annotates these fields as one Tensor; its own encoder puts one per level
         return self._output_cls(
-            last_hidden_state=None, fpn_hidden_states=maps, fpn_position_encoding=encodings
+            last_hidden_state=None,
+            fpn_hidden_states=maps,  # type: ignore[arg-type]
+            fpn_position_encoding=encodings,  # type: ignore[arg-type]
         )
 
 
-def steady_memory_shape(config) -> tuple[int, int, int]:
+def steady_memory_shape(config: EdgeTamVideoConfig) -> tuple[int, int, int]:
     """(memory frames, pointer tokens, total memory tokens) once the memory bank is full: one
     prompted frame + the 6 latest frames, each 256 1D + 256 2D perceiver latents, and 16 object
     pointers split into memory-width tokens. Other shapes (the first frames, several prompted
@@ -145,8 +168,14 @@ class _SteadyMemoryAttention(nn.Module):
         super().__init__()
         self.attention, self.frames, self.pointers = attention, frames, pointers
 
-    def forward(self, current, current_pos, memory, memory_pos) -> torch.Tensor:
-        return self.attention(
+    def forward(
+        self,
+        current: torch.Tensor,
+        current_pos: torch.Tensor,
+        memory: torch.Tensor,
+        memory_pos: torch.Tensor,
+    ) -> torch.Tensor:
+        out: torch.Tensor = self.attention(
             current_vision_features=current,
             current_vision_position_embeddings=current_pos,
             memory=memory,
@@ -154,10 +183,14 @@ class _SteadyMemoryAttention(nn.Module):
             num_object_pointer_tokens=self.pointers,
             num_spatial_memory_tokens=self.frames,
         )
+        return out
 
 
-def _memory_example(config) -> tuple[torch.Tensor, ...]:
-    queries = int(np.prod(config.memory_attention_rope_feat_sizes))
+def _memory_example(config: EdgeTamVideoConfig) -> tuple[torch.Tensor, ...]:
+    sizes = config.memory_attention_rope_feat_sizes
+    if sizes is None:  # the config class fills its default in; a None here is a broken config
+        raise ValueError("EdgeTAM config has no memory_attention_rope_feat_sizes")
+    queries = int(np.prod(sizes))
     hidden, width = (
         int(config.memory_attention_hidden_size),
         int(config.memory_encoder_output_channels),
@@ -175,7 +208,9 @@ class OpenVinoMemoryAttention(nn.Module):
     """Drop-in for ``model.memory_attention``: the compiled graph for the steady-state shape,
     the torch module for anything else."""
 
-    def __init__(self, torch_attention: nn.Module, compiled, shape: tuple[int, int, int]) -> None:
+    def __init__(
+        self, torch_attention: nn.Module, compiled: ov.CompiledModel, shape: tuple[int, int, int]
+    ) -> None:
         super().__init__()
         self.torch_attention = torch_attention
         self._request = compiled.create_infer_request()
@@ -184,13 +219,13 @@ class OpenVinoMemoryAttention(nn.Module):
 
     def forward(
         self,
-        current_vision_features,
-        memory,
-        current_vision_position_embeddings=None,
-        memory_posision_embeddings=None,
-        num_object_pointer_tokens=0,
-        num_spatial_memory_tokens=-1,
-    ):
+        current_vision_features: torch.Tensor,
+        memory: torch.Tensor,
+        current_vision_position_embeddings: torch.Tensor | None = None,
+        memory_posision_embeddings: torch.Tensor | None = None,
+        num_object_pointer_tokens: int = 0,
+        num_spatial_memory_tokens: int = -1,
+    ) -> torch.Tensor:
         key = (num_spatial_memory_tokens, num_object_pointer_tokens, memory.shape[0])
         inputs = (
             current_vision_features,
@@ -198,10 +233,11 @@ class OpenVinoMemoryAttention(nn.Module):
             memory,
             memory_posision_embeddings,
         )
+        tensors = [t for t in inputs if t is not None]
         if key != self._shape or any(
             t is None or t.device.type != "cpu" or t.shape[1] != 1 for t in inputs
         ):
-            return self.torch_attention(
+            out: torch.Tensor = self.torch_attention(
                 current_vision_features=current_vision_features,
                 memory=memory,
                 current_vision_position_embeddings=current_vision_position_embeddings,
@@ -209,8 +245,9 @@ class OpenVinoMemoryAttention(nn.Module):
                 num_object_pointer_tokens=num_object_pointer_tokens,
                 num_spatial_memory_tokens=num_spatial_memory_tokens,
             )
+            return out
         arrays = {
-            k: t.detach().to(torch.float32).contiguous().numpy() for k, t in enumerate(inputs)
+            k: t.detach().to(torch.float32).contiguous().numpy() for k, t in enumerate(tensors)
         }
         result = self._request.infer(arrays, share_inputs=True, share_outputs=False)
         self.compiled_calls += 1
@@ -218,7 +255,11 @@ class OpenVinoMemoryAttention(nn.Module):
 
 
 def _export(
-    encoder: nn.Module, image_size: int, folder: Path, memory_attention: nn.Module, config
+    encoder: nn.Module,
+    image_size: int,
+    folder: Path,
+    memory_attention: nn.Module,
+    config: EdgeTamVideoConfig,
 ) -> None:
     """Trace + convert both graphs to IR (fp32 weights kept: ``compress_to_fp16=False``), into a
     temp folder renamed into place."""
@@ -247,7 +288,7 @@ def _export(
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def accelerate(model, image_size: int, threads: int | None = None) -> str:
+def accelerate(model: EdgeTamVideoModel, image_size: int, threads: int | None = None) -> str:
     """Run ``model``'s image encoder and steady-state memory attention through OpenVINO (export
     on first use, then read from the cache); returns the engine label for the status bar / CLI,
     or raises for the caller to fall back on torch."""
@@ -269,14 +310,14 @@ def accelerate(model, image_size: int, threads: int | None = None) -> str:
         _export(encoder, image_size, folder, attention, model.config)
         log.warning("rotokit: OpenVINO export done in %.0f s", time.perf_counter() - t0)
     core = ov.Core()
-    config = dict(_CONFIG, CACHE_DIR=str(folder / "blob"))
+    config: dict[str, str | int] = dict(_CONFIG, CACHE_DIR=str(folder / "blob"))
     config["INFERENCE_NUM_THREADS"] = int(threads or torch.get_num_threads() or os.cpu_count() or 1)
     compiled_encoder = core.compile_model(str(folder / "vision_encoder.xml"), "CPU", config)
     compiled_attention = core.compile_model(str(folder / "memory_attention.xml"), "CPU", config)
     model.vision_encoder = OpenVinoVisionEncoder(
         encoder, compiled_encoder, image_size, EdgeTamVisionEncoderOutput
     )
-    model.memory_attention = OpenVinoMemoryAttention(
+    model.memory_attention = OpenVinoMemoryAttention(  # type: ignore[assignment]  # drop-in
         attention, compiled_attention, steady_memory_shape(model.config)
     )
     return engine_label()

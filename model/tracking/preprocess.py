@@ -19,8 +19,10 @@ import logging
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import torch
 import torch.nn.functional as F
 
@@ -63,7 +65,7 @@ class PreprocessConfig:
 
     @classmethod
     def from_dict(
-        cls, values: dict, image_size: int, source: str = "processor config"
+        cls, values: dict[str, Any], image_size: int, source: str = "processor config"
     ) -> PreprocessConfig:
         size = values.get("size", {"height": image_size, "width": image_size})
         if not isinstance(size, dict) or "height" not in size or "width" not in size:
@@ -83,11 +85,13 @@ class PreprocessConfig:
         )
         if config.resample not in _RESAMPLE:
             raise ModelError(
-                f"{source}: resample {config.resample} is not supported (bilinear 2, bicubic 3, nearest 0)"
+                f"{source}: resample {config.resample} is not supported "
+                "(bilinear 2, bicubic 3, nearest 0)"
             )
         if (config.height, config.width) != (image_size, image_size):
             raise ModelError(
-                f"{source}: resizes to {config.width}x{config.height} but the model takes {image_size}x{image_size}"
+                f"{source}: resizes to {config.width}x{config.height} "
+                f"but the model takes {image_size}x{image_size}"
             )
         return config
 
@@ -145,7 +149,10 @@ class Preprocessor:
             x = torch.from_numpy(rgb).permute(2, 0, 1)[None]  # a channels-last view, no copy
         if not self.config.do_resize:
             return x
-        return tvF.resize(x, list(self.size), interpolation=self._interpolation, antialias=True)
+        resized: torch.Tensor = tvF.resize(
+            x, list(self.size), interpolation=self._interpolation, antialias=True
+        )
+        return resized
 
     def __call__(self, rgb: np.ndarray) -> torch.Tensor:
         x = np.ascontiguousarray(self.resize(rgb)[0].numpy()).astype(np.float32)  # 3×h×w
@@ -158,10 +165,11 @@ class Preprocessor:
         return torch.from_numpy(x)
 
 
-def logits_to_masks(logits: torch.Tensor, height: int, width: int) -> np.ndarray:
+def logits_to_masks(logits: torch.Tensor, height: int, width: int) -> npt.NDArray[np.bool_]:
     """N×1×h×w (or N×h×w) mask logits → N×H×W bool at frame size, as the processor's
     ``post_process_masks`` does it: one bilinear upsampling, threshold at 0 (no hole filling)."""
     if logits.dim() == 3:
         logits = logits[:, None]
     up = F.interpolate(logits.float(), size=(height, width), mode="bilinear", align_corners=False)
-    return (up[:, 0] > 0).cpu().numpy()
+    masks: npt.NDArray[np.bool_] = (up[:, 0] > 0).cpu().numpy()
+    return masks

@@ -17,31 +17,48 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
+import numpy.typing as npt
 import torch
+
+from model.tracking.types import VideoModel, VideoOutput
+
+if TYPE_CHECKING:
+    from transformers import Sam2VideoProcessor
 
 __all__ = ["ReferenceLoop", "ReferenceMask", "reference_processor"]
 
 
 @dataclass(frozen=True)
 class ReferenceMask:
-    """One object on one frame: the frame-size mask, the model's low-res logits and presence logit."""
+    """One object on one frame: the frame-size mask, the model's low-res logits and presence
+    logit."""
 
-    mask: np.ndarray  # H×W bool
+    mask: npt.NDArray[np.bool_]  # H×W
     logits: torch.Tensor  # 1×1×h×w, before post-processing
     presence: float  # object-score logit
 
 
-def reference_processor(model, folder: str | Path | None = None):
+class _Inputs(TypedDict, total=False):
+    """``add_inputs_to_inference_session``'s prompt arguments, nested as its documentation."""
+
+    input_masks: npt.NDArray[np.bool_]
+    input_points: list[list[list[list[float]]]]
+    input_labels: list[list[list[int]]]
+    input_boxes: list[list[list[float]]]
+
+
+def reference_processor(model: VideoModel, folder: str | Path | None = None) -> Sam2VideoProcessor:
     """The processor a transformers user would load: the folder's own, or the library's
     defaults at the model's input size for a built (random) model."""
     from transformers import Sam2ImageProcessor, Sam2VideoProcessor, Sam2VideoVideoProcessor
 
     if folder is not None:
         return Sam2VideoProcessor.from_pretrained(str(folder))
-    size = model.config.image_size
-    size = int(size[0] if isinstance(size, (list, tuple)) else size)
+    config_size = model.config.image_size
+    size = int(config_size[0] if isinstance(config_size, (list, tuple)) else config_size)
     square = {"height": size, "width": size}
     return Sam2VideoProcessor(
         image_processor=Sam2ImageProcessor(size=square),
@@ -54,7 +71,11 @@ class ReferenceLoop:
     """A preloaded transformers session on ``frames`` (every frame preprocessed up front)."""
 
     def __init__(
-        self, model, frames: Sequence[np.ndarray], processor=None, device: str = "cpu"
+        self,
+        model: VideoModel,
+        frames: Sequence[np.ndarray],
+        processor: Sam2VideoProcessor | None = None,
+        device: str = "cpu",
     ) -> None:
         self.model = model
         self.processor = processor or reference_processor(model)
@@ -75,10 +96,12 @@ class ReferenceLoop:
     ) -> dict[int, ReferenceMask]:
         """Prompt one object on one frame (replacing its prompt there) and segment that frame,
         as the documentation's interactive loop does; returns every object's mask there."""
-        kwargs = {}
+        kwargs: _Inputs = {}
         if mask is not None:
             kwargs["input_masks"] = np.asarray(mask, dtype=bool)
         if points is not None:
+            if labels is None:
+                raise ValueError("points need their labels (1 positive, 0 negative)")
             kwargs["input_points"] = [[[list(map(float, p)) for p in points]]]
             kwargs["input_labels"] = [[[int(v) for v in labels]]]
         if box is not None:
@@ -108,15 +131,18 @@ class ReferenceLoop:
             ):
                 yield out.frame_idx, self._masks(out)
 
-    def _masks(self, out) -> dict[int, ReferenceMask]:
-        logits = out.pred_masks
-        up = self.processor.post_process_masks(
+    def _masks(self, out: VideoOutput) -> dict[int, ReferenceMask]:
+        logits, score, obj_ids = out.pred_masks, out.object_score_logits, out.object_ids
+        if logits is None or score is None or obj_ids is None:
+            raise RuntimeError("transformers returned a video step without masks or object ids")
+        # post_process_masks is unannotated in transformers
+        up: torch.Tensor = self.processor.post_process_masks(  # type: ignore[no-untyped-call]
             [logits], original_sizes=[[self.height, self.width]], binarize=False
         )[0]
-        presence = out.object_score_logits.reshape(-1)
+        presence = score.reshape(-1)
         return {
             obj_id: ReferenceMask(
                 (up[k, 0] > 0).cpu().numpy(), logits[k : k + 1].detach().clone(), float(presence[k])
             )
-            for k, obj_id in enumerate(out.object_ids)
+            for k, obj_id in enumerate(obj_ids)
         }

@@ -140,7 +140,8 @@ class TrackingSession:
         arr = np.asarray(mask)
         if arr.shape != (self.height, self.width):
             raise PromptError(
-                f"object {obj_id}: mask is {arr.shape}, the frame is {(self.height, self.width)} (H, W)"
+                f"object {obj_id}: mask is {arr.shape}, "
+                f"the frame is {(self.height, self.width)} (H, W)"
             )
         arr = arr.astype(bool)
         if not arr.any():
@@ -320,5 +321,5 @@ class TrackingSession:
     def __enter__(self) -> TrackingSession:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

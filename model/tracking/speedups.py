@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import torch
 from torch import nn
 
@@ -22,9 +24,11 @@ class CachedPositionEncoding(nn.Module):
     def __init__(self, inner: nn.Module) -> None:
         super().__init__()
         self.inner = inner
-        self._cache: dict[tuple, torch.Tensor] = {}
+        self._cache: dict[tuple[tuple[int, ...], str, torch.dtype], torch.Tensor] = {}
 
-    def forward(self, shape, device, dtype) -> torch.Tensor:
+    def forward(
+        self, shape: torch.Size | tuple[int, ...], device: torch.device, dtype: torch.dtype
+    ) -> torch.Tensor:
         key = (tuple(shape), str(device), dtype)
         hit = self._cache.get(key)
         if hit is None:
@@ -34,8 +38,14 @@ class CachedPositionEncoding(nn.Module):
         return hit
 
 
-def optimize_for_inference(model) -> list[str]:
-    applied = []
+# backbones already folded (folding twice would be wasted work; the module is changed in place)
+_FUSED: weakref.WeakSet[nn.Module] = weakref.WeakSet()
+
+
+def optimize_for_inference(model: nn.Module) -> list[str]:
+    """Apply the levers this model has (any transformers SAM 2 family model); returns what was
+    applied, for the CLI and status bar. Idempotent."""
+    applied: list[str] = []
     neck = getattr(getattr(model, "vision_encoder", None), "neck", None)
     if (
         neck is not None
@@ -46,11 +56,11 @@ def optimize_for_inference(model) -> list[str]:
         applied.append("FPN position encodings cached")
     backbone = getattr(getattr(model, "vision_encoder", None), "backbone", None)
     timm_model = getattr(backbone, "timm_model", None)
-    if timm_model is not None and not getattr(timm_model, "_rotokit_fused", False):
+    if backbone is not None and isinstance(timm_model, nn.Module) and timm_model not in _FUSED:
         from timm.utils.model import reparameterize_model
 
         fused = reparameterize_model(timm_model, inplace=True)
-        fused._rotokit_fused = True
+        _FUSED.add(fused)
         backbone.timm_model = fused
         applied.append("RepViT re-parameterised (conv+BN folded)")
     return applied

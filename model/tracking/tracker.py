@@ -15,6 +15,7 @@ from model.tracking import openvino_engine
 from model.tracking.hf_backend import HFBackend
 from model.tracking.preprocess import PreprocessConfig
 from model.tracking.speedups import optimize_for_inference
+from model.tracking.types import VideoModel
 
 __all__ = ["Tracker", "pick_device"]
 
@@ -72,15 +73,16 @@ def default_engine() -> str:
     return os.environ.get(ENGINE_ENV, "torch")
 
 
-def _pick_engine(model, engine: str, device: torch.device) -> str:
+def _pick_engine(model: VideoModel, engine: str, device: torch.device) -> str:
     """Run EdgeTAM's image encoder through OpenVINO on the CPU when it is installed (``auto``);
     returns the engine label. ``openvino`` insists (error if impossible); ``torch`` never tries."""
     if engine not in ENGINES:
         raise ModelError(f"engine {engine!r}: use {', '.join(ENGINES)}")
     if engine == "torch":
         return openvino_engine.ENGINE_TORCH
-    edgetam = type(model).__name__ == "EdgeTamVideoModel"
-    if device.type != "cpu" or not edgetam:
+    from transformers import EdgeTamVideoModel
+
+    if device.type != "cpu" or not isinstance(model, EdgeTamVideoModel):
         if engine == "openvino":
             raise ModelError("engine 'openvino' runs EdgeTAM models on the CPU only")
         return openvino_engine.ENGINE_TORCH
@@ -92,7 +94,7 @@ def _pick_engine(model, engine: str, device: torch.device) -> str:
             )
         return f"{openvino_engine.ENGINE_TORCH} (OpenVINO not installed)"
     try:
-        return openvino_engine.accelerate(model, int(model.config.image_size))
+        return openvino_engine.accelerate(model, _image_size(model))
     except Exception as exc:  # export/compile problems on an unusual setup: torch still works
         if engine == "openvino":
             raise ModelError(f"engine 'openvino' failed: {type(exc).__name__}: {exc}") from None
@@ -104,14 +106,18 @@ def _pick_engine(model, engine: str, device: torch.device) -> str:
         return f"{openvino_engine.ENGINE_TORCH} (OpenVINO failed)"
 
 
-def _load_model(folder: Path):
+def _load_model(folder: Path) -> VideoModel:
     from transformers import EdgeTamVideoModel, Sam2VideoModel
 
-    cls = EdgeTamVideoModel if registry.read_kind(folder) == "edgetam" else Sam2VideoModel
+    cls: type[VideoModel] = (
+        EdgeTamVideoModel if registry.read_kind(folder) == "edgetam" else Sam2VideoModel
+    )
     from safetensors import SafetensorError
 
     try:
-        return cls.from_pretrained(folder, use_safetensors=True, attn_implementation="sdpa").eval()
+        model = cls.from_pretrained(folder, use_safetensors=True, attn_implementation="sdpa")
+        model.eval()  # type: ignore[no-untyped-call]  # transformers' eval() is unannotated
+        return model
     except SafetensorError as exc:  # garbage, truncated or foreign bytes in model.safetensors
         raise ModelError(
             f"{folder / registry.WEIGHTS_FILE}: not a readable safetensors weights "
@@ -121,14 +127,15 @@ def _load_model(folder: Path):
         raise ModelError(f"{folder}: cannot load model weights ({exc})") from None
 
 
-def _image_size(model) -> int:
+def _image_size(model: VideoModel) -> int:
     size = model.config.image_size
     return int(size[0] if isinstance(size, (list, tuple)) else size)
 
 
 @dataclass
 class Tracker:
-    """A model + device. ``Tracker.load()`` picks both; sessions are opened with ``TrackingSession``."""
+    """A model + device. ``Tracker.load()`` picks both; sessions are opened with
+    ``TrackingSession``."""
 
     backend: HFBackend
     name: str
@@ -141,7 +148,7 @@ class Tracker:
     def load(
         cls,
         name: str = "auto",
-        weights: str | os.PathLike | None = None,
+        weights: str | os.PathLike[str] | None = None,
         device: str = "auto",
         offline: bool = False,
         optimize: bool = True,
@@ -188,7 +195,7 @@ class Tracker:
     @classmethod
     def from_model(
         cls,
-        model,
+        model: VideoModel,
         name: str,
         device: torch.device | str = "cpu",
         optimize: bool = True,
@@ -202,7 +209,9 @@ class Tracker:
         ``engine`` (default `default_engine()`): ``torch``, ``openvino`` or ``auto``;
         ``optimize=False`` keeps the plain torch model whatever ``engine``."""
         dev = torch.device(device)
-        model = model.to(dev).eval()
+        # transformers wraps Module.to with functools.wraps, which hides its signature from mypy
+        model.to(dev)  # type: ignore[arg-type]
+        model.eval()  # type: ignore[no-untyped-call]  # transformers' eval() is unannotated
         applied = optimize_for_inference(model) if optimize else []
         if random_weights:
             log.warning("rotokit: tracking with RANDOM weights (%s): masks are meaningless", name)

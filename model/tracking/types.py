@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias
 
 import numpy as np
 
-__all__ = ["FrameProvider", "ObjectMask", "Direction", "FramePrompt"]
+if TYPE_CHECKING:
+    from transformers import EdgeTamVideoModel, Sam2VideoModel
+    from transformers.models.edgetam_video.modeling_edgetam_video import (
+        EdgeTamVideoSegmentationOutput,
+    )
+    from transformers.models.sam2_video.modeling_sam2_video import Sam2VideoSegmentationOutput
+
+__all__ = ["FrameProvider", "ObjectMask", "Direction", "FramePrompt", "VideoModel", "VideoOutput"]
 
 Direction = Literal["forward", "backward", "both"]
+
+#: the transformers video models rotokit tracks with (imported lazily: transformers is slow)
+VideoModel: TypeAlias = "Sam2VideoModel | EdgeTamVideoModel"
+#: what one step of such a model returns
+VideoOutput: TypeAlias = "Sam2VideoSegmentationOutput | EdgeTamVideoSegmentationOutput"
 
 
 class FrameProvider(Protocol):

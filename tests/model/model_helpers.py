@@ -73,7 +73,8 @@ def coverage(mask: np.ndarray) -> float:
 def assert_nontrivial(mask: np.ndarray, what: str) -> None:
     share = coverage(mask)
     assert MIN_COVERAGE <= share <= MAX_COVERAGE, (
-        f"{what}: mask covers {share:.1%} of the frame; outside {MIN_COVERAGE:.0%}..{MAX_COVERAGE:.0%} "
+        f"{what}: mask covers {share:.1%} of the frame; "
+        f"outside {MIN_COVERAGE:.0%}..{MAX_COVERAGE:.0%} "
         "the comparison proves nothing (are the random weights non-trivial?)"
     )
 

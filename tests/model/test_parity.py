@@ -20,6 +20,7 @@ from model_helpers import (
     assert_logits_match,
     assert_masks_match,
     assert_nontrivial,
+    reference_masks,
 )
 
 from model.tracking import TrackingSession
@@ -210,3 +211,21 @@ def test_a_mask_that_is_empty_fails_the_parity_check():
         assert_nontrivial(np.zeros((36, 64), bool), "empty")
     with pytest.raises(AssertionError, match="covers 100.0%"):
         assert_nontrivial(np.ones((36, 64), bool), "full")
+
+
+def test_the_reference_runs_none_of_rotokits_preprocessing(micro, monkeypatch):
+    """The yardstick is the library: transformers' processor makes the reference's input tensors
+    and masks, so a bug in rotokit's Preprocessor cannot sit on both sides of the comparison."""
+    from model.tracking import preprocess
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the reference called rotokit's preprocessing")
+
+    monkeypatch.setattr(preprocess.Preprocessor, "__call__", refuse)
+    monkeypatch.setattr(preprocess.Preprocessor, "resize", refuse)
+    monkeypatch.setattr(preprocess, "logits_to_masks", refuse)
+    clip = DecodedClip("dog_ball.mp4", limit=3)
+    ref = reference_masks(micro, clip, {1: (0, {"box": DOG_BOX})}, start=0)
+    assert sorted(ref) == [0, 1, 2]
+    for f in ref:
+        assert_nontrivial(ref[f][1].mask, f"reference frame {f}")

@@ -1,4 +1,6 @@
-"""The real architectures (non-trivial random weights) on a few frames: slow on CPU, so kept tiny."""
+"""The real architectures (non-trivial random weights) on a few frames.
+
+Slow on CPU, so kept tiny."""
 
 from __future__ import annotations
 
