@@ -131,17 +131,27 @@ def bench_p1_p8(rows: list, frames: int, rounds: int, plain: bool = True) -> Non
     clip = Clip(CLIP)
     base = build_random_model("test-random-edgetam")
     eager = copy.deepcopy(base)
+    threads = torch.get_num_threads()
+    # path -> (tracker, torch threads while it runs); the OpenVINO graphs keep `threads`
     paths = {
-        "session, no optimisations": Tracker.from_model(
-            copy.deepcopy(base), "plain", optimize=False
+        "session, no optimisations": (
+            Tracker.from_model(copy.deepcopy(base), "plain", optimize=False),
+            threads,
         ),
-        "session, torch levers only": Tracker.from_model(
-            copy.deepcopy(base), "torch", engine="torch"
+        "session, torch levers only": (
+            Tracker.from_model(copy.deepcopy(base), "torch", engine="torch"),
+            threads,
         ),
-        "session, OpenVINO engine (opt-in)": Tracker.from_model(
-            copy.deepcopy(base), "openvino", engine="auto"
+        "session, OpenVINO engine": (
+            Tracker.from_model(copy.deepcopy(base), "openvino", engine="openvino"),
+            threads,
         ),
     }
+    if threads > 1:  # torch's own pool beside OpenVINO's: do they get in each other's way?
+        paths["session, OpenVINO engine, torch ops on 1 thread"] = (
+            paths["session, OpenVINO engine"][0],
+            1,
+        )
     if not plain:
         del paths["session, no optimisations"]
     ref_times: list[list[float]] = []
@@ -152,8 +162,12 @@ def bench_p1_p8(rows: list, frames: int, rounds: int, plain: bool = True) -> Non
         t, ref_masks = reference_run(eager, clip, frames, 1024)
         ref_times.append(t)
         coverage += [float(m.mean()) for m in ref_masks.values()]
-        for key, tracker in paths.items():
-            t, _, masks = session_run(tracker, clip, frames)
+        for key, (tracker, torch_threads) in paths.items():
+            torch.set_num_threads(torch_threads)
+            try:
+                t, _, masks = session_run(tracker, clip, frames)
+            finally:
+                torch.set_num_threads(threads)
             times[key].append(t)
             ious[key] = min(ious[key], min(iou(masks[f], ref_masks[f]) for f in ref_masks))
     ref = steady(ref_times)
@@ -168,7 +182,7 @@ def bench_p1_p8(rows: list, frames: int, rounds: int, plain: bool = True) -> Non
             "baseline",
         )
     )
-    for key, tracker in paths.items():
+    for key, (tracker, _) in paths.items():
         spf = steady(times[key])
         per_round = [steady([r]) / steady([t]) for r, t in zip(ref_times, times[key], strict=True)]
         target = "P1 target >= 1.0x" if "no optim" in key else "P8 target >= 2.0x"
