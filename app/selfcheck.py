@@ -153,7 +153,7 @@ def run_selfcheck(
     result = SelfcheckResult(tracker.name, path, len(rgb))
     log(
         f"selfcheck: {tracker.name} on {path.name}, {len(rgb)} frames {width}x{height}, "
-        f"{len(prompts)} objects, device {tracker.device}"
+        f"{len(prompts)} objects, device {tracker.device}, engine {tracker.engine}"
     )
 
     t0 = time.perf_counter()

@@ -64,13 +64,13 @@ def _configure_cpu() -> None:
 
 
 ENGINES = ("auto", "openvino", "torch")
-#: default engine: torch eager until the OpenVINO path's P4/cold-start costs are settled
-#: (README, issue 14); ``ROTOKIT_ENGINE=openvino`` (or ``auto``: when installed) opts in
+#: default engine: ``auto`` = the OpenVINO graphs for EdgeTAM on the CPU when the ``openvino``
+#: extra is installed, torch eager otherwise (README, P8); ``ROTOKIT_ENGINE=torch`` opts out
 ENGINE_ENV = "ROTOKIT_ENGINE"
 
 
 def default_engine() -> str:
-    return os.environ.get(ENGINE_ENV, "torch")
+    return os.environ.get(ENGINE_ENV, "auto")
 
 
 def _pick_engine(model: VideoModel, engine: str, device: torch.device) -> str:

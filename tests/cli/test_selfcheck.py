@@ -15,11 +15,15 @@ def _ious(out: str) -> list[float]:
 
 
 @pytest.mark.slow
-def test_selfcheck_passes_on_the_real_edgetam_architecture(capsys):
+def test_selfcheck_passes_on_the_real_edgetam_architecture(capsys, monkeypatch, tmp_path):
     """The check CI runs: the real EdgeTAM architecture (non-trivial random weights, a separately
-    built unoptimised reference), two objects, the bundled clip; few frames to stay quick."""
+    built unoptimised reference), two objects, the bundled clip; few frames to stay quick. With
+    the default engine, as a user runs it: OpenVINO's compiled graphs."""
+    monkeypatch.delenv("ROTOKIT_ENGINE", raising=False)
+    monkeypatch.setenv("ROTOKIT_CACHE", str(tmp_path))
     assert main(["selfcheck", "--model", "test-random-edgetam", "--frames", "2"]) == 0
     out = capsys.readouterr().out
+    assert "engine OpenVINO" in out
     assert "frame    0:" in out and "frame    1:" in out
     ious = _ious(out)
     assert len(ious) == 4 and min(ious) >= 0.999

@@ -90,10 +90,12 @@ def test_sam2_models_stay_on_torch(cache):
         Tracker.load("test-random-micro", device="cpu", engine="openvino")
 
 
-def test_default_engine_is_torch_until_opted_in(cache, monkeypatch):
+def test_the_default_engine_is_openvino_and_can_be_turned_off(cache, monkeypatch):
     monkeypatch.delenv("ROTOKIT_ENGINE", raising=False)
-    assert Tracker.from_model(nontrivial(), "plain").engine == "torch eager"
-    assert not list(cache.glob("*/vision_encoder.xml"))
+    assert Tracker.from_model(nontrivial(), "default").engine.startswith("OpenVINO")
+    assert list(cache.glob("*/vision_encoder.xml"))
+    monkeypatch.setenv("ROTOKIT_ENGINE", "torch")
+    assert Tracker.from_model(nontrivial(), "opted out").engine == "torch eager"
 
 
 def test_track_command_names_the_engine(cache, tmp_path, capsys, monkeypatch):
