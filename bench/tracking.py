@@ -197,6 +197,69 @@ def bench_p1_p8(rows: list, frames: int, rounds: int, plain: bool = True) -> Non
         )
 
 
+COMPONENTS = ("vision_encoder", "memory_attention", "memory_encoder", "spatial_perceiver")
+
+
+def bench_components(rows: list, frames: int, rounds: int) -> None:
+    """Where a steady-state step's time goes, torch eager vs the OpenVINO engine: each
+    component's forward timed inside real sessions (frames >= STEADY_FROM), process CPU time —
+    at 1 thread (``--threads 1``) close to a quiet machine's wall time whatever the load."""
+    clip = Clip(CLIP)
+    base = build_random_model("test-random-edgetam")
+    trackers = {
+        "torch eager": Tracker.from_model(copy.deepcopy(base), "torch", engine="torch"),
+        "OpenVINO engine": Tracker.from_model(copy.deepcopy(base), "ov", engine="openvino"),
+    }
+    spent: dict[tuple[str, str], list[float]] = {}
+    current: dict[str, float] = {}
+
+    def timed(name: str, module: torch.nn.Module) -> None:
+        inner = module.forward
+
+        def forward(*args, **kwargs):
+            t0 = time.process_time()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                current[name] = current.get(name, 0.0) + time.process_time() - t0
+
+        module.forward = forward
+
+    for tracker in trackers.values():
+        for name in COMPONENTS:
+            timed(name, getattr(tracker.backend.model, name))
+    for _ in range(rounds):
+        for label, tracker in trackers.items():
+            clip.length = frames
+            with TrackingSession(tracker, clip) as session:
+                session.add_box(0, 1, DOG_BOX)
+                session.predict(0)
+                current.clear()
+                t0 = time.process_time()
+                for n, _ in enumerate(session.propagate(start=1), start=1):
+                    t1 = time.process_time()
+                    if n >= STEADY_FROM:
+                        spent.setdefault((label, "step"), []).append(t1 - t0)
+                        for name in COMPONENTS:
+                            spent.setdefault((label, name), []).append(current.get(name, 0.0))
+                    current.clear()
+                    t0 = time.process_time()
+    torch_step = float(np.median(spent[("torch eager", "step")]))
+    for label in trackers:
+        step = float(np.median(spent[(label, "step")]))
+        parts = {name: float(np.median(spent[(label, name)])) for name in COMPONENTS}
+        rest = step - sum(parts.values())
+        detail = ", ".join(f"{k} {v:.3f}" for k, v in parts.items())
+        rows.append(
+            (
+                "components",
+                f"{label}: steady-state step, CPU s (frames {STEADY_FROM}+ x {rounds} rounds)",
+                f"{step:.3f} s = {detail}, rest {rest:.3f}",
+                f"{torch_step / step:.2f}x torch eager's step",
+            )
+        )
+
+
 def bench_models(rows: list, frames: int) -> None:
     clip = Clip(CLIP)
     base = None
@@ -371,7 +434,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         default="p1,p8,p4,cold,models,p2",
-        help="comma list of p1 (P1 and P8 rows), p8 (P8 rows only), p4, cold, models, p2",
+        help="comma list of p1 (P1 and P8 rows), p8 (P8 rows only), p4, cold, models, p2, "
+        "components (per-component CPU time at steady state)",
     )
     parser.add_argument(
         "--frames",
@@ -406,6 +470,8 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[tuple[str, str, str, str]] = []
     if "p1" in only or "p8" in only:
         bench_p1_p8(rows, args.frames, args.rounds, plain="p1" in only)
+    if "components" in only:
+        bench_components(rows, max(args.frames, STEADY_FROM + 3), args.rounds)
     if "p4" in only:
         bench_p4(rows)
     if "cold" in only:
