@@ -19,6 +19,7 @@ def run(
     code."""
     import logging
     import sys
+    import threading
 
     from PySide6.QtWidgets import QApplication
 
@@ -27,6 +28,7 @@ def run(
     from app.gui.theme import apply_dark_theme
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    threading.Thread(target=_warm_model_imports, name="rotokit-warm-imports", daemon=True).start()
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("rotokit")
@@ -38,3 +40,16 @@ def run(
     if path:
         window.open_path(str(path))
     return int(app.exec())
+
+
+def _warm_model_imports() -> None:
+    """While the window opens and a file is picked: the model code's imports are most of the
+    time from opening a clip to its first mask (`bench/tracking.py --only cold`)."""
+    import logging
+
+    try:
+        from model.tracking import warm_imports
+
+        warm_imports()
+    except Exception:  # noqa: BLE001 - the model load itself reports anything real
+        logging.getLogger(__name__).debug("warming the model imports failed", exc_info=True)

@@ -7,7 +7,7 @@ App code sees only this module's names; the transformers backend lives behind
 from __future__ import annotations
 
 from model.tracking.session import TrackingSession
-from model.tracking.tracker import Tracker, pick_device
+from model.tracking.tracker import Tracker, pick_device, warm_imports
 from model.tracking.types import Direction, FramePrompt, FrameProvider, ObjectMask
 
 __all__ = [
@@ -18,4 +18,5 @@ __all__ = [
     "FramePrompt",
     "Direction",
     "pick_device",
+    "warm_imports",
 ]
