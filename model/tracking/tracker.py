@@ -75,8 +75,8 @@ def default_engine() -> str:
 
 def warm_imports() -> None:
     """Import transformers' SAM 2 / EdgeTAM model code, timm's RepViT and OpenVINO ahead of
-    ``Tracker.load``: on a fresh process they are most of a cold start (≈ 2.5 s of ≈ 4 s on 2
-    cores, `bench/tracking.py --only cold`), while the weights themselves load in ≈ 0.4 s. The
+    ``Tracker.load``: on a fresh process they are most of a cold start (≈ 2.9 s of ≈ 4 s on 2
+    cores: the `auto` vs `auto+warm` rows of `bench/tracking.py --only cold`). The
     editor runs this on a background thread while its window opens."""
     from timm.models import repvit  # noqa: F401
     from transformers import EdgeTamVideoModel, Sam2VideoModel  # noqa: F401
