@@ -34,7 +34,7 @@ from bench._table import print_table  # noqa: E402
 from bench.tracking import CLIP, DOG_BOX, Clip  # noqa: E402
 from model.testmodels import build_random_model  # noqa: E402
 from model.tracking import Tracker, TrackingSession  # noqa: E402
-from model.tracking.openvino_engine import _FeatureMaps, _SteadyMemoryAttention  # noqa: E402
+from model.tracking.openvino_graphs import FeatureMaps, SteadyMemoryAttention  # noqa: E402
 from model.tracking.preprocess import Preprocessor  # noqa: E402
 from model.tracking.speedups import optimize_for_inference  # noqa: E402
 
@@ -77,7 +77,7 @@ def _race(
 def bench_encoder(rows: list, model, frames: list[torch.Tensor], rounds: int, threads: int) -> None:
     import openvino as ov
 
-    net = _FeatureMaps(model.vision_encoder).eval()
+    net = FeatureMaps(model.vision_encoder).eval()
     x = frames[0][None]
     with torch.no_grad():
         graph = ov.convert_model(net, example_input=x)
@@ -201,7 +201,7 @@ def bench_memory(rows: list, model, rounds: int, threads: int) -> None:
         inputs["memory"],
         inputs["memory_posision_embeddings"],
     )
-    steady = _SteadyMemoryAttention(
+    steady = SteadyMemoryAttention(
         attention, inputs["num_spatial_memory_tokens"], inputs["num_object_pointer_tokens"]
     ).eval()
     with torch.no_grad():

@@ -1,16 +1,18 @@
-"""OpenVINO for EdgeTAM on the CPU: the image encoder and the memory attention as compiled graphs.
+"""OpenVINO for EdgeTAM on the CPU: image encoder, memory attention and memory encoder as
+compiled graphs.
 
-The RepViT backbone + FPN neck (≈ half of an EdgeTAM step in torch eager) and the memory
-attention (≈ a quarter) are exported once per model to OpenVINO IR and run as compiled graphs, in
-fp32 (explicitly: on CPUs with bf16 units OpenVINO would otherwise pick bf16, which moves masks).
-The memory attention graph has the steady state's token counts baked in (full memory bank, the
-usual case after the first 16 frames); other shapes run the torch module. Everything else —
-prompt encoder, mask decoder, memory encoder, perceiver, the memory bank itself — stays in
-transformers' own torch code, so control flow is the library's; only float rounding differs.
+The RepViT backbone + FPN neck (≈ a third of an EdgeTAM step in torch eager), the memory
+attention (≈ a half) and the memory encoder (≈ 8 %) are exported once per model to OpenVINO IR
+and run as compiled graphs, in fp32 (explicitly: on CPUs with bf16 units OpenVINO would otherwise
+pick bf16, which moves masks). The memory attention graph has the steady state's token counts
+baked in (full memory bank, the usual case after the first 16 frames); other shapes run the
+torch module. Everything else — prompt encoder, mask decoder, perceiver, the memory bank itself —
+stays in transformers' own torch code, so control flow is the library's; only float rounding
+differs. What is traced and the drop-in modules: ``openvino_graphs``.
 
 The IR lives in the weights' cache root (``ROTOKIT_CACHE`` or the Hugging Face hub cache) under
-``rotokit-compiled/<key>/``, the key hashing the encoder's weights, the input size and the
-openvino / transformers / timm versions, so a new library or new weights export again and a
+``rotokit-compiled/<key>/``, the key hashing the exported modules' weights, the input size and
+the openvino / transformers / timm versions, so a new library or new weights export again and a
 second start only reads the IR (plus OpenVINO's own compiled-blob cache in the same folder).
 ``openvino`` is an optional extra (``pip install rotokit[openvino]``); without it, or for
 another model family or device, tracking runs in torch eager.
@@ -27,17 +29,22 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import torch
 from torch import nn
 
+from model.tracking.openvino_graphs import (
+    FeatureMaps,
+    MemoryEncoderFeatures,
+    OpenVinoMemoryAttention,
+    OpenVinoMemoryEncoder,
+    OpenVinoVisionEncoder,
+    SteadyMemoryAttention,
+    memory_attention_example,
+    steady_memory_shape,
+)
+
 if TYPE_CHECKING:
-    import openvino as ov
-    from transformers import EdgeTamVideoConfig, EdgeTamVideoModel
-    from transformers.models.edgetam.modeling_edgetam import (
-        EdgeTamVisionEncoderOutput,
-        EdgeTamVisionModel,
-    )
+    from transformers import EdgeTamVideoModel
 
 __all__ = [
     "ENGINE_TORCH",
@@ -52,7 +59,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 ENGINE_TORCH = "torch eager"
-EXPORT_FORMAT = 1  # bump when what is exported changes
+EXPORT_FORMAT = 3  # bump when what is exported changes
 _CONFIG = {"INFERENCE_PRECISION_HINT": "f32", "PERFORMANCE_HINT": "LATENCY"}
 
 
@@ -98,227 +105,117 @@ def encoder_key(modules: list[nn.Module], image_size: int) -> str:
     return digest.hexdigest()
 
 
-class _FeatureMaps(nn.Module):
-    """The traced part: pixels → the FPN feature maps the video model reads (3 levels)."""
-
-    def __init__(self, encoder: nn.Module) -> None:
-        super().__init__()
-        self.encoder = encoder
-
-    def forward(self, pixel_values: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        return tuple(self.encoder(pixel_values, return_dict=True).fpn_hidden_states)
+GRAPHS = ("vision_encoder", "memory_attention", "memory_encoder")  # the IR files of a key
 
 
-class OpenVinoVisionEncoder(nn.Module):
-    """Drop-in for ``model.vision_encoder``: same output type and fields the video model reads.
+def _traced(model: EdgeTamVideoModel, image_size: int) -> dict[str, tuple[nn.Module, Any]]:
+    """Each graph's traced module and example input, by IR file name."""
+    config = model.config
+    frames, pointers, _ = steady_memory_shape(config)
+    height, width = model.backbone_feature_sizes[-1]
+    generator = torch.Generator().manual_seed(0)
+    memory_example = (
+        torch.randn(1, int(config.memory_encoder_hidden_size), height, width, generator=generator),
+        # the mask input is sigmoid(logits) scaled and shifted: about -10..10
+        torch.rand(1, 1, image_size, image_size, generator=generator) * 20 - 10,
+    )
+    return {
+        "vision_encoder": (
+            FeatureMaps(model.vision_encoder).eval(),
+            torch.zeros(1, 3, image_size, image_size),
+        ),
+        "memory_attention": (
+            SteadyMemoryAttention(model.memory_attention, frames, pointers).eval(),
+            memory_attention_example(config),
+        ),
+        "memory_encoder": (MemoryEncoderFeatures(model.memory_encoder).eval(), memory_example),
+    }
 
-    Position encodings depend only on the shape and come from the torch neck (cached there).
-    Any input but the exported 1×3×S×S frame goes to the torch encoder it wraps."""
 
-    def __init__(
-        self,
-        torch_encoder: EdgeTamVisionModel,
-        compiled: ov.CompiledModel,
-        image_size: int,
-        output_cls: type[EdgeTamVisionEncoderOutput],
-    ) -> None:
-        super().__init__()
-        self.torch_encoder = torch_encoder
-        self.config = torch_encoder.config
-        self._compiled = compiled
-        self._request = compiled.create_infer_request()
-        self._shape = (1, 3, image_size, image_size)
-        self._output_cls = output_cls
-
-    def forward(self, pixel_values: torch.Tensor, **kwargs: Any) -> EdgeTamVisionEncoderOutput:
-        if tuple(pixel_values.shape) != self._shape or pixel_values.device.type != "cpu":
-            out: EdgeTamVisionEncoderOutput = self.torch_encoder(pixel_values, **kwargs)
-            return out
-        x = pixel_values.detach().to(torch.float32).contiguous().numpy()
-        result = self._request.infer({0: x}, share_inputs=True, share_outputs=False)
-        maps = [torch.from_numpy(result[k]) for k in range(len(self._compiled.outputs))]
-        position = self.torch_encoder.neck.position_encoding
-        encodings = [position(m.shape, m.device, m.dtype) for m in maps]
-        # transformers annotates these fields as one Tensor; its own encoder puts one per level
-        return self._output_cls(
-            last_hidden_state=None,
-            fpn_hidden_states=maps,  # type: ignore[arg-type]
-            fpn_position_encoding=encodings,  # type: ignore[arg-type]
+def _check_rewrite(model: EdgeTamVideoModel, traced: nn.Module, example: Any) -> None:
+    """rotokit's NCHW form of the memory encoder must compute what transformers' module does
+    (float rounding apart); a transformers release that changes the module fails here, at
+    export, and ``auto`` falls back to torch."""
+    with torch.inference_mode():
+        want = model.memory_encoder(*example)[0]
+        got = traced(*example)
+    error = float((got - want).abs().max() / want.abs().max().clamp_min(1e-6))
+    if not error <= 1e-4:
+        raise RuntimeError(
+            "the memory encoder's export form no longer matches transformers' module "
+            f"(relative error {error:.1e})"
         )
 
 
-def steady_memory_shape(config: EdgeTamVideoConfig) -> tuple[int, int, int]:
-    """(memory frames, pointer tokens, total memory tokens) once the memory bank is full: one
-    prompted frame + the 6 latest frames, each 256 1D + 256 2D perceiver latents, and 16 object
-    pointers split into memory-width tokens. Other shapes (the first frames, several prompted
-    frames in the window) run in torch."""
-    frames = int(config.num_maskmem)
-    per_frame = int(config.perceiver_resampler_num_latents) + int(
-        config.perceiver_resampler_num_latents_2d
-    )
-    split = int(config.memory_attention_hidden_size) // int(config.memory_encoder_output_channels)
-    pointers = int(config.max_object_pointers_in_encoder) * split
-    return frames, pointers, frames * per_frame + pointers
-
-
-class _SteadyMemoryAttention(nn.Module):
-    """The traced part: memory attention with the steady state's token counts baked in."""
-
-    def __init__(self, attention: nn.Module, frames: int, pointers: int) -> None:
-        super().__init__()
-        self.attention, self.frames, self.pointers = attention, frames, pointers
-
-    def forward(
-        self,
-        current: torch.Tensor,
-        current_pos: torch.Tensor,
-        memory: torch.Tensor,
-        memory_pos: torch.Tensor,
-    ) -> torch.Tensor:
-        out: torch.Tensor = self.attention(
-            current_vision_features=current,
-            current_vision_position_embeddings=current_pos,
-            memory=memory,
-            memory_posision_embeddings=memory_pos,
-            num_object_pointer_tokens=self.pointers,
-            num_spatial_memory_tokens=self.frames,
-        )
-        return out
-
-
-def _memory_example(config: EdgeTamVideoConfig) -> tuple[torch.Tensor, ...]:
-    sizes = config.memory_attention_rope_feat_sizes
-    if sizes is None:  # the config class fills its default in; a None here is a broken config
-        raise ValueError("EdgeTAM config has no memory_attention_rope_feat_sizes")
-    queries = int(np.prod(sizes))
-    hidden, width = (
-        int(config.memory_attention_hidden_size),
-        int(config.memory_encoder_output_channels),
-    )
-    tokens = steady_memory_shape(config)[2]
-    return (
-        torch.randn(queries, 1, hidden),
-        torch.randn(queries, 1, hidden),
-        torch.randn(tokens, 1, width),
-        torch.randn(tokens, 1, width),
-    )
-
-
-class OpenVinoMemoryAttention(nn.Module):
-    """Drop-in for ``model.memory_attention``: the compiled graph for the steady-state shape,
-    the torch module for anything else."""
-
-    def __init__(
-        self, torch_attention: nn.Module, compiled: ov.CompiledModel, shape: tuple[int, int, int]
-    ) -> None:
-        super().__init__()
-        self.torch_attention = torch_attention
-        self._request = compiled.create_infer_request()
-        self._shape = shape
-        self.compiled_calls = 0  # how many steps ran in the graph (tests, benches)
-
-    def forward(
-        self,
-        current_vision_features: torch.Tensor,
-        memory: torch.Tensor,
-        current_vision_position_embeddings: torch.Tensor | None = None,
-        memory_posision_embeddings: torch.Tensor | None = None,
-        num_object_pointer_tokens: int = 0,
-        num_spatial_memory_tokens: int = -1,
-    ) -> torch.Tensor:
-        key = (num_spatial_memory_tokens, num_object_pointer_tokens, memory.shape[0])
-        inputs = (
-            current_vision_features,
-            current_vision_position_embeddings,
-            memory,
-            memory_posision_embeddings,
-        )
-        tensors = [t for t in inputs if t is not None]
-        if key != self._shape or any(
-            t is None or t.device.type != "cpu" or t.shape[1] != 1 for t in inputs
-        ):
-            out: torch.Tensor = self.torch_attention(
-                current_vision_features=current_vision_features,
-                memory=memory,
-                current_vision_position_embeddings=current_vision_position_embeddings,
-                memory_posision_embeddings=memory_posision_embeddings,
-                num_object_pointer_tokens=num_object_pointer_tokens,
-                num_spatial_memory_tokens=num_spatial_memory_tokens,
-            )
-            return out
-        arrays = {
-            k: t.detach().to(torch.float32).contiguous().numpy() for k, t in enumerate(tensors)
-        }
-        result = self._request.infer(arrays, share_inputs=True, share_outputs=False)
-        self.compiled_calls += 1
-        return torch.from_numpy(result[0])
-
-
-def _export(
-    encoder: nn.Module,
-    image_size: int,
-    folder: Path,
-    memory_attention: nn.Module,
-    config: EdgeTamVideoConfig,
-) -> None:
-    """Trace + convert both graphs to IR (fp32 weights kept: ``compress_to_fp16=False``), into a
+def _export(model: EdgeTamVideoModel, image_size: int, folder: Path) -> None:
+    """Trace + convert every graph to IR (fp32 weights kept: ``compress_to_fp16=False``), into a
     temp folder renamed into place."""
     import openvino as ov
 
+    graphs = _traced(model, image_size)
+    _check_rewrite(model, *graphs["memory_encoder"])
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=folder.parent))
     try:
-        example = torch.zeros(1, 3, image_size, image_size)
-        with torch.no_grad():
-            graph = ov.convert_model(_FeatureMaps(encoder).eval(), example_input=example)
-        ov.save_model(graph, str(tmp / "vision_encoder.xml"), compress_to_fp16=False)
-        frames, pointers, _ = steady_memory_shape(config)
-        with torch.no_grad():
-            graph = ov.convert_model(
-                _SteadyMemoryAttention(memory_attention, frames, pointers).eval(),
-                example_input=_memory_example(config),
-            )
-        ov.save_model(graph, str(tmp / "memory_attention.xml"), compress_to_fp16=False)
+        for name, (traced, example) in graphs.items():
+            with torch.no_grad():
+                graph = ov.convert_model(traced, example_input=example)
+            ov.save_model(graph, str(tmp / f"{name}.xml"), compress_to_fp16=False)
         try:
             tmp.rename(folder)
         except OSError:  # another process exported the same key meanwhile
-            if not (folder / "memory_attention.xml").is_file():
+            if not _exported(folder):
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _exported(folder: Path) -> bool:
+    return all((folder / f"{name}.xml").is_file() for name in GRAPHS)
+
+
 def accelerate(model: EdgeTamVideoModel, image_size: int, threads: int | None = None) -> str:
-    """Run ``model``'s image encoder and steady-state memory attention through OpenVINO (export
-    on first use, then read from the cache); returns the engine label for the status bar / CLI,
-    or raises for the caller to fall back on torch."""
+    """Run ``model``'s image encoder, steady-state memory attention and memory encoder through
+    OpenVINO (export on first use, then read from the cache); returns the engine label for the
+    status bar / CLI, or raises for the caller to fall back on torch."""
     import openvino as ov
 
-    encoder, attention = model.vision_encoder, model.memory_attention
-    if isinstance(encoder, OpenVinoVisionEncoder):
+    if isinstance(model.vision_encoder, OpenVinoVisionEncoder):
         return engine_label()
     from transformers.models.edgetam.modeling_edgetam import EdgeTamVisionEncoderOutput
 
-    folder = compiled_cache_dir() / encoder_key([encoder, attention], image_size)
-    if not (folder / "memory_attention.xml").is_file():
+    modules = [getattr(model, name) for name in GRAPHS]
+    folder = compiled_cache_dir() / encoder_key(modules, image_size)
+    if not _exported(folder):
         log.warning(
-            "rotokit: exporting the image encoder and memory attention to OpenVINO (once per model "
-            "and library version, a minute or two) into %s",
+            "rotokit: exporting the image encoder, memory attention and memory encoder to "
+            "OpenVINO (once per model and library version, a minute or two) into %s",
             folder,
         )
         t0 = time.perf_counter()
-        _export(encoder, image_size, folder, attention, model.config)
+        _export(model, image_size, folder)
         log.warning("rotokit: OpenVINO export done in %.0f s", time.perf_counter() - t0)
     core = ov.Core()
     config: dict[str, str | int] = dict(_CONFIG, CACHE_DIR=str(folder / "blob"))
     config["INFERENCE_NUM_THREADS"] = int(threads or torch.get_num_threads() or os.cpu_count() or 1)
-    compiled_encoder = core.compile_model(str(folder / "vision_encoder.xml"), "CPU", config)
-    compiled_attention = core.compile_model(str(folder / "memory_attention.xml"), "CPU", config)
+    compiled = {
+        name: core.compile_model(str(folder / f"{name}.xml"), "CPU", config) for name in GRAPHS
+    }
+    vision, attention, memory = modules
+    height, width = model.backbone_feature_sizes[-1]
     model.vision_encoder = OpenVinoVisionEncoder(
-        encoder, compiled_encoder, image_size, EdgeTamVisionEncoderOutput
+        vision, compiled["vision_encoder"], image_size, EdgeTamVisionEncoderOutput
     )
     model.memory_attention = OpenVinoMemoryAttention(  # type: ignore[assignment]  # drop-in
-        attention, compiled_attention, steady_memory_shape(model.config)
+        attention, compiled["memory_attention"], steady_memory_shape(model.config)
+    )
+    model.memory_encoder = OpenVinoMemoryEncoder(  # type: ignore[assignment]  # drop-in
+        memory,
+        compiled["memory_encoder"],
+        (
+            (1, int(model.config.memory_encoder_hidden_size), height, width),
+            (1, 1, image_size, image_size),
+        ),
     )
     return engine_label()
 
@@ -327,5 +224,6 @@ def engine_label() -> str:
     import openvino as ov
 
     return (
-        f"OpenVINO {ov.get_version().split('-')[0]} fp32 (image encoder, memory attention) + torch"
+        f"OpenVINO {ov.get_version().split('-')[0]} fp32 "
+        "(image encoder, memory attention, memory encoder) + torch"
     )

@@ -51,6 +51,7 @@ def test_openvino_masks_match_transformers_torch_loop(cache):
     ref = reference_masks(reference, clip, {1: (0, {"box": DOG_BOX})}, start=0)
     assert sorted(ours) == list(range(FRAMES))
     assert fast.backend.model.memory_attention.compiled_calls >= 4  # the steady state was compiled
+    assert fast.backend.model.memory_encoder.compiled_calls == FRAMES  # every frame's memory
     for f in range(FRAMES):
         coverage = ref[f][1].mask.mean()
         assert 0.02 < coverage < 0.98, (f, coverage)  # the weights really make masks
@@ -60,7 +61,7 @@ def test_openvino_masks_match_transformers_torch_loop(cache):
 def test_export_happens_once_per_weights_then_is_read_from_the_cache(cache, caplog):
     with caplog.at_level(logging.WARNING, logger="model.tracking.openvino_engine"):
         Tracker.from_model(nontrivial(), "first", engine="openvino")
-        assert "exporting the image encoder and memory attention" in caplog.text
+        assert "exporting the image encoder, memory attention and memory encoder" in caplog.text
         caplog.clear()
         Tracker.from_model(nontrivial(), "again", engine="openvino")
         assert "exporting" not in caplog.text
@@ -70,6 +71,27 @@ def test_export_happens_once_per_weights_then_is_read_from_the_cache(cache, capl
         other.vision_encoder.neck.convs[0].bias.add_(0.01)
     Tracker.from_model(other, "other", engine="openvino")
     assert len(list(cache.glob("*/vision_encoder.xml"))) == 2
+
+
+def test_a_memory_encoder_that_no_longer_matches_its_export_form_is_not_exported(cache, caplog):
+    """Should a transformers release change the memory encoder, rotokit's NCHW rewrite of it
+    would compute something else: the export refuses, auto falls back to torch, loudly."""
+
+    def changed(model):
+        encoder = model.memory_encoder
+        library_forward = encoder.forward
+        encoder.forward = lambda features, masks: tuple(
+            t * 1.01 for t in library_forward(features, masks)
+        )
+        return model
+
+    with caplog.at_level(logging.WARNING):
+        tracker = Tracker.from_model(changed(nontrivial()), "changed", engine="auto")
+    assert tracker.engine == "torch eager (OpenVINO failed)"
+    assert "memory encoder's export form no longer matches" in caplog.text
+    assert not list(cache.glob("*/memory_encoder.xml"))
+    with pytest.raises(ModelError, match="no longer matches transformers' module"):
+        Tracker.from_model(changed(nontrivial()), "changed", engine="openvino")
 
 
 def test_without_openvino_auto_falls_back_to_torch_and_explicit_request_fails(cache, monkeypatch):
