@@ -77,7 +77,7 @@ def _race(
 def bench_encoder(rows: list, model, frames: list[torch.Tensor], rounds: int, threads: int) -> None:
     import openvino as ov
 
-    net = FeatureMaps(model.vision_encoder).eval()
+    net = FeatureMaps(model.vision_encoder, None).eval()
     x = frames[0][None]
     with torch.no_grad():
         graph = ov.convert_model(net, example_input=x)

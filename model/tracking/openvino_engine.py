@@ -59,7 +59,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 ENGINE_TORCH = "torch eager"
-EXPORT_FORMAT = 4  # bump when what is exported changes
+EXPORT_FORMAT = 5  # bump when what is exported changes
 _CONFIG = {"INFERENCE_PRECISION_HINT": "f32", "PERFORMANCE_HINT": "LATENCY"}
 
 
@@ -121,7 +121,7 @@ def _traced(model: EdgeTamVideoModel, image_size: int) -> dict[str, tuple[nn.Mod
     )
     return {
         "vision_encoder": (
-            FeatureMaps(model.vision_encoder).eval(),
+            FeatureMaps(model.vision_encoder, _projections(model)).eval(),
             torch.zeros(1, 3, image_size, image_size),
         ),
         "memory_attention": (
@@ -130,6 +130,11 @@ def _traced(model: EdgeTamVideoModel, image_size: int) -> dict[str, tuple[nn.Mod
         ),
         "memory_encoder": (MemoryEncoderFeatures(model.memory_encoder).eval(), memory_example),
     }
+
+
+def _projections(model: EdgeTamVideoModel) -> tuple[nn.Module, nn.Module]:
+    decoder = model.mask_decoder
+    return decoder.conv_s0, decoder.conv_s1
 
 
 def _check_rewrite(model: EdgeTamVideoModel, traced: nn.Module, example: Any) -> None:
@@ -189,7 +194,8 @@ def accelerate(model: EdgeTamVideoModel, image_size: int, threads: int | None = 
     from transformers.models.edgetam.modeling_edgetam import EdgeTamVisionEncoderOutput
 
     modules = [getattr(model, name) for name in GRAPHS]
-    folder = compiled_cache_dir() / encoder_key(modules, image_size)
+    projections = _projections(model)
+    folder = compiled_cache_dir() / encoder_key([*modules, *projections], image_size)
     if not _exported(folder):
         log.warning(
             "rotokit: exporting the image encoder, memory attention and memory encoder to "
@@ -208,8 +214,11 @@ def accelerate(model: EdgeTamVideoModel, image_size: int, threads: int | None = 
     vision, attention, memory = modules
     height, width = model.backbone_feature_sizes[-1]
     model.vision_encoder = OpenVinoVisionEncoder(
-        vision, compiled["vision_encoder"], image_size, EdgeTamVisionEncoderOutput
+        vision, projections, compiled["vision_encoder"], image_size, EdgeTamVisionEncoderOutput
     )
+    # the encoder graph applies them (the video model's get_image_features is their only user)
+    model.mask_decoder.conv_s0 = nn.Identity()  # type: ignore[assignment]
+    model.mask_decoder.conv_s1 = nn.Identity()  # type: ignore[assignment]
     model.memory_attention = OpenVinoMemoryAttention(  # type: ignore[assignment]  # drop-in
         attention, compiled["memory_attention"], steady_memory_shape(model.config)
     )

@@ -40,47 +40,68 @@ def _as_array(tensor: torch.Tensor) -> np.ndarray:
 
 
 class FeatureMaps(nn.Module):
-    """Traced: pixels → the FPN feature maps the video model reads (3 levels)."""
+    """Traced: pixels → the FPN feature maps the video model reads (3 levels), with the mask
+    decoder's 1×1 projections of the two high-resolution levels (``conv_s0``, ``conv_s1``) when
+    given. The video model applies those right after the encoder on every frame; in torch, on
+    the 256×256×256 map, they cost ≈ 30 ms a frame, mostly layout reorders, and the graph
+    would otherwise hand torch 64 MB instead of 8 MB."""
 
-    def __init__(self, encoder: nn.Module) -> None:
+    def __init__(self, encoder: nn.Module, projections: tuple[nn.Module, nn.Module] | None) -> None:
         super().__init__()
         self.encoder = encoder
+        self.projections = nn.ModuleList(projections or ())
 
     def forward(self, pixel_values: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        return tuple(self.encoder(pixel_values, return_dict=True).fpn_hidden_states)
+        maps = list(self.encoder(pixel_values, return_dict=True).fpn_hidden_states)
+        for level, projection in enumerate(self.projections):
+            maps[level] = projection(maps[level])
+        return tuple(maps)
 
 
 class OpenVinoVisionEncoder(nn.Module):
-    """Drop-in for ``model.vision_encoder``: same output type and fields the video model reads.
+    """Drop-in for ``model.vision_encoder``: same output type and fields the video model reads,
+    with the high-resolution levels already projected by the mask decoder's ``conv_s0`` /
+    ``conv_s1`` (``accelerate`` turns those into identities in the mask decoder: the video
+    model's ``get_image_features`` is their only user).
 
     Position encodings depend only on the shape and come from the torch neck (cached there).
-    Any input but the exported 1×3×S×S frame goes to the torch encoder it wraps."""
+    Any input but the exported 1×3×S×S frame goes to the torch encoder it wraps, then through
+    the same projections."""
 
     def __init__(
         self,
         torch_encoder: EdgeTamVisionModel,
+        projections: tuple[nn.Module, nn.Module],
         compiled: ov.CompiledModel,
         image_size: int,
         output_cls: type[EdgeTamVisionEncoderOutput],
     ) -> None:
         super().__init__()
         self.torch_encoder = torch_encoder
+        self.projections = nn.ModuleList(projections)
         self.config = torch_encoder.config
         self._compiled = compiled
         self._request = compiled.create_infer_request()
         self._shape = (1, 3, image_size, image_size)
         self._output_cls = output_cls
+        self._width = int(torch_encoder.config.fpn_hidden_size)  # channels before projection
 
     def forward(self, pixel_values: torch.Tensor, **kwargs: Any) -> EdgeTamVisionEncoderOutput:
         if tuple(pixel_values.shape) != self._shape or pixel_values.device.type != "cpu":
             out: EdgeTamVisionEncoderOutput = self.torch_encoder(pixel_values, **kwargs)
+            maps = list(out.fpn_hidden_states)  # type: ignore[arg-type]  # one Tensor per level
+            for level, projection in enumerate(self.projections):
+                maps[level] = projection(maps[level])
+            out.fpn_hidden_states = maps  # type: ignore[assignment]
             return out
         result = self._request.infer(
             {0: _as_array(pixel_values)}, share_inputs=True, share_outputs=False
         )
         maps = [torch.from_numpy(result[k]) for k in range(len(self._compiled.outputs))]
         position = self.torch_encoder.neck.position_encoding
-        encodings = [position(m.shape, m.device, m.dtype) for m in maps]
+        encodings = [
+            position((m.shape[0], self._width, *m.shape[2:]), m.device, m.dtype) for m in maps
+        ]
         # transformers annotates these fields as one Tensor; its own encoder puts one per level
         return self._output_cls(
             last_hidden_state=None,

@@ -58,6 +58,26 @@ def test_openvino_masks_match_transformers_torch_loop(cache):
         assert _iou(ours[f], ref[f][1].mask) >= 0.999, f
 
 
+def test_the_encoder_graph_and_its_torch_fallback_give_the_same_projected_features(cache):
+    """The graph also applies the mask decoder's high-resolution projections (conv_s0/conv_s1,
+    made identities in the decoder); a shape it was not exported for (here two frames at once)
+    runs in torch and must come out the same, projections included."""
+    tracker = Tracker.from_model(nontrivial(), "ov", engine="openvino")
+    model = tracker.backend.model
+    size = tracker.image_size
+    frames = torch.randn(2, 3, size, size, generator=torch.Generator().manual_seed(1))
+    with torch.inference_mode():
+        graph = model.vision_encoder(frames[:1]).fpn_hidden_states
+        fallback = model.vision_encoder(frames).fpn_hidden_states
+        projected = model.get_image_features(frames[:1]).fpn_hidden_states
+    hidden = model.config.mask_decoder_config.hidden_size
+    expected = [hidden // 8, hidden // 4, hidden]  # conv_s0, conv_s1, untouched lowest level
+    assert [m.shape[1] for m in graph] == [m.shape[1] for m in fallback] == expected
+    for ours, torch_path in zip(graph, fallback, strict=True):
+        torch.testing.assert_close(ours[0], torch_path[0], rtol=1e-4, atol=1e-5)
+    assert projected[0].shape[-1] == hidden // 8  # get_image_features projects once, not twice
+
+
 def test_export_happens_once_per_weights_then_is_read_from_the_cache(cache, caplog):
     with caplog.at_level(logging.WARNING, logger="model.tracking.openvino_engine"):
         Tracker.from_model(nontrivial(), "first", engine="openvino")
