@@ -7,7 +7,7 @@ vs torch says what the lever costs in accuracy.
 
     .venv/bin/python bench/tracking_levers.py                  # 2 threads (every core here)
     .venv/bin/python bench/tracking_levers.py --threads 1
-    .venv/bin/python bench/tracking_levers.py --only encoder   # or memory
+    .venv/bin/python bench/tracking_levers.py --only encoder   # or memory, memory-encoder
     .venv/bin/python bench/tracking_levers.py --threads 1 --clock cpu  # load-robust CPU time
 
 ``--clock cpu`` times process CPU time instead of wall time: at 1 thread it is close to what a
@@ -34,7 +34,11 @@ from bench._table import print_table  # noqa: E402
 from bench.tracking import CLIP, DOG_BOX, Clip  # noqa: E402
 from model.testmodels import build_random_model  # noqa: E402
 from model.tracking import Tracker, TrackingSession  # noqa: E402
-from model.tracking.openvino_graphs import FeatureMaps, SteadyMemoryAttention  # noqa: E402
+from model.tracking.openvino_graphs import (  # noqa: E402
+    FeatureMaps,
+    MemoryEncoderFeatures,
+    SteadyMemoryAttention,
+)
 from model.tracking.preprocess import Preprocessor  # noqa: E402
 from model.tracking.speedups import optimize_for_inference  # noqa: E402
 
@@ -154,18 +158,19 @@ def _ort_session(net: torch.nn.Module, example: tuple, path: str, threads: int):
     return ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
 
 
-def _memory_inputs(model) -> dict:
-    """The memory attention's inputs at steady state (memory bank full), from a real run."""
-    seen: dict = {}
+def _steady_inputs(model, module_name: str) -> tuple[tuple, dict]:
+    """A module's (args, kwargs) at steady state (memory bank full), from a real torch run."""
+    seen: list = []
 
     def grab(_module, args, kwargs):
-        seen.clear()
-        seen.update(
-            {k: (v.clone() if isinstance(v, torch.Tensor) else v) for k, v in kwargs.items()}
-        )
+        def keep(v):
+            return v.clone() if isinstance(v, torch.Tensor) else v
+
+        seen[:] = [tuple(keep(a) for a in args), {k: keep(v) for k, v in kwargs.items()}]
 
     tracker = Tracker.from_model(model, "levers", engine="torch")
-    hook = model.memory_attention.register_forward_pre_hook(grab, with_kwargs=True)
+    module = getattr(model, module_name)
+    hook = module.register_forward_pre_hook(grab, with_kwargs=True)
     clip = Clip(CLIP)
     clip.length = 18  # > 16 object pointers + 7 memories: the bank is full
     try:
@@ -175,11 +180,77 @@ def _memory_inputs(model) -> dict:
                 pass
     finally:
         hook.remove()
-    return dict(seen)
+    return seen[0], seen[1]
+
+
+def _compile(graph, threads: int, static: tuple | None = None):
+    """fp32, latency, ``threads``; ``static``: example tensors whose shapes are fixed first
+    (``convert_model`` leaves every input dynamic by default)."""
+    import openvino as ov
+
+    if static is not None:
+        graph.reshape(
+            {
+                put: ov.PartialShape(list(t.shape))
+                for put, t in zip(graph.inputs, static, strict=True)
+            }
+        )
+    return ov.Core().compile_model(
+        graph,
+        "CPU",
+        {
+            "INFERENCE_NUM_THREADS": threads,
+            "PERFORMANCE_HINT": "LATENCY",
+            "INFERENCE_PRECISION_HINT": "f32",
+        },
+    )
+
+
+def bench_memory_encoder(rows: list, model, rounds: int, threads: int) -> None:
+    """The memory encoder (mask downsampler + fuser) as the library writes it vs the engine's
+    NCHW form of it (channel LayerNorm as LayerNorm2d, pointwise Linear as 1x1 conv)."""
+    import openvino as ov
+
+    (features, masks), _ = _steady_inputs(model, "memory_encoder")
+    encoder = model.memory_encoder
+    example = (features, masks)
+
+    def run_torch():
+        with torch.inference_mode():
+            return [encoder(*example)[0].numpy()]
+
+    with torch.no_grad():
+        library = ov.convert_model(_FirstOutput(encoder).eval(), example_input=example)
+        nchw = ov.convert_model(MemoryEncoderFeatures(encoder).eval(), example_input=example)
+        nchw_static = ov.convert_model(MemoryEncoderFeatures(encoder).eval(), example_input=example)
+    _race(
+        rows,
+        "memory encoder (1024 px mask + 64x64 features)",
+        {
+            "torch": run_torch,
+            "OpenVINO fp32, traced as the library writes it": _ov_call(
+                _compile(library, threads), list(example)
+            ),
+            "OpenVINO fp32, NCHW form": _ov_call(_compile(nchw, threads), list(example)),
+            "OpenVINO fp32, NCHW form, static shapes (the engine's)": _ov_call(
+                _compile(nchw_static, threads, example), list(example)
+            ),
+        },
+        rounds,
+    )
+
+
+class _FirstOutput(torch.nn.Module):
+    def __init__(self, module: torch.nn.Module) -> None:
+        super().__init__()
+        self.module = module
+
+    def forward(self, *args: torch.Tensor) -> torch.Tensor:
+        return self.module(*args)[0]
 
 
 def bench_memory(rows: list, model, rounds: int, threads: int) -> None:
-    inputs = _memory_inputs(model)
+    _, inputs = _steady_inputs(model, "memory_attention")
     attention = model.memory_attention
     dynamic = torch.ao.quantization.quantize_dynamic(
         copy.deepcopy(attention), {torch.nn.Linear}, dtype=torch.qint8
@@ -206,15 +277,9 @@ def bench_memory(rows: list, model, rounds: int, threads: int) -> None:
     ).eval()
     with torch.no_grad():
         graph = ov.convert_model(steady, example_input=graph_inputs)
-    compiled = ov.Core().compile_model(
-        graph,
-        "CPU",
-        {
-            "INFERENCE_NUM_THREADS": threads,
-            "PERFORMANCE_HINT": "LATENCY",
-            "INFERENCE_PRECISION_HINT": "f32",
-        },
-    )
+        static = ov.convert_model(steady, example_input=graph_inputs)
+    compiled = _compile(graph, threads)
+    compiled_static = _compile(static, threads, graph_inputs)
     arrays = [t.numpy() for t in graph_inputs]
     eager = copy.deepcopy(attention)
     for module in eager.modules():  # transformers' matmul + softmax attention instead of SDPA
@@ -231,6 +296,9 @@ def bench_memory(rows: list, model, rounds: int, threads: int) -> None:
             {
                 "torch": run(attention),
                 "OpenVINO fp32": _ov_call(compiled, list(graph_inputs)),
+                "OpenVINO fp32, static shapes (the engine's)": _ov_call(
+                    compiled_static, list(graph_inputs)
+                ),
                 "ONNX Runtime fp32 (all graph optimisations)": lambda: sess.run(
                     None, dict(zip(names, arrays, strict=True))
                 )[:1],
@@ -245,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--only", default="encoder,memory")
+    parser.add_argument("--only", default="encoder,memory,memory-encoder")
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall")
     args = parser.parse_args(argv)
     global CLOCK
@@ -257,10 +325,13 @@ def main(argv: list[str] | None = None) -> int:
     clip, pre = Clip(CLIP), Preprocessor(1024)
     frames = [pre(clip.frame(i)) for i in range(0, 80, 10)]
     rows: list = []
-    if "encoder" in args.only:
+    only = args.only.split(",")
+    if "encoder" in only:
         bench_encoder(rows, model, frames, args.rounds, threads)
-    if "memory" in args.only:
+    if "memory" in only:
         bench_memory(rows, model, args.rounds, threads)
+    if "memory-encoder" in only:
+        bench_memory_encoder(rows, model, args.rounds, threads)
     print_table(
         ("component", "engine", "median", "speed", "max rel. error vs torch"),
         rows,
