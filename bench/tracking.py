@@ -197,7 +197,13 @@ def bench_p1_p8(rows: list, frames: int, rounds: int, plain: bool = True) -> Non
         )
 
 
-COMPONENTS = ("vision_encoder", "memory_attention", "memory_encoder", "spatial_perceiver")
+COMPONENTS = (
+    "vision_encoder",
+    "memory_attention",
+    "memory_encoder",
+    "spatial_perceiver",
+    "mask_decoder",
+)
 
 
 def bench_components(rows: list, frames: int, rounds: int) -> None:
