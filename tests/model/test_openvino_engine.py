@@ -87,7 +87,8 @@ def test_export_happens_once_per_weights_then_is_read_from_the_cache(cache, capl
         assert "exporting" not in caplog.text
     assert len(list(cache.glob("*/vision_encoder.xml"))) == 1
     other = nontrivial()
-    with torch.no_grad():  # other encoder weights: another key (decoder weights don't matter)
+    with torch.no_grad():  # other encoder weights: another key (of the decoder's weights only
+        # the two projections the encoder graph applies count)
         other.vision_encoder.neck.convs[0].bias.add_(0.01)
     Tracker.from_model(other, "other", engine="openvino")
     assert len(list(cache.glob("*/vision_encoder.xml"))) == 2
