@@ -80,16 +80,7 @@ def main() -> int:
     # 1. faces
     w = open_window("people_audio.mp4")
     w.face_flow.start()
-    pump(
-        lambda: (
-            idle(w)
-            and w.editor.document.project.objects
-            and bool(
-                w.editor.document.store.frames_with_mask(w.editor.document.project.objects[0].id)
-            )
-        ),
-        300,
-    )
+    pump(lambda: idle(w) and w.editor.document.project.objects and bool(w.editor.document.store.frames_with_mask(w.editor.document.project.objects[0].id)), 300)
     pump(lambda: idle(w), 60)
     objs = w.editor.document.project.objects
     if objs:

@@ -21,58 +21,19 @@ SIZE = 512
 
 # (emoji, short name) — the curated set: faces, animals and objects people put on heads.
 CURATED = [
-    ("😀", "grinning"),
-    ("😂", "joy"),
-    ("😍", "heart_eyes"),
-    ("😎", "sunglasses"),
-    ("🤔", "thinking"),
-    ("😱", "scream"),
-    ("😴", "sleeping"),
-    ("😇", "halo"),
-    ("😡", "angry"),
-    ("🥳", "party"),
-    ("😷", "mask"),
-    ("🤠", "cowboy"),
-    ("🥸", "disguise"),
-    ("😶", "no_mouth"),
-    ("🙂", "smile"),
-    ("😉", "wink"),
-    ("🤡", "clown"),
-    ("🤖", "robot"),
-    ("👽", "alien"),
-    ("👻", "ghost"),
-    ("💀", "skull"),
-    ("🎃", "pumpkin"),
-    ("💩", "poo"),
-    ("🙈", "see_no_evil"),
-    ("🐶", "dog"),
-    ("🐱", "cat"),
-    ("🐭", "mouse"),
-    ("🐰", "rabbit"),
-    ("🦊", "fox"),
-    ("🐻", "bear"),
-    ("🐼", "panda"),
-    ("🐨", "koala"),
-    ("🐯", "tiger"),
-    ("🦁", "lion"),
-    ("🐮", "cow"),
-    ("🐷", "pig"),
-    ("🐸", "frog"),
-    ("🐵", "monkey"),
-    ("🐔", "chicken"),
-    ("🐧", "penguin"),
-    ("🦄", "unicorn"),
-    ("🐙", "octopus"),
-    ("❤️", "heart"),
-    ("⭐", "star"),
-    ("🔥", "fire"),
-    ("🌞", "sun"),
-    ("🍕", "pizza"),
-    ("⚽", "soccer"),
-    ("🏀", "basketball"),
-    ("🎈", "balloon"),
-    ("👑", "crown"),
-    ("🎩", "top_hat"),
+    ("😀", "grinning"), ("😂", "joy"), ("😍", "heart_eyes"), ("😎", "sunglasses"),
+    ("🤔", "thinking"), ("😱", "scream"), ("😴", "sleeping"), ("😇", "halo"),
+    ("😡", "angry"), ("🥳", "party"), ("😷", "mask"), ("🤠", "cowboy"),
+    ("🥸", "disguise"), ("😶", "no_mouth"), ("🙂", "smile"), ("😉", "wink"),
+    ("🤡", "clown"), ("🤖", "robot"), ("👽", "alien"), ("👻", "ghost"),
+    ("💀", "skull"), ("🎃", "pumpkin"), ("💩", "poo"), ("🙈", "see_no_evil"),
+    ("🐶", "dog"), ("🐱", "cat"), ("🐭", "mouse"), ("🐰", "rabbit"),
+    ("🦊", "fox"), ("🐻", "bear"), ("🐼", "panda"), ("🐨", "koala"),
+    ("🐯", "tiger"), ("🦁", "lion"), ("🐮", "cow"), ("🐷", "pig"),
+    ("🐸", "frog"), ("🐵", "monkey"), ("🐔", "chicken"), ("🐧", "penguin"),
+    ("🦄", "unicorn"), ("🐙", "octopus"), ("❤️", "heart"), ("⭐", "star"),
+    ("🔥", "fire"), ("🌞", "sun"), ("🍕", "pizza"), ("⚽", "soccer"),
+    ("🏀", "basketball"), ("🎈", "balloon"), ("👑", "crown"), ("🎩", "top_hat"),
 ]
 
 
@@ -101,30 +62,13 @@ def main(package: Path, out: Path) -> None:
         q.putpalette(pal, "RGBA")
         fname = f"{name}.png"
         q.save(out / fname, optimize=True)
-        index.append(
-            {
-                "emoji": char,
-                "name": name,
-                "file": fname,
-                "hexcode": m["hexcode"],
-                "annotation": m["annotation"],
-                "author": m["openmoji_author"],
-            }
-        )
-    (out / "index.json").write_text(
-        json.dumps(
-            {
-                "source": "OpenMoji 17.0.0 (npm: openmoji)",
-                "license": "CC BY-SA 4.0",
-                "size": SIZE,
-                "emoji": index,
-            },
-            ensure_ascii=False,
-            indent=1,
-        )
-        + "\n",
-        encoding="utf-8",
-    )
+        index.append({"emoji": char, "name": name, "file": fname, "hexcode": m["hexcode"],
+                      "annotation": m["annotation"], "author": m["openmoji_author"]})
+    (out / "index.json").write_text(json.dumps({"source": "OpenMoji 17.0.0 (npm: openmoji)",
+                                                "license": "CC BY-SA 4.0",
+                                                "size": SIZE, "emoji": index},
+                                               ensure_ascii=False, indent=1) + "\n",
+                                    encoding="utf-8")
     print(f"{len(index)} emoji written to {out}")
 
 
