@@ -112,12 +112,12 @@ def _traced(model: EdgeTamVideoModel, image_size: int) -> dict[str, tuple[nn.Mod
     """Each graph's traced module and example input, by IR file name."""
     config = model.config
     frames, pointers, _ = steady_memory_shape(config)
-    height, width = model.backbone_feature_sizes[-1]
+    features, masks = _memory_encoder_shapes(model, image_size)
     generator = torch.Generator().manual_seed(0)
     memory_example = (
-        torch.randn(1, int(config.memory_encoder_hidden_size), height, width, generator=generator),
+        torch.randn(*features, generator=generator),
         # the mask input is sigmoid(logits) scaled and shifted: about -10..10
-        torch.rand(1, 1, image_size, image_size, generator=generator) * 20 - 10,
+        torch.rand(*masks, generator=generator) * 20 - 10,
     )
     return {
         "vision_encoder": (
@@ -130,6 +130,15 @@ def _traced(model: EdgeTamVideoModel, image_size: int) -> dict[str, tuple[nn.Mod
         ),
         "memory_encoder": (MemoryEncoderFeatures(model.memory_encoder).eval(), memory_example),
     }
+
+
+def _memory_encoder_shapes(
+    model: EdgeTamVideoModel, image_size: int
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(frame features, mask) shapes of one object's memory encoding: what is exported."""
+    height, width = model.backbone_feature_sizes[-1]
+    hidden = int(model.config.memory_encoder_hidden_size)
+    return (1, hidden, height, width), (1, 1, image_size, image_size)
 
 
 def _projections(model: EdgeTamVideoModel) -> tuple[nn.Module, nn.Module]:
@@ -165,7 +174,7 @@ def _export(model: EdgeTamVideoModel, image_size: int, folder: Path) -> None:
         for name, (traced, example) in graphs.items():
             inputs = example if isinstance(example, tuple) else (example,)
             with torch.no_grad():  # static shapes: the dynamic ones convert_model gives by
-                # default cost the memory attention 8 % and the memory encoder 11 % of their time
+                # default are slower (bench/tracking_levers.py, "static shapes" rows)
                 graph = ov.convert_model(
                     traced, example_input=example, input=[tuple(t.shape) for t in inputs]
                 )
@@ -212,7 +221,6 @@ def accelerate(model: EdgeTamVideoModel, image_size: int, threads: int | None = 
         name: core.compile_model(str(folder / f"{name}.xml"), "CPU", config) for name in GRAPHS
     }
     vision, attention, memory = modules
-    height, width = model.backbone_feature_sizes[-1]
     model.vision_encoder = OpenVinoVisionEncoder(
         vision, projections, compiled["vision_encoder"], image_size, EdgeTamVisionEncoderOutput
     )
@@ -225,10 +233,7 @@ def accelerate(model: EdgeTamVideoModel, image_size: int, threads: int | None = 
     model.memory_encoder = OpenVinoMemoryEncoder(  # type: ignore[assignment]  # drop-in
         memory,
         compiled["memory_encoder"],
-        (
-            (1, int(model.config.memory_encoder_hidden_size), height, width),
-            (1, 1, image_size, image_size),
-        ),
+        _memory_encoder_shapes(model, image_size),
     )
     return engine_label()
 

@@ -39,6 +39,13 @@ def _as_array(tensor: torch.Tensor) -> np.ndarray:
     return tensor.detach().to(torch.float32).contiguous().numpy()
 
 
+def _project(maps: list[torch.Tensor], projections: nn.ModuleList) -> list[torch.Tensor]:
+    """The mask decoder's 1×1 projections of the first (high-resolution) levels."""
+    return [
+        projections[level](m) if level < len(projections) else m for level, m in enumerate(maps)
+    ]
+
+
 class FeatureMaps(nn.Module):
     """Traced: pixels → the FPN feature maps the video model reads (3 levels), with the mask
     decoder's 1×1 projections of the two high-resolution levels (``conv_s0``, ``conv_s1``) when
@@ -53,9 +60,7 @@ class FeatureMaps(nn.Module):
 
     def forward(self, pixel_values: torch.Tensor) -> tuple[torch.Tensor, ...]:
         maps = list(self.encoder(pixel_values, return_dict=True).fpn_hidden_states)
-        for level, projection in enumerate(self.projections):
-            maps[level] = projection(maps[level])
-        return tuple(maps)
+        return tuple(_project(maps, self.projections))
 
 
 class OpenVinoVisionEncoder(nn.Module):
@@ -90,9 +95,7 @@ class OpenVinoVisionEncoder(nn.Module):
         if tuple(pixel_values.shape) != self._shape or pixel_values.device.type != "cpu":
             out: EdgeTamVisionEncoderOutput = self.torch_encoder(pixel_values, **kwargs)
             maps = list(out.fpn_hidden_states)  # type: ignore[arg-type]  # one Tensor per level
-            for level, projection in enumerate(self.projections):
-                maps[level] = projection(maps[level])
-            out.fpn_hidden_states = maps  # type: ignore[assignment]
+            out.fpn_hidden_states = _project(maps, self.projections)  # type: ignore[assignment]
             return out
         result = self._request.infer(
             {0: _as_array(pixel_values)}, share_inputs=True, share_outputs=False
