@@ -50,8 +50,8 @@ class FeatureMaps(nn.Module):
     """Traced: pixels → the FPN feature maps the video model reads (3 levels), with the mask
     decoder's 1×1 projections of the two high-resolution levels (``conv_s0``, ``conv_s1``) when
     given. The video model applies those right after the encoder on every frame; in torch, on
-    the 256×256×256 map, they cost ≈ 30 ms a frame, mostly layout reorders, and the graph
-    would otherwise hand torch 64 MB instead of 8 MB."""
+    the 256×256×256 map, they are mostly layout reorders (the "rest" of `bench/tracking.py
+    --only components`), and the graph would otherwise hand torch 64 MB instead of 8 MB."""
 
     def __init__(self, encoder: nn.Module, projections: tuple[nn.Module, nn.Module] | None) -> None:
         super().__init__()
